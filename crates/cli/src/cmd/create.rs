@@ -1,0 +1,80 @@
+//! `lxc-create -n NAME [-f CONFIG]`: validate, then store a copy as `<lxcpath>/NAME/config`.
+use crate::container::Container;
+use crate::{common_opts, CliError};
+use argh::FromArgs;
+use std::fs;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Create a container: store its configuration under the lxcpath.
+#[derive(FromArgs)]
+pub struct Args {
+    /// container name
+    #[argh(option, short = 'n')]
+    name: String,
+    /// configuration file (default: the built-in default configuration)
+    #[argh(option, short = 'f')]
+    rcfile: Option<PathBuf>,
+    /// directory of stored containers (default /var/lib/lxc)
+    #[argh(option, short = 'P')]
+    lxcpath: Option<PathBuf>,
+    /// log file
+    #[argh(option, short = 'o')]
+    logfile: Option<PathBuf>,
+    /// log level (ERROR, WARN, INFO, DEBUG, TRACE)
+    #[argh(option, short = 'l')]
+    loglevel: Option<String>,
+}
+common_opts!(Args);
+
+const DEFAULT_CONFIG: &str = "\
+# Created by lxc-create without -f: the built-in default configuration.
+# New pid, mount, uts and ipc namespaces, the host's root filesystem, a private /proc and the
+# container's name as hostname. Add keys below (see the README).
+";
+
+pub fn run(args: Args) -> Result<i32, CliError> {
+    let ct = Container::new(&args.name, args.lxcpath.as_ref())?;
+    let text = match &args.rcfile {
+        Some(path) => {
+            let text = fs::read_to_string(path)
+                .map_err(|e| CliError::failed(format!("{}: {e}", path.display())))?;
+            lxc_config::parse_str(&text, &path.display().to_string())
+                .map_err(|e| CliError::failed(e.to_string()))?;
+            text
+        }
+        None => DEFAULT_CONFIG.to_string(),
+    };
+    fs::create_dir_all(&ct.lxcpath)
+        .map_err(|e| CliError::failed(format!("create {}: {e}", ct.lxcpath.display())))?;
+    // mkdir is the lock: of two lxc-create of one name, exactly one gets here.
+    match fs::create_dir(ct.dir()) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(CliError {
+                names_container: true,
+                ..CliError::failed(format!("{} already exists", ct.name))
+            })
+        }
+        Err(e) => {
+            return Err(CliError::failed(format!(
+                "create {}: {e}",
+                ct.dir().display()
+            )))
+        }
+    }
+    let tmp = ct.dir().join(".config.tmp");
+    let written = fs::File::create(&tmp)
+        .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|_| f.sync_all()))
+        .and_then(|_| fs::rename(&tmp, ct.config_path()));
+    if let Err(e) = written {
+        let _ = fs::remove_file(&tmp);
+        let _ = fs::remove_dir(ct.dir());
+        return Err(CliError::failed(format!(
+            "write {}: {e}",
+            ct.config_path().display()
+        )));
+    }
+    log::info!("created {}", ct.config_path().display());
+    Ok(0)
+}

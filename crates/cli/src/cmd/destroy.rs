@@ -1,0 +1,50 @@
+//! `lxc-destroy -n NAME [-f]`: remove a stored container; refused while it runs unless `-f`,
+//! which stops it first.
+use crate::container::{rpc_error, Container, Status};
+use crate::{common_opts, CliError};
+use argh::FromArgs;
+use std::path::PathBuf;
+
+/// Destroy a container: remove its stored configuration and directory.
+#[derive(FromArgs)]
+pub struct Args {
+    /// container name
+    #[argh(option, short = 'n')]
+    name: String,
+    /// stop the container first if it is running
+    #[argh(switch, short = 'f')]
+    force: bool,
+    /// directory of stored containers (default /var/lib/lxc)
+    #[argh(option, short = 'P')]
+    lxcpath: Option<PathBuf>,
+    /// log file
+    #[argh(option, short = 'o')]
+    logfile: Option<PathBuf>,
+    /// log level (ERROR, WARN, INFO, DEBUG, TRACE)
+    #[argh(option, short = 'l')]
+    loglevel: Option<String>,
+}
+common_opts!(Args);
+
+pub fn run(args: Args) -> Result<i32, CliError> {
+    let ct = Container::new(&args.name, args.lxcpath.as_ref())?;
+    if !ct.dir().is_dir() {
+        return Err(ct.doesnt_exist());
+    }
+    match ct.status()? {
+        Status::Stopped => {}
+        Status::Running(_) | Status::Starting if !args.force => {
+            return Err(CliError::failed("is running; stop it first, or use -f"))
+        }
+        Status::Running(_) | Status::Starting => {
+            let mut client = ct.connect()?;
+            client
+                .call_until("stop", serde_json::json!({ "kill": true }), None)
+                .map_err(rpc_error)?;
+        }
+    }
+    std::fs::remove_dir_all(ct.dir())
+        .map_err(|e| CliError::failed(format!("remove {}: {e}", ct.dir().display())))?;
+    log::info!("destroyed {}", ct.dir().display());
+    Ok(0)
+}

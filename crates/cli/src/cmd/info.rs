@@ -1,0 +1,76 @@
+//! `lxc-info -n NAME [-s] [-p] [--json]`: Name, State and PID lines as LXC prints them.
+use crate::container::{rpc_error, Container, Status};
+use crate::{common_opts, CliError};
+use argh::FromArgs;
+use lxc_proto::{Info, State};
+use std::path::PathBuf;
+
+/// Show information about a container.
+#[derive(FromArgs)]
+pub struct Args {
+    /// container name
+    #[argh(option, short = 'n')]
+    name: String,
+    /// show the state only
+    #[argh(switch, short = 's')]
+    state: bool,
+    /// show the init's pid only
+    #[argh(switch, short = 'p')]
+    pid: bool,
+    /// print the shim's info object as JSON
+    #[argh(switch)]
+    json: bool,
+    /// directory of stored containers (default /var/lib/lxc)
+    #[argh(option, short = 'P')]
+    lxcpath: Option<PathBuf>,
+    /// log file
+    #[argh(option, short = 'o')]
+    logfile: Option<PathBuf>,
+    /// log level (ERROR, WARN, INFO, DEBUG, TRACE)
+    #[argh(option, short = 'l')]
+    loglevel: Option<String>,
+}
+common_opts!(Args);
+
+pub fn run(args: Args) -> Result<i32, CliError> {
+    let ct = Container::new(&args.name, args.lxcpath.as_ref())?;
+    let info: Option<Info> = match ct.status()? {
+        Status::Running(mut c) => {
+            let v = c.call("info", serde_json::json!({})).map_err(rpc_error)?;
+            Some(
+                serde_json::from_value(v)
+                    .map_err(|e| CliError::failed(format!("bad answer from its shim: {e}")))?,
+            )
+        }
+        Status::Starting => None,
+        Status::Stopped if ct.is_created() => None,
+        Status::Stopped => return Err(ct.doesnt_exist()),
+    };
+    let (state, pid) = match &info {
+        Some(i) => (i.state, i.pid),
+        None if ct.rundir.exists() => (State::Starting, None),
+        None => (State::Stopped, None),
+    };
+    if args.json {
+        let v = match &info {
+            Some(i) => serde_json::to_value(i),
+            None => Ok(serde_json::json!({ "name": ct.name, "state": state })),
+        }
+        .map_err(|e| CliError::failed(e.to_string()))?;
+        println!("{v}");
+        return Ok(0);
+    }
+    let all = !args.state && !args.pid;
+    if all {
+        println!("{:<16}{}", "Name:", ct.name);
+    }
+    if all || args.state {
+        println!("{:<16}{}", "State:", state);
+    }
+    if all || args.pid {
+        if let Some(pid) = pid.filter(|_| state != State::Stopped) {
+            println!("{:<16}{}", "PID:", pid);
+        }
+    }
+    Ok(0)
+}

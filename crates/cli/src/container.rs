@@ -1,0 +1,172 @@
+//! Finding a container: its stored config under the lxcpath and its shim through the run
+//! directory. A run directory whose lock nobody holds belongs to a dead shim: whoever finds it
+//! removes it (and the cgroups it records) and reports the container STOPPED.
+use crate::CliError;
+use lxc_proto::rundir::{self, RunDir};
+use lxc_proto::{Client, ClientError, State};
+use std::path::{Path, PathBuf};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// How long a command waits for a shim's answer.
+pub const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A container as the commands see it.
+pub struct Container {
+    pub name: String,
+    pub lxcpath: PathBuf,
+    pub rundir: RunDir,
+}
+
+/// What a look at the run directory found.
+pub enum Status {
+    /// A shim answers on this connection.
+    Running(Client),
+    /// A shim holds the lock but has no socket yet.
+    Starting,
+    /// No shim (a stale run directory has been cleaned up).
+    Stopped,
+}
+
+impl Container {
+    /// Validates `name` (before any file is touched) and locates the container.
+    pub fn new(name: &str, lxcpath: Option<&PathBuf>) -> Result<Container, CliError> {
+        rundir::validate_name(name).map_err(CliError::usage)?;
+        let lxcpath = lxcpath
+            .cloned()
+            .unwrap_or_else(|| PathBuf::from(crate::DEFAULT_LXCPATH));
+        Ok(Container {
+            name: name.to_string(),
+            lxcpath,
+            rundir: RunDir::new(name),
+        })
+    }
+
+    /// `<lxcpath>/NAME`.
+    pub fn dir(&self) -> PathBuf {
+        self.lxcpath.join(&self.name)
+    }
+
+    /// `<lxcpath>/NAME/config`.
+    pub fn config_path(&self) -> PathBuf {
+        self.dir().join("config")
+    }
+
+    /// Whether lxc-create stored it.
+    pub fn is_created(&self) -> bool {
+        self.config_path().is_file()
+    }
+
+    /// Connects to the shim, or finds out that there is none (cleaning up after a dead one).
+    pub fn status(&self) -> Result<Status, CliError> {
+        match Client::connect(&self.rundir.socket(), TIMEOUT) {
+            Ok(c) => return Ok(Status::Running(c)),
+            Err(ClientError::Connect(_)) => {}
+            Err(e) => return Err(CliError::failed(e.to_string())),
+        }
+        if !self.rundir.exists() {
+            return Ok(Status::Stopped);
+        }
+        match self.rundir.try_lock() {
+            Ok(Some(lock)) => {
+                // Nobody holds the lock: the shim is dead. Whatever it left goes now.
+                self.rundir
+                    .remove(lock)
+                    .map_err(|e| CliError::failed(format!("clean up after its dead shim: {e}")))?;
+                Ok(Status::Stopped)
+            }
+            Ok(None) => {
+                // Someone holds the lock; the socket may have appeared meanwhile.
+                match Client::connect(&self.rundir.socket(), TIMEOUT) {
+                    Ok(c) => Ok(Status::Running(c)),
+                    Err(_) => Ok(Status::Starting),
+                }
+            }
+            Err(e) => Err(CliError::failed(format!(
+                "lock {}: {e}",
+                self.rundir.path().display()
+            ))),
+        }
+    }
+
+    /// The shim's connection, waiting up to [`TIMEOUT`] for a starting one; "is not running"
+    /// when there is none. Unknown containers are reported as such.
+    pub fn connect(&self) -> Result<Client, CliError> {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            match self.status()? {
+                Status::Running(c) => return Ok(c),
+                Status::Stopped => return Err(self.not_running()),
+                Status::Starting if Instant::now() < deadline => {
+                    thread::sleep(Duration::from_millis(5))
+                }
+                Status::Starting => {
+                    return Err(CliError::failed(format!(
+                        "no answer from its shim in {} s",
+                        TIMEOUT.as_secs()
+                    )))
+                }
+            }
+        }
+    }
+
+    /// The current state; `None` when the container neither runs nor was created.
+    pub fn state(&self) -> Result<Option<State>, CliError> {
+        match self.status()? {
+            Status::Running(mut c) => {
+                let v = c.call("state", serde_json::json!({})).map_err(rpc_error)?;
+                let s = v
+                    .get("state")
+                    .and_then(|s| s.as_str())
+                    .and_then(State::parse);
+                s.map(Some)
+                    .ok_or_else(|| CliError::failed("bad answer from its shim"))
+            }
+            Status::Starting => Ok(Some(State::Starting)),
+            // The shim may have ended between the two looks.
+            Status::Stopped if self.is_created() => Ok(Some(State::Stopped)),
+            Status::Stopped => Ok(None),
+        }
+    }
+
+    /// "NAME doesn't exist" or "NAME is not running".
+    pub fn not_running(&self) -> CliError {
+        if self.is_created() {
+            CliError {
+                names_container: true,
+                ..CliError::failed(format!("{} is not running", self.name))
+            }
+        } else {
+            self.doesnt_exist()
+        }
+    }
+
+    /// "NAME doesn't exist".
+    pub fn doesnt_exist(&self) -> CliError {
+        CliError {
+            names_container: true,
+            ..CliError::failed(format!("{} doesn't exist", self.name))
+        }
+    }
+}
+
+/// A failed call, as one line.
+pub fn rpc_error(e: ClientError) -> CliError {
+    CliError::failed(e.to_string())
+}
+
+/// The shim executable: next to the running command.
+pub fn shim_path() -> Result<PathBuf, CliError> {
+    let exe = std::env::current_exe()
+        .map_err(|e| CliError::with_code(125, format!("find own executable: {e}")))?;
+    let dir = exe.parent().unwrap_or(Path::new("/"));
+    let shim = dir.join("lxc-shim");
+    if shim.is_file() {
+        Ok(shim)
+    } else {
+        Err(CliError::with_code(
+            125,
+            format!("{} is missing", shim.display()),
+        ))
+    }
+}

@@ -1,0 +1,204 @@
+//! The lxc-* commands. Each executable in `src/bin/` is a one-line `main` that hands its argh
+//! struct and its `cmd::*::run` to [`main`]; everything a command shares (option parsing, exit
+//! codes, error lines, finding a container and talking to its shim) lives here once.
+#![forbid(unsafe_code)]
+
+pub mod cmd;
+pub mod container;
+
+use argh::FromArgs;
+use std::fmt;
+use std::path::PathBuf;
+
+/// Default directory of stored containers (`-P` overrides it).
+pub const DEFAULT_LXCPATH: &str = "/var/lib/lxc";
+
+/// A failed command: the line to print (without the `lxc-x: ` prefix) and the exit code.
+#[derive(Debug)]
+pub struct CliError {
+    pub code: i32,
+    pub message: String,
+    /// The message names the container itself ("foo doesn't exist"): no `NAME: ` prefix.
+    pub names_container: bool,
+}
+
+impl CliError {
+    /// Exit code 1: the operation failed.
+    pub fn failed(message: impl Into<String>) -> CliError {
+        CliError {
+            code: 1,
+            message: message.into(),
+            names_container: false,
+        }
+    }
+
+    /// Exit code 2: bad usage.
+    pub fn usage(message: impl Into<String>) -> CliError {
+        CliError {
+            code: 2,
+            message: message.into(),
+            names_container: false,
+        }
+    }
+
+    /// Any exit code.
+    pub fn with_code(code: i32, message: impl Into<String>) -> CliError {
+        CliError {
+            code,
+            message: message.into(),
+            names_container: false,
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Options every command has.
+pub trait CommonOpts {
+    /// `-n NAME`, when the command takes one.
+    fn name(&self) -> Option<&str>;
+    /// `-P LXCPATH`.
+    fn lxcpath(&self) -> Option<&PathBuf>;
+    /// `-o LOGFILE`.
+    fn logfile(&self) -> Option<&PathBuf>;
+    /// `-l LEVEL`.
+    fn loglevel(&self) -> Option<&str>;
+}
+
+/// Implements [`CommonOpts`] for an argh struct with fields `name`, `lxcpath`, `logfile`,
+/// `loglevel`.
+#[macro_export]
+macro_rules! common_opts {
+    ($t:ty) => {
+        impl $crate::CommonOpts for $t {
+            fn name(&self) -> Option<&str> {
+                Some(&self.name)
+            }
+            fn lxcpath(&self) -> Option<&std::path::PathBuf> {
+                self.lxcpath.as_ref()
+            }
+            fn logfile(&self) -> Option<&std::path::PathBuf> {
+                self.logfile.as_ref()
+            }
+            fn loglevel(&self) -> Option<&str> {
+                self.loglevel.as_deref()
+            }
+        }
+    };
+}
+
+/// Runs a command: parses the arguments (exit 2 on a usage error), sets up `-o`/`-l` logging,
+/// runs `f` and turns its result into one error line and an exit code.
+pub fn main<T: FromArgs + CommonOpts>(f: fn(T) -> Result<i32, CliError>) -> ! {
+    let argv: Vec<String> = std::env::args().collect();
+    let cmd = argv
+        .first()
+        .map(|a| a.rsplit('/').next().unwrap_or(a).to_string())
+        .unwrap_or_else(|| "lxc".into());
+    let args = split_long_options(&argv[1.min(argv.len())..]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let opts = match T::from_args(&[&cmd], &args) {
+        Ok(o) => o,
+        Err(argh::EarlyExit { output, status }) => {
+            if status.is_ok() {
+                print!("{output}");
+                std::process::exit(0);
+            }
+            eprint!("{output}");
+            if !output.ends_with('\n') {
+                eprintln!();
+            }
+            std::process::exit(2);
+        }
+    };
+    let prefix = match opts.name() {
+        Some(n) if !n.is_empty() => format!("{cmd}: {n}"),
+        _ => cmd.clone(),
+    };
+    if let Some(path) = opts.logfile() {
+        let level = match opts.loglevel() {
+            None => log::LevelFilter::Error,
+            Some(l) => match lxc_proto::logfile::parse_level(l) {
+                Some(l) => l,
+                None => {
+                    eprintln!("{cmd}: unknown log level \"{l}\" (ERROR, WARN, INFO, DEBUG, TRACE)");
+                    std::process::exit(2);
+                }
+            },
+        };
+        if let Err(e) = lxc_proto::logfile::init(path, opts.name().unwrap_or(""), level) {
+            eprintln!("{prefix}: open log file {}: {e}", path.display());
+            std::process::exit(1);
+        }
+    } else if let Some(l) = opts.loglevel() {
+        if lxc_proto::logfile::parse_level(l).is_none() {
+            eprintln!("{cmd}: unknown log level \"{l}\" (ERROR, WARN, INFO, DEBUG, TRACE)");
+            std::process::exit(2);
+        }
+    }
+    match f(opts) {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            log::error!("{}", e.message);
+            if e.names_container {
+                eprintln!("{cmd}: {}", e.message);
+            } else {
+                eprintln!("{prefix}: {}", e.message);
+            }
+            std::process::exit(e.code);
+        }
+    }
+}
+
+/// LXC's getopt takes `--name=foo`; argh wants `--name foo`. Split `--opt=value` for our own
+/// long options, up to the first `--`.
+const LONG_OPTIONS: &[&str] = &[
+    "--name",
+    "--lxcpath",
+    "--rcfile",
+    "--define",
+    "--logfile",
+    "--logpriority",
+    "--signal",
+    "--timeout",
+    "--state",
+];
+
+fn split_long_options(args: &[String]) -> Vec<String> {
+    let mut out = Vec::with_capacity(args.len());
+    let mut rest = false;
+    for a in args {
+        if rest {
+            out.push(a.clone());
+            continue;
+        }
+        if a == "--" {
+            rest = true;
+            out.push(a.clone());
+        } else if let Some((k, v)) = a.split_once('=').filter(|(k, _)| LONG_OPTIONS.contains(k)) {
+            out.push(k.to_string());
+            out.push(v.to_string());
+        } else {
+            out.push(a.clone());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_options_with_equals() {
+        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            split_long_options(&v(&["--name=foo", "-s", "a=b", "--", "--x=y"])),
+            v(&["--name", "foo", "-s", "a=b", "--", "--x=y"])
+        );
+    }
+}

@@ -1,0 +1,84 @@
+//! The launch channel: a socketpair between `lxc-execute` and the shim it starts. The command
+//! sends one [`LaunchSpec`] line, then [`LaunchRequest`]s (forwarded signals); the shim answers
+//! with [`LaunchEvent`] lines: `ready` once COMMAND runs, then `exited` (or `failed`). Because the
+//! exit status travels on this channel, a COMMAND that ends before any client could connect to
+//! the control socket still has its status delivered.
+use crate::state::ExitStatus;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Everything the shim needs to start a container.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LaunchSpec {
+    /// The container's name (valid).
+    pub name: String,
+    /// The effective configuration (stored or `-f` or default, with `-s` applied).
+    pub config: lxc_config::Config,
+    /// COMMAND and its arguments (non-empty).
+    pub command: Vec<String>,
+    /// `-o`: the log file shared with the command, if any.
+    #[serde(default)]
+    pub log_file: Option<PathBuf>,
+    /// `-l`: the log level name (ERROR, WARN, INFO, DEBUG, TRACE).
+    #[serde(default)]
+    pub log_level: Option<String>,
+}
+
+/// From the shim to the command that started it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "lowercase")]
+pub enum LaunchEvent {
+    /// COMMAND has been executed; the container is RUNNING.
+    Ready {
+        /// Host pid of the container's init.
+        pid: i32,
+    },
+    /// The container could not be started. `code` is the exit code to use (125: set-up failed,
+    /// 126: COMMAND not executable, 127: COMMAND not found).
+    Failed {
+        /// Exit code for lxc-execute.
+        code: i32,
+        /// One line saying why.
+        message: String,
+    },
+    /// COMMAND has ended and the container is STOPPED.
+    Exited {
+        /// How it ended.
+        status: ExitStatus,
+    },
+}
+
+/// From the command to its shim.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "request", rename_all = "lowercase")]
+pub enum LaunchRequest {
+    /// Forward this signal to COMMAND.
+    Signal {
+        /// The signal number.
+        signal: i32,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn golden_events() {
+        let s = |e: &LaunchEvent| serde_json::to_string(e).unwrap();
+        assert_eq!(
+            s(&LaunchEvent::Ready { pid: 4 }),
+            r#"{"event":"ready","pid":4}"#
+        );
+        assert_eq!(
+            s(&LaunchEvent::Exited {
+                status: ExitStatus::exited(3)
+            }),
+            r#"{"event":"exited","status":{"code":3}}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&LaunchRequest::Signal { signal: 15 }).unwrap(),
+            r#"{"request":"signal","signal":15}"#
+        );
+    }
+}

@@ -1,0 +1,151 @@
+//! Container states (the spec's section 3.1 plus FROZEN) and exit statuses as they travel on the
+//! wire. A state serializes as its upper-case word, e.g. `"RUNNING"`.
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The life cycle of a container.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum State {
+    /// Not running (created, or never started, or ended).
+    Stopped,
+    /// The shim is setting the container up; COMMAND has not started yet.
+    Starting,
+    /// COMMAND runs.
+    Running,
+    /// COMMAND has ended (or a stop was asked for); the rest is being torn down.
+    Stopping,
+    /// Setting the container up failed; it is being torn down.
+    Aborting,
+    /// A freeze was asked for and has not completed yet.
+    Freezing,
+    /// Every process of the container is frozen.
+    Frozen,
+}
+
+impl State {
+    /// The upper-case word LXC prints, e.g. `RUNNING`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Stopped => "STOPPED",
+            State::Starting => "STARTING",
+            State::Running => "RUNNING",
+            State::Stopping => "STOPPING",
+            State::Aborting => "ABORTING",
+            State::Freezing => "FREEZING",
+            State::Frozen => "FROZEN",
+        }
+    }
+
+    /// Parses a state word, case-insensitively.
+    pub fn parse(word: &str) -> Option<State> {
+        let all = [
+            State::Stopped,
+            State::Starting,
+            State::Running,
+            State::Stopping,
+            State::Aborting,
+            State::Freezing,
+            State::Frozen,
+        ];
+        all.into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(word))
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How COMMAND ended: exactly one of `code` and `signal` is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExitStatus {
+    /// The exit code, when COMMAND exited by itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<i32>,
+    /// The signal number, when COMMAND was killed by a signal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signal: Option<i32>,
+}
+
+impl ExitStatus {
+    /// An exit with `code`.
+    pub fn exited(code: i32) -> Self {
+        ExitStatus {
+            code: Some(code),
+            signal: None,
+        }
+    }
+
+    /// A death by signal `signal`.
+    pub fn signaled(signal: i32) -> Self {
+        ExitStatus {
+            code: None,
+            signal: Some(signal),
+        }
+    }
+
+    /// The shell convention: the code, or 128 + the signal number.
+    pub fn shell_code(&self) -> i32 {
+        match (self.code, self.signal) {
+            (Some(c), _) => c,
+            (None, Some(s)) => 128 + s,
+            (None, None) => 125,
+        }
+    }
+}
+
+/// The answer to `info`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Info {
+    /// The container's name.
+    pub name: String,
+    /// Its current state.
+    pub state: State,
+    /// Host pid of the container's init (pid 1 inside), once it exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<i32>,
+    /// Host pid of the shim.
+    pub shim_pid: i32,
+    /// COMMAND and its arguments.
+    pub command: Vec<String>,
+    /// When COMMAND started, in seconds since the Unix epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<u64>,
+    /// How COMMAND ended, once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit: Option<ExitStatus>,
+    /// The cgroup directories the container lives in, one per hierarchy.
+    pub cgroups: Vec<String>,
+    /// Protocol version spoken by the shim.
+    pub protocol: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_words() {
+        assert_eq!(
+            serde_json::to_string(&State::Running).unwrap(),
+            "\"RUNNING\""
+        );
+        assert_eq!(State::parse("frozen"), Some(State::Frozen));
+        assert_eq!(State::parse("nope"), None);
+    }
+
+    #[test]
+    fn exit_status_wire_and_shell_code() {
+        let s = ExitStatus::signaled(9);
+        assert_eq!(serde_json::to_string(&s).unwrap(), r#"{"signal":9}"#);
+        assert_eq!(s.shell_code(), 137);
+        assert_eq!(ExitStatus::exited(7).shell_code(), 7);
+        assert_eq!(
+            serde_json::to_string(&ExitStatus::exited(0)).unwrap(),
+            r#"{"code":0}"#
+        );
+    }
+}

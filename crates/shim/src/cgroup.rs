@@ -1,0 +1,227 @@
+//! The container's cgroup: `<own>/lxc/NAME` in every mounted v1 hierarchy and in the cgroup2
+//! tree, where `<own>` is the cgroup the shim itself was started in (as a delegated service
+//! does). Our own small module: cgroups-rs places groups relative to each hierarchy's root, skips
+//! the cgroup2 tree on hybrid hosts, and writes the root's `cgroup.subtree_control` (see
+//! docs/ARCHITECTURE.md).
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// The file that lists a group's processes, in both versions.
+pub const CGROUP_PROCS: &str = "cgroup.procs";
+const CPUSET_CPUS: &str = "cpuset.cpus";
+const CPUSET_MEMS: &str = "cpuset.mems";
+
+/// One mounted hierarchy the shim is a member of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hierarchy {
+    /// Where the hierarchy is mounted.
+    pub mount: PathBuf,
+    /// The shim's own group, relative to the mount.
+    pub own: PathBuf,
+    /// True for the cgroup2 tree.
+    pub unified: bool,
+}
+
+impl Hierarchy {
+    /// The directory of container `name` in this hierarchy.
+    pub fn container_dir(&self, name: &str) -> PathBuf {
+        self.mount.join(&self.own).join("lxc").join(name)
+    }
+}
+
+/// Finds the hierarchies of the calling process from `/proc/self/mountinfo` and
+/// `/proc/self/cgroup`.
+pub fn own_hierarchies() -> io::Result<Vec<Hierarchy>> {
+    let mountinfo = fs::read_to_string("/proc/self/mountinfo")?;
+    let cgroup = fs::read_to_string("/proc/self/cgroup")?;
+    Ok(parse_hierarchies(&mountinfo, &cgroup))
+}
+
+/// Pairs each cgroup mount with the calling process's membership line. A hierarchy mounted
+/// twice is used once; a mount whose root does not contain our group (a bind of a subtree we
+/// are not in) is skipped.
+pub fn parse_hierarchies(mountinfo: &str, proc_cgroup: &str) -> Vec<Hierarchy> {
+    let members: Vec<(&str, &str)> = proc_cgroup
+        .lines()
+        .filter_map(|l| {
+            let mut it = l.splitn(3, ':');
+            let _id = it.next()?;
+            Some((it.next()?, it.next()?))
+        })
+        .collect();
+    let mut out: Vec<Hierarchy> = Vec::new();
+    let mut used: Vec<&str> = Vec::new();
+    for line in mountinfo.lines() {
+        let Some((pre, post)) = line.split_once(" - ") else {
+            continue;
+        };
+        let pre: Vec<&str> = pre.split(' ').collect();
+        let post: Vec<&str> = post.split(' ').collect();
+        if pre.len() < 5 || post.len() < 3 {
+            continue;
+        }
+        let (root, mount, fstype, superopts) = (pre[3], unescape(pre[4]), post[0], post[2]);
+        let member = match fstype {
+            "cgroup2" => members.iter().find(|(c, _)| c.is_empty()),
+            "cgroup" => {
+                let opts: Vec<&str> = superopts.split(',').collect();
+                members
+                    .iter()
+                    .find(|(c, _)| !c.is_empty() && c.split(',').all(|ctl| opts.contains(&ctl)))
+            }
+            _ => continue,
+        };
+        let Some((ctls, path)) = member else { continue };
+        if used.contains(ctls) {
+            continue;
+        }
+        let Some(own) = strip_root(path, root) else {
+            continue;
+        };
+        used.push(ctls);
+        out.push(Hierarchy {
+            mount: PathBuf::from(mount),
+            own,
+            unified: fstype == "cgroup2",
+        });
+    }
+    out
+}
+
+/// `path` relative to the mount's `root`, if it lies below it.
+fn strip_root(path: &str, root: &str) -> Option<PathBuf> {
+    let rel = Path::new(path).strip_prefix(root).ok()?;
+    Some(rel.to_path_buf())
+}
+
+/// mountinfo escapes space, tab, newline and backslash as octal.
+fn unescape(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\'
+            && i + 3 < b.len()
+            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
+        {
+            out.push((b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0'));
+            i += 4;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Creates the container's directory in every hierarchy. On v1 cpuset, a new group starts with
+/// no cpus and no mems (unless `cgroup.clone_children` is set), and tasks cannot join it: copy
+/// the parent's.
+pub fn create(dirs: &[PathBuf]) -> io::Result<()> {
+    for dir in dirs {
+        let parent = dir.parent().unwrap_or(dir);
+        for d in [parent, dir.as_path()] {
+            match fs::create_dir(d) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(e) => {
+                    return Err(io::Error::new(
+                        e.kind(),
+                        format!("create {}: {e}", d.display()),
+                    ))
+                }
+            }
+            inherit_cpuset(d)?;
+        }
+    }
+    Ok(())
+}
+
+fn inherit_cpuset(dir: &Path) -> io::Result<()> {
+    for file in [CPUSET_CPUS, CPUSET_MEMS] {
+        let path = dir.join(file);
+        let Ok(current) = fs::read_to_string(&path) else {
+            return Ok(());
+        };
+        if !current.trim().is_empty() {
+            continue;
+        }
+        let Some(parent) = dir.parent() else { continue };
+        let value = fs::read_to_string(parent.join(file))?;
+        fs::write(&path, value.trim())
+            .map_err(|e| io::Error::new(e.kind(), format!("write {}: {e}", path.display())))?;
+    }
+    Ok(())
+}
+
+/// Pids listed in a group's `cgroup.procs`; a group that is gone is empty.
+pub fn procs(dir: &Path) -> io::Result<Vec<i32>> {
+    match fs::read_to_string(dir.join(CGROUP_PROCS)) {
+        Ok(s) => Ok(s.lines().filter_map(|l| l.trim().parse().ok()).collect()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MOUNTINFO: &str = "\
+24 30 0:22 / /sys rw,nosuid,nodev,noexec,relatime shared:7 - sysfs sysfs rw
+26 24 0:24 / /sys/fs/cgroup ro,nosuid,nodev,noexec shared:9 - tmpfs tmpfs ro,mode=755
+27 26 0:25 / /sys/fs/cgroup/unified rw,nosuid,nodev,noexec,relatime shared:10 - cgroup2 cgroup2 rw,nsdelegate
+28 26 0:26 / /sys/fs/cgroup/systemd rw,nosuid shared:11 - cgroup cgroup rw,xattr,name=systemd
+31 26 0:29 / /sys/fs/cgroup/memory rw,nosuid shared:14 - cgroup cgroup rw,memory
+32 26 0:30 / /sys/fs/cgroup/cpu,cpuacct rw,nosuid shared:15 - cgroup cgroup rw,cpu,cpuacct
+33 26 0:31 / /sys/fs/cgroup/freezer rw,nosuid shared:16 - cgroup cgroup rw,freezer
+34 26 0:31 / /mnt/again rw,nosuid shared:16 - cgroup cgroup rw,freezer
+35 26 0:32 /sub /mnt/sub rw,nosuid shared:17 - cgroup cgroup rw,pids
+";
+    const CGROUP: &str = "\
+9:name=systemd:/
+8:pids:/other
+6:freezer:/a/b
+4:memory:/process_api/fbb0
+2:cpu,cpuacct:/
+0::/user.slice
+";
+
+    #[test]
+    fn hybrid_layout() {
+        let h = parse_hierarchies(MOUNTINFO, CGROUP);
+        let dirs: Vec<String> = h
+            .iter()
+            .map(|h| h.container_dir("web").display().to_string())
+            .collect();
+        assert_eq!(
+            dirs,
+            [
+                "/sys/fs/cgroup/unified/user.slice/lxc/web",
+                "/sys/fs/cgroup/systemd/lxc/web",
+                "/sys/fs/cgroup/memory/process_api/fbb0/lxc/web",
+                "/sys/fs/cgroup/cpu,cpuacct/lxc/web",
+                "/sys/fs/cgroup/freezer/a/b/lxc/web",
+            ]
+        );
+        assert!(h[0].unified && !h[1].unified);
+    }
+
+    #[test]
+    fn pure_cgroup2() {
+        let mi = "30 1 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw,nsdelegate\n";
+        let h = parse_hierarchies(mi, "0::/system.slice/x.service\n");
+        assert_eq!(h.len(), 1);
+        assert_eq!(
+            h[0].container_dir("c"),
+            Path::new("/sys/fs/cgroup/system.slice/x.service/lxc/c")
+        );
+    }
+
+    #[test]
+    fn escaped_mount_point() {
+        assert_eq!(unescape(r"/a\040b"), "/a b");
+        assert_eq!(unescape(r"/plain\"), r"/plain\");
+    }
+}

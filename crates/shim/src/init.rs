@@ -1,0 +1,222 @@
+//! The container's pid 1, like lxc-init: joins the cgroup, sets up the namespaces it was cloned
+//! into, starts COMMAND, forwards every signal it gets to COMMAND, reaps orphans, and once
+//! COMMAND ends kills what remains and reports COMMAND's status to the shim. It runs in a
+//! clone of the single-threaded shim and never execs; every signal stays blocked and is taken
+//! synchronously with sigwaitinfo, so no handler ever runs here.
+use crate::sync::InitMsg;
+use crate::sys;
+use lxc_proto::ExitStatus;
+use nix::errno::Errno;
+use nix::mount::{mount, MsFlags};
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::signal::{sigprocmask, SigSet, SigmaskHow, Signal};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::{execvpe, pipe2, Pid};
+use std::ffi::CString;
+use std::fs;
+use std::io::Read;
+use std::os::fd::{AsFd, AsRawFd, RawFd};
+use std::path::PathBuf;
+
+/// Where the init finds the shim's end of the sync channel after arranging its descriptors.
+const SYNC_FD: RawFd = 3;
+
+/// Everything the init does, prepared by the shim before the clone.
+pub struct InitPlan {
+    pub hostname: String,
+    /// `cgroup.procs` of every hierarchy's container group.
+    pub procs_files: Vec<PathBuf>,
+    pub argv: Vec<CString>,
+    pub env: Vec<CString>,
+}
+
+/// Runs the init; never returns. `stdio` and `sync` are descriptors numbered 10 or above.
+pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd) -> ! {
+    if let Err((step, errno)) = arrange_fds(stdio, sync) {
+        // The channel may be gone already; the shim then sees the init die with 125.
+        let _ = sys::write_raw(
+            sync,
+            InitMsg::SetupFailed {
+                step: step.into(),
+                errno: errno as i32,
+            }
+            .encode()
+            .as_bytes(),
+        );
+        sys::exit_now(125);
+    }
+    if let Err((step, errno)) = set_up(plan) {
+        report(&InitMsg::SetupFailed {
+            step,
+            errno: errno as i32,
+        });
+        sys::exit_now(125);
+    }
+    let cmd = match start_command(plan) {
+        Ok(pid) => pid,
+        Err(errno) => {
+            report(&InitMsg::ExecFailed {
+                errno: errno as i32,
+            });
+            sys::exit_now(if errno == Errno::ENOENT { 127 } else { 126 });
+        }
+    };
+    release_stdio();
+    report(&InitMsg::Running { pid: cmd.as_raw() });
+    let status = supervise(cmd);
+    report(&InitMsg::Exited(status));
+    sys::exit_now(status.shell_code());
+}
+
+fn report(msg: &InitMsg) {
+    // If the shim is gone we are about to be killed by the parent-death signal anyway.
+    let _ = sys::write_raw(SYNC_FD, msg.encode().as_bytes());
+}
+
+/// stdio to 0, 1, 2, the sync channel to 3, everything else of the shim closed: the listener,
+/// the lock, the launch channel must not live on in the container.
+fn arrange_fds(stdio: [RawFd; 3], sync: RawFd) -> Result<(), (&'static str, Errno)> {
+    let step = "arrange file descriptors";
+    for (i, fd) in stdio.into_iter().enumerate() {
+        sys::dup_onto(fd, i as RawFd).map_err(|e| (step, e))?;
+    }
+    sys::dup_onto(sync, SYNC_FD).map_err(|e| (step, e))?;
+    sys::close_fds_from(SYNC_FD + 1).map_err(|e| (step, e))
+}
+
+fn set_up(plan: &InitPlan) -> Result<(), (String, Errno)> {
+    nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).map_err(fail("set parent-death signal"))?;
+    // The shim may have died before the line above took effect: its end of the channel tells.
+    let sync = sys::borrow_fd(SYNC_FD);
+    let mut fds = [PollFd::new(sync, PollFlags::empty())];
+    if poll(&mut fds, PollTimeout::ZERO).is_ok()
+        && fds[0]
+            .revents()
+            .is_some_and(|r| r.contains(PollFlags::POLLHUP))
+    {
+        sys::exit_now(1);
+    }
+    sys::reset_signal_handlers();
+    let _ = nix::sys::prctl::set_name(c"lxc-init");
+    for file in &plan.procs_files {
+        fs::write(file, "0").map_err(|e| {
+            (
+                format!("join cgroup {}", file.display()),
+                Errno::from_raw(e.raw_os_error().unwrap_or(0)),
+            )
+        })?;
+    }
+    mount(
+        None::<&str>,
+        "/",
+        None::<&str>,
+        MsFlags::MS_REC | MsFlags::MS_PRIVATE,
+        None::<&str>,
+    )
+    .map_err(fail("make the mounts private"))?;
+    nix::unistd::sethostname(&plan.hostname).map_err(fail("set the hostname"))?;
+    mount(
+        Some("proc"),
+        "/proc",
+        Some("proc"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+        None::<&str>,
+    )
+    .map_err(fail("mount /proc"))?;
+    Ok(())
+}
+
+/// Forks COMMAND and execs it; an exec failure comes back as its errno over a close-on-exec
+/// pipe, so success is known without any delay.
+fn start_command(plan: &InitPlan) -> Result<Pid, Errno> {
+    let (r, w) = pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+    match sys::fork()? {
+        sys::Forked::Child => {
+            drop(r);
+            let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
+            let Some(prog) = plan.argv.first() else {
+                sys::exit_now(127)
+            };
+            let err = match execvpe(prog, &plan.argv, &plan.env) {
+                Err(e) => e,
+                Ok(never) => match never {},
+            };
+            let _ = sys::write_raw(w.as_raw_fd(), &(err as i32).to_ne_bytes());
+            sys::exit_now(127);
+        }
+        sys::Forked::Parent(pid) => {
+            drop(w);
+            let mut buf = [0u8; 4];
+            let mut file = fs::File::from(r);
+            let n = loop {
+                match file.read(&mut buf) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(_) => break 0,
+                }
+            };
+            if n == 4 {
+                let _ = waitpid(pid, None);
+                return Err(Errno::from_raw(i32::from_ne_bytes(buf)));
+            }
+            Ok(pid)
+        }
+    }
+}
+
+/// The init keeps no terminal open once COMMAND has it.
+fn release_stdio() {
+    if let Ok(null) = fs::File::open("/dev/null") {
+        for fd in 0..3 {
+            let _ = sys::dup_onto(null.as_fd().as_raw_fd(), fd);
+        }
+    }
+}
+
+/// Forwards signals to COMMAND and reaps until COMMAND and everything else has ended.
+fn supervise(cmd: Pid) -> ExitStatus {
+    let mut status: Option<ExitStatus> = None;
+    loop {
+        let sig = match sys::wait_any_signal() {
+            Ok(s) => s,
+            Err(_) => continue,
+        };
+        if sig != libc::SIGCHLD {
+            if status.is_none() {
+                let _ = sys::send_signal(cmd, sig);
+            }
+            continue;
+        }
+        loop {
+            match waitpid(None::<Pid>, Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::Exited(pid, code)) if pid == cmd => {
+                    status = Some(ExitStatus::exited(code));
+                    kill_everything_else();
+                }
+                Ok(WaitStatus::Signaled(pid, s, _)) if pid == cmd => {
+                    status = Some(ExitStatus::signaled(s as i32));
+                    kill_everything_else();
+                }
+                Ok(WaitStatus::StillAlive) => break,
+                Ok(_) => {}
+                Err(Errno::EINTR) => {}
+                Err(_) => {
+                    // ECHILD: nothing left to reap.
+                    if let Some(s) = status {
+                        return s;
+                    }
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// kill(-1) from a pid namespace's init reaches every other process of the namespace.
+fn kill_everything_else() {
+    let _ = sys::send_signal(Pid::from_raw(-1), libc::SIGKILL);
+}
+
+fn fail(step: &'static str) -> impl Fn(Errno) -> (String, Errno) {
+    move |e| (step.to_string(), e)
+}

@@ -1,0 +1,14 @@
+//! The per-container shim: started by `lxc-execute`, detached from it, parent and reaper of the
+//! container's init, owner of the container's cgroup, server of its control socket. One thread,
+//! one mio loop; the container's init is a clone of this process (see `init`).
+#![deny(unsafe_code)]
+
+pub mod cgroup;
+mod init;
+mod server;
+mod supervisor;
+pub mod sync;
+#[allow(unsafe_code)]
+mod sys;
+
+pub use supervisor::main;

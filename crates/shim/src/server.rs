@@ -1,0 +1,164 @@
+//! Connections of the control socket: newline-delimited JSON-RPC, non-blocking both ways. A
+//! request line over 1 MiB gets an error and the connection is closed; a client that stops
+//! reading is dropped once [`MAX_PENDING_OUT`] bytes wait for it, so it never blocks the shim
+//! nor grows its memory.
+use lxc_proto::wire::{ErrorCode, Request, Response, RpcError, MAX_LINE};
+use mio::net::UnixStream;
+use mio::{Interest, Registry, Token};
+use std::io::{self, Read, Write};
+use std::time::{Duration, Instant};
+
+/// Output bytes a client may leave unread before it is dropped.
+pub const MAX_PENDING_OUT: usize = 1 << 20;
+
+/// One client.
+pub struct Conn {
+    pub stream: UnixStream,
+    inbuf: Vec<u8>,
+    outbuf: Vec<u8>,
+    /// Ids of `wait` requests to answer at stop.
+    pub waits: Vec<serde_json::Value>,
+    want_write: bool,
+    /// Stop reading; close once the output is flushed.
+    closing: bool,
+}
+
+/// What reading a connection produced.
+pub enum ReadOutcome {
+    /// Complete request lines (parsed, or the error to send back).
+    Requests(Vec<Result<Request, Response>>),
+    /// The peer is gone, or the connection must be dropped.
+    Closed,
+}
+
+impl Conn {
+    pub fn new(stream: UnixStream) -> Conn {
+        Conn {
+            stream,
+            inbuf: Vec::new(),
+            outbuf: Vec::new(),
+            waits: Vec::new(),
+            want_write: false,
+            closing: false,
+        }
+    }
+
+    /// Reads what is available and splits it into requests.
+    pub fn read(&mut self) -> ReadOutcome {
+        let mut out = Vec::new();
+        if self.closing {
+            return ReadOutcome::Requests(out);
+        }
+        let mut chunk = [0u8; 4096];
+        let mut eof = false;
+        loop {
+            match self.stream.read(&mut chunk) {
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
+                Ok(n) => self.inbuf.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return ReadOutcome::Closed,
+            }
+            if self.inbuf.len() > MAX_LINE + 1 && !self.inbuf[..].contains(&b'\n') {
+                break;
+            }
+        }
+        let mut start = 0;
+        while let Some(pos) = self.inbuf[start..].iter().position(|&b| b == b'\n') {
+            let line = &self.inbuf[start..start + pos];
+            start += pos + 1;
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            if line.len() > MAX_LINE {
+                out.push(Err(too_long()));
+                self.closing = true;
+                break;
+            }
+            out.push(Request::parse(line));
+        }
+        self.inbuf.drain(..start);
+        if !self.closing && self.inbuf.len() > MAX_LINE {
+            out.push(Err(too_long()));
+            self.closing = true;
+        }
+        if self.closing {
+            self.inbuf = Vec::new();
+        }
+        if eof && out.is_empty() && self.waits.is_empty() {
+            return ReadOutcome::Closed;
+        }
+        if eof {
+            self.closing = true;
+        }
+        ReadOutcome::Requests(out)
+    }
+
+    /// Queues a response; false when the client is too far behind and must be dropped.
+    pub fn send(&mut self, resp: &Response) -> bool {
+        self.outbuf.extend_from_slice(&resp.to_line());
+        self.outbuf.len() <= MAX_PENDING_OUT
+    }
+
+    /// Writes what the socket takes now and asks for WRITABLE when something is left. Returns
+    /// false when the connection is finished (error, or closing with nothing left to write).
+    pub fn flush(&mut self, registry: &Registry, token: Token) -> bool {
+        while !self.outbuf.is_empty() {
+            match self.stream.write(&self.outbuf) {
+                Ok(0) => return false,
+                Ok(n) => {
+                    self.outbuf.drain(..n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return false,
+            }
+        }
+        let want = !self.outbuf.is_empty();
+        if want != self.want_write {
+            let interest = if want {
+                Interest::READABLE | Interest::WRITABLE
+            } else {
+                Interest::READABLE
+            };
+            if registry
+                .reregister(&mut self.stream, token, interest)
+                .is_err()
+            {
+                return false;
+            }
+            self.want_write = want;
+        }
+        !(self.closing && self.outbuf.is_empty() && self.waits.is_empty())
+    }
+
+    /// Last chance before the shim exits: write until done or `deadline`.
+    pub fn flush_until(&mut self, deadline: Instant) {
+        while !self.outbuf.is_empty() && Instant::now() < deadline {
+            match self.stream.write(&self.outbuf) {
+                Ok(0) => return,
+                Ok(n) => {
+                    self.outbuf.drain(..n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return,
+            }
+        }
+    }
+}
+
+fn too_long() -> Response {
+    Response::error(
+        serde_json::Value::Null,
+        RpcError::new(
+            ErrorCode::InvalidRequest,
+            "invalid request: line longer than 1 MiB",
+        ),
+    )
+}

@@ -1,0 +1,721 @@
+//! The shim's life: adopt the launch channel, detach, make the cgroup and the control socket,
+//! clone the container's init, then one mio loop that reaps, answers clients and relays
+//! signals until the container has stopped, and finally clean up and tell everyone the status.
+//! States: STARTING -> RUNNING -> STOPPING -> STOPPED, or STARTING -> ABORTING -> STOPPING ->
+//! STOPPED when the set-up or the exec of COMMAND fails.
+use crate::cgroup;
+use crate::init::{self, InitPlan};
+use crate::server::{Conn, ReadOutcome};
+use crate::sync::InitMsg;
+use crate::sys;
+use lxc_proto::launch::{LaunchEvent, LaunchRequest, LaunchSpec};
+use lxc_proto::rundir::{self, Record, RunDir};
+use lxc_proto::wire::{ErrorCode, Request, Response, RpcError};
+use lxc_proto::{ExitStatus, Info, State, PROTOCOL_VERSION};
+use mio::net::{UnixListener, UnixStream};
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Token};
+use nix::errno::Errno;
+use nix::fcntl::{fcntl, FcntlArg, OFlag};
+use nix::sys::signal::{sigprocmask, SigSet, SigmaskHow, Signal};
+use nix::sys::socket::{socketpair, sockopt, AddressFamily, SockFlag, SockType};
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::Pid;
+use serde_json::{json, Value};
+use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGTERM};
+use signal_hook_mio::v1_0::Signals;
+use std::collections::HashMap;
+use std::ffi::CString;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Write};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+const LISTENER: Token = Token(0);
+const SIGNALS: Token = Token(1);
+const SYNC: Token = Token(2);
+const LAUNCH: Token = Token(3);
+const FIRST_CONN: usize = 16;
+/// Descriptors the init must find untouched are kept at or above this number.
+const HIGH_FD: RawFd = 10;
+
+/// Entry point of the `lxc-shim` executable; returns the process exit code.
+pub fn main() -> i32 {
+    let args: Vec<String> = std::env::args().collect();
+    let (launch_fd, lock_fd) = match parse_args(&args) {
+        Some(fds) => fds,
+        None => {
+            eprintln!(
+                "lxc-shim: started by lxc-execute only (usage: lxc-shim --launch-fd N --lock-fd M)"
+            );
+            return 2;
+        }
+    };
+    let (launch, lock) = match (sys::adopt_fd(launch_fd), sys::adopt_fd(lock_fd)) {
+        (Ok(l), Ok(k)) => (std::os::unix::net::UnixStream::from(l), File::from(k)),
+        _ => {
+            eprintln!("lxc-shim: the launch and lock descriptors are not open");
+            return 2;
+        }
+    };
+    let mut reader = BufReader::new(&launch);
+    let mut line = String::new();
+    let spec: LaunchSpec = match reader
+        .read_line(&mut line)
+        .map_err(|e| e.to_string())
+        .and_then(|_| serde_json::from_str(&line).map_err(|e| e.to_string()))
+    {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("lxc-shim: bad launch request: {e}");
+            return 2;
+        }
+    };
+    drop(reader);
+    // Detach: the launching command waits for this process, the shim lives on in the child,
+    // in a session of its own, reparented away from the command.
+    match sys::fork() {
+        Ok(sys::Forked::Parent(_)) => sys::exit_now(0),
+        Ok(sys::Forked::Child) => {}
+        Err(e) => {
+            send_event(
+                &launch,
+                &LaunchEvent::Failed {
+                    code: 125,
+                    message: format!("fork the shim: {e}"),
+                },
+            );
+            return 1;
+        }
+    }
+    let _ = nix::unistd::setsid();
+    let rundir = RunDir::new(&spec.name);
+    match Shim::start(spec, launch, lock, rundir) {
+        Ok(mut shim) => shim.run(),
+        Err(StartError {
+            launch,
+            lock,
+            rundir,
+            message,
+        }) => {
+            log::error!("{message}");
+            if let Err(e) = rundir.remove(lock) {
+                log::error!("clean up: {e}");
+            }
+            send_event(&launch, &LaunchEvent::Failed { code: 125, message });
+            1
+        }
+    }
+}
+
+fn parse_args(args: &[String]) -> Option<(RawFd, RawFd)> {
+    let mut launch = None;
+    let mut lock = None;
+    let mut it = args.iter().skip(1);
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--launch-fd" => launch = it.next()?.parse().ok(),
+            "--lock-fd" => lock = it.next()?.parse().ok(),
+            _ => return None,
+        }
+    }
+    Some((launch?, lock?))
+}
+
+fn send_event(launch: &std::os::unix::net::UnixStream, ev: &LaunchEvent) {
+    let mut line = serde_json::to_vec(ev).unwrap_or_default();
+    line.push(b'\n');
+    // The command may be gone (killed, or -d): the container does not care.
+    let _ = (&*launch).write_all(&line);
+}
+
+struct StartError {
+    launch: std::os::unix::net::UnixStream,
+    lock: File,
+    rundir: RunDir,
+    message: String,
+}
+
+struct Shim {
+    name: String,
+    command: Vec<String>,
+    rundir: RunDir,
+    lock: Option<File>,
+    cgroups: Vec<PathBuf>,
+    poll: Poll,
+    listener: UnixListener,
+    signals: Signals,
+    sync: OwnedFd,
+    launch: Option<UnixStream>,
+    launch_in: Vec<u8>,
+    init: Pid,
+    init_status: Option<ExitStatus>,
+    state: State,
+    started: Option<u64>,
+    exit: Option<ExitStatus>,
+    failure: Option<(i32, String)>,
+    conns: HashMap<Token, Conn>,
+    next_conn: usize,
+    uid: u32,
+}
+
+impl Shim {
+    fn start(
+        spec: LaunchSpec,
+        launch: std::os::unix::net::UnixStream,
+        lock: File,
+        rundir: RunDir,
+    ) -> Result<Shim, StartError> {
+        macro_rules! fail {
+            ($($arg:tt)*) => {{
+                let message = format!($($arg)*);
+                return Err(StartError { launch, lock, rundir, message });
+            }};
+        }
+        let name = spec.name.clone();
+        if let Some(path) = &spec.log_file {
+            let level = spec
+                .log_level
+                .as_deref()
+                .and_then(lxc_proto::logfile::parse_level)
+                .unwrap_or(log::LevelFilter::Error);
+            if let Err(e) = lxc_proto::logfile::init(path, &name, level) {
+                fail!("open log file {}: {e}", path.display());
+            }
+        }
+        let _ = nix::sys::prctl::set_name(c"lxc-shim");
+        let _ = sys::ignore_signal(Signal::SIGPIPE);
+        let stdio = match take_stdio() {
+            Ok(s) => s,
+            Err(e) => fail!("take over stdio: {e}"),
+        };
+        let hierarchies = match cgroup::own_hierarchies() {
+            Ok(h) => h,
+            Err(e) => fail!("read own cgroups: {e}"),
+        };
+        let cgroups: Vec<PathBuf> = hierarchies.iter().map(|h| h.container_dir(&name)).collect();
+        // Written before anything is made, so that whoever finds this shim dead can clean up.
+        let record = Record {
+            shim_pid: std::process::id() as i32,
+            cgroups: cgroups.clone(),
+        };
+        if let Err(e) = rundir.write_record(&record) {
+            fail!("write {}: {e}", rundir.record_path().display());
+        }
+        if let Err(e) = cgroup::create(&cgroups) {
+            fail!("create cgroup: {e}");
+        }
+        log::info!("cgroups: {cgroups:?}");
+        let sock_path = rundir.socket();
+        let _ = std::fs::remove_file(&sock_path);
+        let listener = match UnixListener::bind(&sock_path) {
+            Ok(l) => l,
+            Err(e) => fail!("bind {}: {e}", sock_path.display()),
+        };
+        if let Err(e) = std::fs::set_permissions(&sock_path, std::fs::Permissions::from_mode(0o600))
+        {
+            fail!("chmod {}: {e}", sock_path.display());
+        }
+        let plan = match plan_init(&spec, &name, &cgroups) {
+            Ok(p) => p,
+            Err(e) => fail!("{e}"),
+        };
+        let (ours, theirs) = match socketpair(
+            AddressFamily::Unix,
+            SockType::SeqPacket,
+            None,
+            SockFlag::SOCK_CLOEXEC,
+        ) {
+            Ok(p) => p,
+            Err(e) => fail!("create sync channel: {e}"),
+        };
+        let theirs = match dup_high(theirs.as_raw_fd()) {
+            Ok(fd) => fd,
+            Err(e) => fail!("create sync channel: {e}"),
+        };
+        let flags = CLONE_FLAGS;
+        // Every signal is blocked across the clone: the init must never run one of our
+        // handlers, and it takes signals with sigwaitinfo from then on.
+        let mut old = SigSet::empty();
+        let _ = sigprocmask(SigmaskHow::SIG_BLOCK, Some(&SigSet::all()), Some(&mut old));
+        let forked = sys::clone_fork(flags);
+        if let Ok(sys::Forked::Child) = forked {
+            let raw = [
+                stdio[0].as_raw_fd(),
+                stdio[1].as_raw_fd(),
+                stdio[2].as_raw_fd(),
+            ];
+            init::run(&plan, raw, theirs.as_raw_fd());
+        }
+        let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&old), None);
+        drop(theirs);
+        drop(stdio);
+        let init = match forked {
+            Ok(sys::Forked::Parent(pid)) => pid,
+            Ok(sys::Forked::Child) => unreachable_child(),
+            Err(e) => fail!("clone the container's init: {e}"),
+        };
+        log::info!("init started, pid {init}");
+        let setup = || -> io::Result<(Poll, Signals, UnixStream)> {
+            let poll = Poll::new()?;
+            let mut signals = Signals::new([SIGCHLD, SIGTERM, SIGINT, SIGHUP])?;
+            poll.registry()
+                .register(&mut signals, SIGNALS, Interest::READABLE)?;
+            Ok((poll, signals, UnixStream::from_std(launch.try_clone()?)))
+        };
+        let (poll, signals, mut launch_mio) = match setup() {
+            Ok(v) => v,
+            Err(e) => {
+                let _ = sys::send_signal(init, libc::SIGKILL);
+                let _ = waitpid(init, None);
+                fail!("set up the event loop: {e}");
+            }
+        };
+        let mut listener = listener;
+        let reg = poll.registry();
+        let registered = reg
+            .register(&mut listener, LISTENER, Interest::READABLE)
+            .and_then(|_| {
+                fcntl(&ours, FcntlArg::F_SETFL(OFlag::O_NONBLOCK)).map_err(io::Error::from)?;
+                reg.register(&mut SourceFd(&ours.as_raw_fd()), SYNC, Interest::READABLE)
+            })
+            .and_then(|_| {
+                launch.set_nonblocking(true)?;
+                reg.register(&mut launch_mio, LAUNCH, Interest::READABLE)
+            });
+        if let Err(e) = registered {
+            let _ = sys::send_signal(init, libc::SIGKILL);
+            let _ = waitpid(init, None);
+            fail!("set up the event loop: {e}");
+        }
+        drop(launch);
+        Ok(Shim {
+            name,
+            command: spec.command,
+            rundir,
+            lock: Some(lock),
+            cgroups,
+            poll,
+            listener,
+            signals,
+            sync: ours,
+            launch: Some(launch_mio),
+            launch_in: Vec::new(),
+            init,
+            init_status: None,
+            state: State::Starting,
+            started: None,
+            exit: None,
+            failure: None,
+            conns: HashMap::new(),
+            next_conn: FIRST_CONN,
+            uid: nix::unistd::geteuid().as_raw(),
+        })
+    }
+
+    fn run(&mut self) -> i32 {
+        let mut events = Events::with_capacity(64);
+        while self.init_status.is_none() {
+            if let Err(e) = self.poll.poll(&mut events, None) {
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                log::error!("poll: {e}");
+                // Without the loop nothing can be supervised: end the container cleanly.
+                let _ = sys::send_signal(self.init, libc::SIGKILL);
+                let _ = waitpid(self.init, None);
+                self.init_status = Some(ExitStatus::signaled(libc::SIGKILL));
+                break;
+            }
+            for ev in events.iter() {
+                match ev.token() {
+                    LISTENER => self.accept(),
+                    SIGNALS => self.on_signals(),
+                    SYNC => self.read_sync(),
+                    LAUNCH => self.read_launch(),
+                    token => self.on_conn(token, ev.is_readable(), ev.is_writable()),
+                }
+            }
+        }
+        self.finish();
+        0
+    }
+
+    fn set_state(&mut self, state: State) {
+        if self.state != state {
+            log::info!("state {} -> {}", self.state, state);
+            self.state = state;
+        }
+    }
+
+    fn accept(&mut self) {
+        loop {
+            match self.listener.accept() {
+                Ok((mut stream, _)) => {
+                    let allowed = nix::sys::socket::getsockopt(&stream, sockopt::PeerCredentials)
+                        .map(|c| c.uid() == 0 || c.uid() == self.uid)
+                        .unwrap_or(false);
+                    if !allowed {
+                        log::warn!("refused a client that is neither root nor uid {}", self.uid);
+                        continue;
+                    }
+                    let token = Token(self.next_conn);
+                    self.next_conn += 1;
+                    if self
+                        .poll
+                        .registry()
+                        .register(&mut stream, token, Interest::READABLE)
+                        .is_ok()
+                    {
+                        self.conns.insert(token, Conn::new(stream));
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    // EMFILE and the like: leave the rest in the backlog for the next round.
+                    log::warn!("accept: {e}");
+                    return;
+                }
+            }
+        }
+    }
+
+    fn on_signals(&mut self) {
+        let pending: Vec<i32> = self.signals.pending().collect();
+        for sig in pending {
+            if sig == SIGCHLD {
+                self.reap();
+            } else {
+                // Termination signals sent to the shim go to COMMAND, through the init.
+                let _ = sys::send_signal(self.init, sig);
+            }
+        }
+    }
+
+    /// SIGCHLDs coalesce: reap until nothing is left.
+    fn reap(&mut self) {
+        loop {
+            match waitpid(None::<Pid>, Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::Exited(pid, code)) if pid == self.init => {
+                    self.init_status = Some(ExitStatus::exited(code));
+                }
+                Ok(WaitStatus::Signaled(pid, sig, _)) if pid == self.init => {
+                    self.init_status = Some(ExitStatus::signaled(sig as i32));
+                }
+                Ok(WaitStatus::StillAlive) | Err(Errno::ECHILD) => return,
+                Ok(_) | Err(Errno::EINTR) => {}
+                Err(e) => {
+                    log::error!("waitpid: {e}");
+                    return;
+                }
+            }
+        }
+    }
+
+    fn read_sync(&mut self) {
+        let mut buf = [0u8; 512];
+        loop {
+            match nix::sys::socket::recv(
+                self.sync.as_raw_fd(),
+                &mut buf,
+                nix::sys::socket::MsgFlags::empty(),
+            ) {
+                Ok(0) => return,
+                Ok(n) => match InitMsg::decode(&buf[..n]) {
+                    Some(msg) => self.on_init_msg(msg),
+                    None => log::warn!(
+                        "malformed message from the init: {:?}",
+                        String::from_utf8_lossy(&buf[..n])
+                    ),
+                },
+                Err(Errno::EINTR) => {}
+                Err(_) => return,
+            }
+        }
+    }
+
+    fn on_init_msg(&mut self, msg: InitMsg) {
+        log::debug!("init: {msg:?}");
+        match msg {
+            InitMsg::Running { .. } => {
+                self.started = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .ok()
+                    .map(|d| d.as_secs());
+                self.set_state(State::Running);
+                self.send_launch(&LaunchEvent::Ready {
+                    pid: self.init.as_raw(),
+                });
+            }
+            InitMsg::ExecFailed { errno } => {
+                let e = Errno::from_raw(errno);
+                let code = if e == Errno::ENOENT { 127 } else { 126 };
+                let cmd = self.command.first().cloned().unwrap_or_default();
+                self.failure = Some((code, format!("failed to exec \"{cmd}\": {}", e.desc())));
+                self.set_state(State::Aborting);
+            }
+            InitMsg::SetupFailed { step, errno } => {
+                self.failure = Some((125, format!("{step}: {}", Errno::from_raw(errno).desc())));
+                self.set_state(State::Aborting);
+            }
+            InitMsg::Exited(status) => {
+                self.exit = Some(status);
+                self.set_state(State::Stopping);
+            }
+        }
+    }
+
+    fn read_launch(&mut self) {
+        let Some(stream) = self.launch.as_mut() else {
+            return;
+        };
+        let mut chunk = [0u8; 1024];
+        let mut gone = false;
+        loop {
+            match io::Read::read(stream, &mut chunk) {
+                Ok(0) => {
+                    gone = true;
+                    break;
+                }
+                Ok(n) => self.launch_in.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => {
+                    gone = true;
+                    break;
+                }
+            }
+        }
+        while let Some(pos) = self.launch_in.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.launch_in.drain(..=pos).collect();
+            match serde_json::from_slice::<LaunchRequest>(&line[..pos]) {
+                Ok(LaunchRequest::Signal { signal }) if (1..=64).contains(&signal) => {
+                    log::info!("forwarding signal {signal} from lxc-execute");
+                    let _ = sys::send_signal(self.init, signal);
+                }
+                _ => log::warn!("bad request on the launch channel"),
+            }
+        }
+        if gone || self.launch_in.len() > 4096 {
+            self.drop_launch();
+        }
+    }
+
+    fn drop_launch(&mut self) {
+        if let Some(mut s) = self.launch.take() {
+            let _ = self.poll.registry().deregister(&mut s);
+        }
+        self.launch_in = Vec::new();
+    }
+
+    fn send_launch(&mut self, ev: &LaunchEvent) {
+        let Some(stream) = self.launch.as_mut() else {
+            return;
+        };
+        let mut line = serde_json::to_vec(ev).unwrap_or_default();
+        line.push(b'\n');
+        if stream.write_all(&line).is_err() {
+            self.drop_launch();
+        }
+    }
+
+    fn on_conn(&mut self, token: Token, readable: bool, writable: bool) {
+        let Some(conn) = self.conns.get_mut(&token) else {
+            return;
+        };
+        let mut keep = true;
+        if readable {
+            match conn.read() {
+                ReadOutcome::Closed => keep = false,
+                ReadOutcome::Requests(reqs) => {
+                    for req in reqs {
+                        let resp = match req {
+                            Ok(req) => self.handle(token, req),
+                            Err(resp) => Some(resp),
+                        };
+                        if let Some(resp) = resp {
+                            let Some(conn) = self.conns.get_mut(&token) else {
+                                return;
+                            };
+                            if !conn.send(&resp) {
+                                log::warn!("dropping a client that does not read its answers");
+                                keep = false;
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let Some(conn) = self.conns.get_mut(&token) else {
+            return;
+        };
+        if keep && (readable || writable) {
+            keep = conn.flush(self.poll.registry(), token);
+        }
+        if !keep {
+            if let Some(mut c) = self.conns.remove(&token) {
+                let _ = self.poll.registry().deregister(&mut c.stream);
+            }
+        }
+    }
+
+    /// Answers one request; `None` when the answer comes later (`wait`) or is not wanted.
+    fn handle(&mut self, token: Token, req: Request) -> Option<Response> {
+        let Request { id, method, params } = req;
+        let reply_id = id.clone().unwrap_or(Value::Null);
+        let no_params = params.as_object().is_none_or(|m| m.is_empty());
+        let result = match method.as_str() {
+            "state" | "info" | "wait" if !no_params => Err(RpcError::new(
+                ErrorCode::InvalidParams,
+                format!("invalid params: {method} takes none"),
+            )),
+            "state" => Ok(json!({ "state": self.state })),
+            "info" => serde_json::to_value(self.info())
+                .map_err(|e| RpcError::new(ErrorCode::Internal, e.to_string())),
+            "wait" => {
+                if let (Some(id), Some(conn)) = (id.clone(), self.conns.get_mut(&token)) {
+                    conn.waits.push(id);
+                }
+                return None;
+            }
+            other => Err(RpcError::new(
+                ErrorCode::MethodNotFound,
+                format!("unknown method \"{other}\""),
+            )),
+        };
+        id.as_ref()?;
+        Some(match result {
+            Ok(v) => Response::ok(reply_id, v),
+            Err(e) => Response::error(reply_id, e),
+        })
+    }
+
+    fn info(&self) -> Info {
+        Info {
+            name: self.name.clone(),
+            state: self.state,
+            pid: Some(self.init.as_raw()),
+            shim_pid: std::process::id() as i32,
+            command: self.command.clone(),
+            started: self.started,
+            exit: self.exit,
+            cgroups: self
+                .cgroups
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
+            protocol: PROTOCOL_VERSION,
+        }
+    }
+
+    /// The init has been reaped: everything of the container is gone with it (it was the pid
+    /// namespace's init). Remove the cgroups and the run directory, then tell the waiters.
+    fn finish(&mut self) {
+        // The init's last datagram may still be queued behind its SIGCHLD.
+        self.read_sync();
+        if self.failure.is_none() {
+            self.set_state(State::Stopping);
+        } else {
+            self.set_state(State::Aborting);
+        }
+        let status = self
+            .exit
+            .or(self.init_status)
+            .unwrap_or(ExitStatus::signaled(libc::SIGKILL));
+        if let Err(e) = rundir::remove_cgroups(&self.cgroups) {
+            log::error!("remove cgroup: {e}");
+        }
+        if let Some(lock) = self.lock.take() {
+            self.rundir.remove_files(lock);
+        }
+        self.set_state(State::Stopped);
+        log::info!("stopped: {status:?}");
+        let event = match &self.failure {
+            Some((code, message)) => LaunchEvent::Failed {
+                code: *code,
+                message: message.clone(),
+            },
+            None => LaunchEvent::Exited { status },
+        };
+        self.send_launch(&event);
+        let result = json!({ "state": State::Stopped, "exit": status });
+        for conn in self.conns.values_mut() {
+            for id in std::mem::take(&mut conn.waits) {
+                let _ = conn.send(&Response::ok(id, result.clone()));
+            }
+        }
+        let deadline = Instant::now() + Duration::from_secs(1);
+        for conn in self.conns.values_mut() {
+            conn.flush_until(deadline);
+        }
+    }
+}
+
+const CLONE_FLAGS: libc::c_int =
+    libc::CLONE_NEWPID | libc::CLONE_NEWNS | libc::CLONE_NEWUTS | libc::CLONE_NEWIPC;
+
+fn unreachable_child() -> ! {
+    // init::run never returns; this only satisfies the type checker.
+    sys::exit_now(125)
+}
+
+/// The launching command's stdin, stdout and stderr go to COMMAND; the shim itself keeps
+/// /dev/null so that it holds no terminal once the init has its copies.
+fn take_stdio() -> io::Result<[OwnedFd; 3]> {
+    let fds = [dup_high(0)?, dup_high(1)?, dup_high(2)?];
+    let null = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")?;
+    for fd in 0..3 {
+        sys::dup_onto(null.as_raw_fd(), fd)?;
+    }
+    Ok(fds)
+}
+
+fn dup_high(fd: RawFd) -> io::Result<OwnedFd> {
+    let borrowed = sys::borrow_fd(fd);
+    let new = fcntl(borrowed, FcntlArg::F_DUPFD_CLOEXEC(HIGH_FD))?;
+    sys::adopt_fd(new)
+}
+
+fn plan_init(spec: &LaunchSpec, name: &str, cgroups: &[PathBuf]) -> Result<InitPlan, String> {
+    let argv = spec
+        .command
+        .iter()
+        .map(|a| CString::new(a.as_bytes()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| "the command contains a NUL byte".to_string())?;
+    if argv.is_empty() {
+        return Err("no command to execute".into());
+    }
+    let mut env: Vec<CString> = std::env::vars_os()
+        .filter(|(k, _)| k.as_bytes() != b"container")
+        .filter_map(|(k, v)| {
+            let mut kv = k.as_bytes().to_vec();
+            kv.push(b'=');
+            kv.extend_from_slice(v.as_bytes());
+            CString::new(kv).ok()
+        })
+        .collect();
+    env.push(c"container=lxc".to_owned());
+    Ok(InitPlan {
+        hostname: spec
+            .config
+            .settings
+            .utsname
+            .clone()
+            .unwrap_or_else(|| name.to_string()),
+        procs_files: cgroups
+            .iter()
+            .map(|c| c.join(cgroup::CGROUP_PROCS))
+            .collect(),
+        argv,
+        env,
+    })
+}

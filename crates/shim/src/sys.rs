@@ -1,0 +1,154 @@
+//! Every raw syscall of the shim and the container's init, each behind a small safe function.
+//! This is the only module allowed to use `unsafe`; each block says why it is sound.
+use nix::errno::Errno;
+use nix::sys::signal::{SigHandler, Signal};
+use nix::unistd::Pid;
+use std::os::fd::RawFd;
+
+/// Result of a fork-like call.
+pub enum Forked {
+    Parent(Pid),
+    Child,
+}
+
+/// `fork(2)`. Sound here because the shim and the init are single-threaded: no other thread can
+/// hold a lock (malloc's included) that the child would inherit locked.
+pub fn fork() -> nix::Result<Forked> {
+    // SAFETY: the caller is single-threaded (the shim never starts a thread), so the child may
+    // run arbitrary code, allocation included, after the fork.
+    match unsafe { nix::unistd::fork() }? {
+        nix::unistd::ForkResult::Parent { child } => Ok(Forked::Parent(child)),
+        nix::unistd::ForkResult::Child => Ok(Forked::Child),
+    }
+}
+
+/// `clone(2)` with fork semantics (no new stack: the child runs on a copy of ours) and new
+/// namespaces from `flags`; the child sends SIGCHLD when it ends.
+pub fn clone_fork(flags: libc::c_int) -> nix::Result<Forked> {
+    // SAFETY: with a null stack the raw clone syscall behaves like fork(2): the child continues
+    // on a copy-on-write copy of the caller's stack. The caller is single-threaded (see `fork`).
+    // glibc's fork handlers do not run, which is fine: no pthread_atfork handlers are used and
+    // glibc no longer caches the pid.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_clone,
+            (flags | libc::SIGCHLD) as libc::c_ulong,
+            std::ptr::null_mut::<libc::c_void>(),
+            std::ptr::null_mut::<libc::c_int>(),
+            std::ptr::null_mut::<libc::c_int>(),
+            0 as libc::c_ulong,
+        )
+    };
+    match ret {
+        -1 => Err(Errno::last()),
+        0 => Ok(Forked::Child),
+        pid => Ok(Forked::Parent(Pid::from_raw(pid as i32))),
+    }
+}
+
+/// Restores the default disposition of every catchable signal (the shim's handlers must not
+/// run in the container's init or COMMAND).
+pub fn reset_signal_handlers() {
+    for sig in 1..=libc::SIGRTMAX() {
+        if sig == libc::SIGKILL || sig == libc::SIGSTOP {
+            continue;
+        }
+        // SAFETY: installing SIG_DFL has no memory-safety preconditions; invalid numbers (the
+        // two glibc-reserved RT signals) fail with EINVAL, which is ignored.
+        unsafe {
+            libc::signal(sig, libc::SIG_DFL);
+        }
+    }
+}
+
+/// Sets `sig` to be ignored (used for SIGPIPE in the shim).
+pub fn ignore_signal(sig: Signal) -> nix::Result<()> {
+    // SAFETY: SIG_IGN is not a handler function, so no async-signal-safety concerns arise.
+    unsafe { nix::sys::signal::signal(sig, SigHandler::SigIgn) }.map(drop)
+}
+
+/// Waits for any signal of the (fully blocked) mask; returns its number.
+pub fn wait_any_signal() -> nix::Result<i32> {
+    let mut set = std::mem::MaybeUninit::<libc::sigset_t>::uninit();
+    // SAFETY: sigfillset initialises the set it is given.
+    unsafe { libc::sigfillset(set.as_mut_ptr()) };
+    loop {
+        // SAFETY: `set` was initialised by sigfillset above; a null siginfo pointer is allowed.
+        let r = unsafe { libc::sigwaitinfo(set.as_ptr(), std::ptr::null_mut()) };
+        if r >= 0 {
+            return Ok(r);
+        }
+        match Errno::last() {
+            Errno::EINTR => continue,
+            e => return Err(e),
+        }
+    }
+}
+
+/// Sends signal number `sig` (any number, real-time ones included) to `pid`.
+pub fn send_signal(pid: Pid, sig: i32) -> nix::Result<()> {
+    // SAFETY: kill(2) has no memory-safety preconditions.
+    Errno::result(unsafe { libc::kill(pid.as_raw(), sig) }).map(drop)
+}
+
+/// Closes every descriptor from `first` up.
+pub fn close_fds_from(first: RawFd) -> nix::Result<()> {
+    // SAFETY: close_range only closes descriptors; the callers own all of them at this point
+    // (the init after its fork: nothing else in the process uses them).
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            first as libc::c_uint,
+            libc::c_uint::MAX,
+            0,
+        )
+    };
+    Errno::result(r).map(drop)
+}
+
+/// `dup2(2)` onto a fixed number, for the init's stdio. The caller must own `to` or know it free.
+pub fn dup_onto(from: RawFd, to: RawFd) -> nix::Result<()> {
+    if from == to {
+        return clear_cloexec(to);
+    }
+    // SAFETY: dup2 has no memory-safety preconditions; the descriptor table change is intended.
+    Errno::result(unsafe { libc::dup2(from, to) }).map(drop)
+}
+
+/// Clears FD_CLOEXEC so that `fd` survives exec.
+pub fn clear_cloexec(fd: RawFd) -> nix::Result<()> {
+    // SAFETY: fcntl F_SETFD on an integer descriptor has no memory-safety preconditions.
+    Errno::result(unsafe { libc::fcntl(fd, libc::F_SETFD, 0) }).map(drop)
+}
+
+/// Writes all of `buf` to a raw descriptor (used by the init and the exec-error pipe).
+pub fn write_raw(fd: RawFd, buf: &[u8]) -> nix::Result<()> {
+    // SAFETY: `buf` is a valid slice for its whole length.
+    let r = unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) };
+    Errno::result(r).map(drop)
+}
+
+/// Ends the process at once, without running atexit handlers or flushing stdio (after fork).
+pub fn exit_now(code: i32) -> ! {
+    // SAFETY: _exit has no preconditions and never returns.
+    unsafe { libc::_exit(code) }
+}
+
+/// Borrows a descriptor that stays open for the rest of the process (the init's sync channel).
+pub fn borrow_fd(fd: RawFd) -> std::os::fd::BorrowedFd<'static> {
+    // SAFETY: only called for descriptors that the caller keeps open until it exits.
+    unsafe { std::os::fd::BorrowedFd::borrow_raw(fd) }
+}
+
+/// Takes ownership of a descriptor inherited from the parent process by number.
+pub fn adopt_fd(fd: RawFd) -> std::io::Result<std::os::fd::OwnedFd> {
+    use std::os::fd::FromRawFd;
+    // Refuse numbers that are not open, so that we never own a descriptor twice by mistake.
+    // SAFETY: F_GETFD only queries the descriptor table.
+    if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: the descriptor is open (checked above) and was handed to this process on its
+    // command line by the launching command; nothing else in this process refers to it.
+    Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
+}
