@@ -1,1 +1,273 @@
-//! placeholder
+//! Shared by the integration tests: the built executables (by path, never from PATH), unique
+//! names, a timeout on every command, and `Ct`, a guard that removes everything a test's
+//! container may have left (shim, cgroups, run directory, stored config) even when it fails.
+#![allow(clippy::unwrap_used)]
+
+use std::io::Write;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Fails (never skips) when the tests cannot do their job here.
+pub fn require_root() {
+    // The effective uid, read from /proc.
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let uid = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+    assert!(
+        uid.split_whitespace().nth(2) == Some("0"),
+        "these tests need root (real namespaces and cgroups): run them as root"
+    );
+}
+
+/// Directory of the built executables: `LXC_BIN_DIR`, else the target directory this test
+/// binary was built into.
+pub fn bin_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("LXC_BIN_DIR") {
+        return PathBuf::from(d);
+    }
+    let exe = std::env::current_exe().unwrap();
+    // target/<profile>/deps/<test>
+    exe.parent().unwrap().parent().unwrap().to_path_buf()
+}
+
+/// Path of one executable; panics with how to build it when missing.
+pub fn bin(name: &str) -> PathBuf {
+    let p = bin_dir().join(name);
+    assert!(
+        p.is_file(),
+        "{} is missing: build the workspace first (scripts/test.sh does)",
+        p.display()
+    );
+    p
+}
+
+/// A unique container name: prefix, our pid, the test's tag.
+pub fn unique(tag: &str) -> String {
+    format!("lxct-{}-{tag}", std::process::id())
+}
+
+/// Runs a command with stdin closed and a deadline.
+pub fn run(cmd: &mut Command, timeout: Duration) -> Output {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    wait_output(child, timeout)
+}
+
+/// Waits for a spawned child with a deadline, killing it (by pid) on timeout.
+pub fn wait_output(mut child: Child, timeout: Duration) -> Output {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return child.wait_with_output().unwrap();
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "command timed out after {timeout:?}; stdout {:?} stderr {:?}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Exit code, or 128+signal.
+pub fn code(out: &Output) -> i32 {
+    out.status
+        .code()
+        .unwrap_or_else(|| 128 + out.status.signal().unwrap_or(0))
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// One test container: a unique name and its own lxcpath. Dropping it kills its shim (by the
+/// pid the shim recorded) and removes every trace.
+pub struct Ct {
+    pub name: String,
+    pub lxcpath: PathBuf,
+}
+
+impl Ct {
+    pub fn new(tag: &str) -> Ct {
+        require_root();
+        let name = unique(tag);
+        let lxcpath = std::env::temp_dir().join(format!("{name}.lxcpath"));
+        std::fs::create_dir_all(&lxcpath).unwrap();
+        std::fs::write(lxcpath.join(".lxct-marker"), b"").unwrap();
+        Ct { name, lxcpath }
+    }
+
+    /// `lxc-<cmd> -n NAME -P LXCPATH <args>` with a deadline of 30 s.
+    pub fn lxc(&self, cmd: &str, args: &[&str]) -> Output {
+        run(&mut self.command(cmd, args), Duration::from_secs(30))
+    }
+
+    /// The same command, not started yet.
+    pub fn command(&self, cmd: &str, args: &[&str]) -> Command {
+        let mut c = Command::new(bin(&format!("lxc-{cmd}")));
+        c.arg("-n")
+            .arg(&self.name)
+            .arg("-P")
+            .arg(&self.lxcpath)
+            .args(args);
+        c
+    }
+
+    /// `lxc-execute` of `args` (COMMAND after `--`), asserting nothing.
+    pub fn execute(&self, args: &[&str]) -> Output {
+        self.lxc("execute", args)
+    }
+
+    /// Starts `sh -c script` detached and returns once RUNNING.
+    pub fn start_detached(&self, script: &str) {
+        let out = self.execute(&["-d", "--", "sh", "-c", script]);
+        assert_eq!(code(&out), 0, "lxc-execute -d failed: {}", stderr(&out));
+    }
+
+    pub fn state(&self) -> String {
+        let out = self.lxc("state", &[]);
+        stdout(&out).trim().to_string()
+    }
+
+    /// The shim's `info`, or None when not running.
+    pub fn info(&self) -> Option<serde_json::Value> {
+        let out = self.lxc("info", &["--json"]);
+        if code(&out) != 0 {
+            return None;
+        }
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+        v.get("shim_pid")?;
+        Some(v)
+    }
+
+    pub fn run_dir(&self) -> PathBuf {
+        Path::new("/var/run/lxc").join(&self.name)
+    }
+
+    /// Every cgroup directory named after the container that exists now.
+    pub fn cgroup_dirs(&self) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        let mut stack = vec![PathBuf::from("/sys/fs/cgroup")];
+        while let Some(dir) = stack.pop() {
+            let Ok(rd) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                let p = e.path();
+                if !e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                    continue;
+                }
+                if p.file_name().and_then(|n| n.to_str()) == Some(self.name.as_str())
+                    && p.parent()
+                        .and_then(|q| q.file_name())
+                        .and_then(|n| n.to_str())
+                        == Some("lxc")
+                {
+                    found.push(p);
+                } else if p.components().count() < 12 {
+                    stack.push(p);
+                }
+            }
+        }
+        found
+    }
+
+    /// Waits until the container is no longer running (its run directory gone).
+    pub fn wait_stopped(&self, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while self.run_dir().exists() {
+            assert!(
+                Instant::now() < deadline,
+                "{} still running after {timeout:?}",
+                self.name
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Asserts that nothing of the container is left on the host.
+    pub fn assert_clean(&self) {
+        assert!(
+            !self.run_dir().exists(),
+            "run dir {} left",
+            self.run_dir().display()
+        );
+        assert_eq!(self.cgroup_dirs(), Vec::<PathBuf>::new(), "cgroups left");
+    }
+}
+
+impl Drop for Ct {
+    fn drop(&mut self) {
+        if std::env::var_os("KEEP_TEST_ARTIFACTS").is_some() {
+            return;
+        }
+        if let Ok(rec) = std::fs::read(self.run_dir().join("state.json")) {
+            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&rec) {
+                if let Some(pid) = v.get("shim_pid").and_then(|p| p.as_i64()) {
+                    kill_if_ours(pid as i32, &self.name);
+                }
+            }
+        }
+        // A look at the state cleans up after a dead shim.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.run_dir().exists() && Instant::now() < deadline {
+            let _ = run(&mut self.command("state", &[]), Duration::from_secs(10));
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        for d in self.cgroup_dirs() {
+            let _ = std::fs::remove_dir(d);
+        }
+        if self.lxcpath.join(".lxct-marker").exists() {
+            let _ = std::fs::remove_dir_all(&self.lxcpath);
+        }
+    }
+}
+
+/// SIGKILLs `pid` only if it is the shim of container `name` (so a reused pid is left alone).
+pub fn kill_if_ours(pid: i32, name: &str) {
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+    // /var/run is a symlink to /run: the link target reads /run/lxc/NAME/lock.
+    let rd = format!("/run/lxc/{name}/");
+    if comm.trim() != "lxc-shim" {
+        return;
+    }
+    // The shim holds the container's lock open: check that this pid is that shim.
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd"));
+    let ours = fds
+        .map(|rd_| {
+            rd_.flatten().any(|e| {
+                std::fs::read_link(e.path())
+                    .map(|t| t.to_string_lossy().contains(&rd))
+                    .unwrap_or(false)
+            })
+        })
+        .unwrap_or(false);
+    if ours {
+        let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+    }
+}
+
+/// A raw client of the control socket: send `line`, read one answer line (5 s deadline).
+pub fn socket_roundtrip(sock: &Path, line: &[u8]) -> Option<String> {
+    use std::io::{BufRead, BufReader};
+    let mut s = std::os::unix::net::UnixStream::connect(sock).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(line).ok()?;
+    let mut r = BufReader::new(s);
+    let mut out = String::new();
+    match r.read_line(&mut out) {
+        Ok(n) if n > 0 => Some(out),
+        _ => None,
+    }
+}

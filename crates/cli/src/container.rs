@@ -31,7 +31,10 @@ pub enum Status {
 impl Container {
     /// Validates `name` (before any file is touched) and locates the container.
     pub fn new(name: &str, lxcpath: Option<&PathBuf>) -> Result<Container, CliError> {
-        rundir::validate_name(name).map_err(CliError::usage)?;
+        rundir::validate_name(name).map_err(|m| CliError {
+            names_container: true,
+            ..CliError::usage(m)
+        })?;
         let lxcpath = lxcpath
             .cloned()
             .unwrap_or_else(|| PathBuf::from(crate::DEFAULT_LXCPATH));

@@ -94,6 +94,7 @@ macro_rules! common_opts {
 /// Runs a command: parses the arguments (exit 2 on a usage error), sets up `-o`/`-l` logging,
 /// runs `f` and turns its result into one error line and an exit code.
 pub fn main<T: FromArgs + CommonOpts>(f: fn(T) -> Result<i32, CliError>) -> ! {
+    ensure_std_fds();
     let argv: Vec<String> = std::env::args().collect();
     let cmd = argv
         .first()
@@ -151,6 +152,24 @@ pub fn main<T: FromArgs + CommonOpts>(f: fn(T) -> Result<i32, CliError>) -> ! {
             }
             std::process::exit(e.code);
         }
+    }
+}
+
+/// A command started with stdin, stdout or stderr closed would hand that number to the next
+/// file it opens (a socket to the shim, say) and then to COMMAND as its stdio: put /dev/null
+/// there first. Open returns the lowest free number, so this fills exactly the holes.
+fn ensure_std_fds() {
+    use std::os::fd::{AsRawFd, IntoRawFd};
+    while let Ok(f) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+    {
+        if f.as_raw_fd() > 2 {
+            break;
+        }
+        // Kept open for the life of the process, as the standard descriptor it now is.
+        let _ = f.into_raw_fd();
     }
 }
 

@@ -121,21 +121,32 @@ fn unescape(s: &str) -> String {
 pub fn create(dirs: &[PathBuf]) -> io::Result<()> {
     for dir in dirs {
         let parent = dir.parent().unwrap_or(dir);
-        for d in [parent, dir.as_path()] {
-            match fs::create_dir(d) {
-                Ok(()) => {}
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-                Err(e) => {
-                    return Err(io::Error::new(
-                        e.kind(),
-                        format!("create {}: {e}", d.display()),
-                    ))
-                }
+        // The shared `lxc` parent can vanish between our two mkdirs: the last container of
+        // another shim removes it when it stops. Make it again then.
+        let mut attempts = 0;
+        loop {
+            let made = make_dir(parent).and_then(|_| make_dir(dir));
+            match made {
+                Err(e) if e.kind() == io::ErrorKind::NotFound && attempts < 10 => attempts += 1,
+                other => break other?,
             }
-            inherit_cpuset(d)?;
         }
     }
     Ok(())
+}
+
+fn make_dir(d: &Path) -> io::Result<()> {
+    match fs::create_dir(d) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+        Err(e) => {
+            return Err(io::Error::new(
+                e.kind(),
+                format!("create {}: {e}", d.display()),
+            ))
+        }
+    }
+    inherit_cpuset(d)
 }
 
 fn inherit_cpuset(dir: &Path) -> io::Result<()> {

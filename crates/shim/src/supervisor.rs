@@ -54,6 +54,10 @@ pub fn main() -> i32 {
             return 2;
         }
     };
+    if sys::close_fds_except(&[launch_fd, lock_fd]).is_err() {
+        eprintln!("lxc-shim: cannot close inherited descriptors");
+        return 2;
+    }
     let (launch, lock) = match (sys::adopt_fd(launch_fd), sys::adopt_fd(lock_fd)) {
         (Ok(l), Ok(k)) => (std::os::unix::net::UnixStream::from(l), File::from(k)),
         _ => {
@@ -160,6 +164,8 @@ struct Shim {
     conns: HashMap<Token, Conn>,
     next_conn: usize,
     uid: u32,
+    /// When a graceful stop turns into a kill.
+    stop_deadline: Option<Instant>,
 }
 
 impl Shim {
@@ -312,6 +318,7 @@ impl Shim {
             failure: None,
             conns: HashMap::new(),
             next_conn: FIRST_CONN,
+            stop_deadline: None,
             uid: nix::unistd::geteuid().as_raw(),
         })
     }
@@ -319,7 +326,13 @@ impl Shim {
     fn run(&mut self) -> i32 {
         let mut events = Events::with_capacity(64);
         while self.init_status.is_none() {
-            if let Err(e) = self.poll.poll(&mut events, None) {
+            let timeout = self
+                .stop_deadline
+                .map(|d| d.saturating_duration_since(Instant::now()));
+            if timeout.is_some_and(|t| t.is_zero()) {
+                self.stop(true, Duration::ZERO);
+            }
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
                 if e.kind() == io::ErrorKind::Interrupted {
                     continue;
                 }
@@ -583,6 +596,16 @@ impl Shim {
                 }
                 return None;
             }
+            "stop" => match parse_stop(&params) {
+                Ok((kill, timeout)) => {
+                    self.stop(kill, timeout);
+                    if let (Some(id), Some(conn)) = (id.clone(), self.conns.get_mut(&token)) {
+                        conn.waits.push(id);
+                    }
+                    return None;
+                }
+                Err(e) => Err(e),
+            },
             other => Err(RpcError::new(
                 ErrorCode::MethodNotFound,
                 format!("unknown method \"{other}\""),
@@ -593,6 +616,25 @@ impl Shim {
             Ok(v) => Response::ok(reply_id, v),
             Err(e) => Response::error(reply_id, e),
         })
+    }
+
+    /// Asks COMMAND to end (SIGTERM through the init) and kills the container when `timeout`
+    /// has passed; at once with `kill` or a zero timeout. Killing the init kills the whole pid
+    /// namespace.
+    fn stop(&mut self, kill: bool, timeout: Duration) {
+        if kill || timeout.is_zero() {
+            log::info!("stop: killing the container");
+            let _ = sys::send_signal(self.init, libc::SIGKILL);
+            self.stop_deadline = None;
+            return;
+        }
+        log::info!(
+            "stop: SIGTERM to COMMAND, kill in {} s",
+            timeout.as_secs_f64()
+        );
+        let _ = sys::send_signal(self.init, libc::SIGTERM);
+        let deadline = Instant::now() + timeout;
+        self.stop_deadline = Some(self.stop_deadline.map_or(deadline, |d| d.min(deadline)));
     }
 
     fn info(&self) -> Info {
@@ -654,6 +696,31 @@ impl Shim {
             conn.flush_until(deadline);
         }
     }
+}
+
+/// `stop` params: `kill` (bool, default false) and `timeout` (seconds, default 60).
+fn parse_stop(params: &Value) -> Result<(bool, Duration), RpcError> {
+    let bad = |m: &str| RpcError::new(ErrorCode::InvalidParams, format!("invalid params: {m}"));
+    let mut kill = false;
+    let mut timeout = Duration::from_secs(60);
+    for (k, v) in params.as_object().into_iter().flatten() {
+        match k.as_str() {
+            "kill" => {
+                kill = v
+                    .as_bool()
+                    .ok_or_else(|| bad("\"kill\" must be a boolean"))?
+            }
+            "timeout" => {
+                let secs = v
+                    .as_f64()
+                    .filter(|s| s.is_finite() && *s >= 0.0 && *s <= 1e9)
+                    .ok_or_else(|| bad("\"timeout\" must be a number of seconds >= 0"))?;
+                timeout = Duration::from_secs_f64(secs);
+            }
+            other => return Err(bad(&format!("unknown param \"{other}\""))),
+        }
+    }
+    Ok((kill, timeout))
 }
 
 const CLONE_FLAGS: libc::c_int =

@@ -106,6 +106,31 @@ pub fn close_fds_from(first: RawFd) -> nix::Result<()> {
     Errno::result(r).map(drop)
 }
 
+/// Closes every descriptor above 2 except those in `keep`: a shim must not hold on to what
+/// its launcher happened to leave open (pipes of a test harness, a terminal, sockets).
+pub fn close_fds_except(keep: &[RawFd]) -> nix::Result<()> {
+    let mut keep: Vec<RawFd> = keep.iter().copied().filter(|&fd| fd > 2).collect();
+    keep.sort_unstable();
+    keep.dedup();
+    let mut first = 3;
+    for fd in keep {
+        if fd > first {
+            // SAFETY: closes only descriptors the caller does not use (all but `keep`).
+            let r = unsafe {
+                libc::syscall(
+                    libc::SYS_close_range,
+                    first as libc::c_uint,
+                    (fd - 1) as libc::c_uint,
+                    0,
+                )
+            };
+            Errno::result(r)?;
+        }
+        first = fd + 1;
+    }
+    close_fds_from(first)
+}
+
 /// `dup2(2)` onto a fixed number, for the init's stdio. The caller must own `to` or know it free.
 pub fn dup_onto(from: RawFd, to: RawFd) -> nix::Result<()> {
     if from == to {

@@ -13,7 +13,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 /// Run COMMAND in a container (application container, with an init of ours as pid 1).
 #[derive(FromArgs)]
@@ -27,7 +27,8 @@ pub struct Args {
     /// set KEY=VALUE on top of the configuration (repeatable)
     #[argh(option, short = 's')]
     define: Vec<String>,
-    /// return once the container is RUNNING and leave it running
+    /// return once the container is RUNNING and leave it running (COMMAND's stdio is then
+    /// /dev/null)
     #[argh(switch, short = 'd')]
     daemon: bool,
     /// directory of stored containers (default /var/lib/lxc)
@@ -104,7 +105,15 @@ pub fn run(args: Args) -> Result<i32, CliError> {
     };
     let mut line = serde_json::to_vec(&spec).map_err(|e| setup_error(e.to_string()))?;
     line.push(b'\n');
-    let spawned = Command::new(&shim)
+    let mut cmd = Command::new(&shim);
+    if args.daemon {
+        // As LXC's daemon mode: a detached container does not hold our caller's stdio open
+        // (`$(lxc-execute -d ...)` would never return).
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+    }
+    let spawned = cmd
         .arg("--launch-fd")
         .arg(theirs.as_raw_fd().to_string())
         .arg("--lock-fd")

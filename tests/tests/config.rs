@@ -1,0 +1,142 @@
+//! Bad configs and bad names are refused with one line naming the file, line and key (or the
+//! name), a non-zero exit, and nothing left behind.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+use lxc_tests::*;
+
+#[test]
+fn bad_configs_name_file_line_and_key() {
+    let ct = Ct::new("badconf");
+    let cases = [
+        ("lxc.utsname = ok\nlxc.bogus = 1\n", 2, "lxc.bogus"),
+        ("lxc.network.type = vxlan\n", 1, "lxc.network.type"),
+        (
+            "lxc.network.type = veth\nlxc.network.hwaddr = 4a:49:zz:49:79:bd\n",
+            2,
+            "lxc.network.hwaddr",
+        ),
+        (
+            "lxc.network.type = veth\n\nlxc.network.ipv4 = 1.2.3.500/24\n",
+            3,
+            "lxc.network.ipv4",
+        ),
+        (
+            "lxc.network.type = veth\nlxc.network.ipv6 = 2001:db8::1/129\n",
+            2,
+            "lxc.network.ipv6",
+        ),
+        (
+            "lxc.net.0.type = veth\nlxc.net.0.flags = down\n",
+            2,
+            "lxc.net.0.flags",
+        ),
+        (
+            "lxc.net.0.type = veth\nlxc.net.0.mtu = big\n",
+            2,
+            "lxc.net.0.mtu",
+        ),
+        (
+            "# comment\nno equals sign here\n",
+            2,
+            "expected KEY = VALUE",
+        ),
+    ];
+    for (i, (text, line, key)) in cases.iter().enumerate() {
+        let path = ct.lxcpath.join(format!("bad{i}.conf"));
+        std::fs::write(&path, text).unwrap();
+        let want = format!("{}:{line}", path.display());
+        for cmd in ["create", "execute"] {
+            let args: Vec<&str> = match cmd {
+                "create" => vec!["-f", path.to_str().unwrap()],
+                _ => vec!["-f", path.to_str().unwrap(), "--", "true"],
+            };
+            let out = ct.lxc(cmd, &args);
+            assert_ne!(code(&out), 0, "{cmd} accepted {text:?}");
+            let err = stderr(&out);
+            assert_eq!(err.lines().count(), 1, "{err}");
+            assert!(err.contains(&want) && err.contains(key), "{cmd}: {err}");
+        }
+        assert!(
+            !ct.lxcpath.join(&ct.name).exists(),
+            "nothing stored for a bad config"
+        );
+    }
+    ct.assert_clean();
+}
+
+#[test]
+fn later_features_are_refused_by_name_not_ignored() {
+    let ct = Ct::new("later");
+    for kv in [
+        "lxc.network.type=veth",
+        "lxc.rootfs.path=/srv/x",
+        "lxc.mount.entry=a b c d",
+        "lxc.chroot=/srv",
+    ] {
+        let out = ct.execute(&["-s", kv, "--", "true"]);
+        assert_eq!(code(&out), 125);
+        let key = kv.split('=').next().unwrap();
+        assert!(
+            stderr(&out).contains(&format!("{key}: not supported yet")),
+            "{}",
+            stderr(&out)
+        );
+    }
+    // lxc-create stores such configs (they are valid); running them is what waits.
+    let path = ct.lxcpath.join("spec.conf");
+    std::fs::write(
+        &path,
+        "lxc.mount = ./fstab\nlxc.utsname = virtnode\nlxc.network.type = macvlan\nlxc.network.flags = up\n\
+         lxc.network.link = eth0\nlxc.network.hwaddr = 4a:49:43:49:79:bd\nlxc.network.ipv4 = 1.2.3.5/24\n\
+         lxc.network.ipv6 = 2003:db8:1:0:214:1234:fe0b:3596\n",
+    )
+    .unwrap();
+    assert_eq!(code(&ct.lxc("create", &["-f", path.to_str().unwrap()])), 0);
+    let out = ct.execute(&["--", "true"]);
+    assert_eq!(code(&out), 125);
+    assert!(
+        stderr(&out).contains(":1: lxc.mount: not supported yet"),
+        "{}",
+        stderr(&out)
+    );
+    ct.assert_clean();
+}
+
+#[test]
+fn bad_names_are_refused_before_touching_anything() {
+    require_root();
+    let lxcpath = std::env::temp_dir().join(unique("badname.lxcpath"));
+    for name in ["", ".hidden", "a/b", "../x", "a b", &"n".repeat(65), "ü"] {
+        for (cmd, extra) in [
+            ("create", vec![]),
+            ("execute", vec!["--", "true"]),
+            ("state", vec![]),
+            ("info", vec![]),
+            ("destroy", vec![]),
+        ] {
+            let mut c = std::process::Command::new(bin(&format!("lxc-{cmd}")));
+            c.arg("-n").arg(name).arg("-P").arg(&lxcpath).args(&extra);
+            let out = run(&mut c, std::time::Duration::from_secs(10));
+            assert_eq!(code(&out), 2, "lxc-{cmd} -n {name:?}: {}", stderr(&out));
+            assert!(stderr(&out).contains("container name"), "{}", stderr(&out));
+        }
+    }
+    assert!(!lxcpath.exists());
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let ct = Ct::new("usage");
+    assert_eq!(code(&ct.lxc("execute", &[])), 2);
+    assert_eq!(code(&ct.lxc("state", &["--bogus"])), 2);
+    let out = run(
+        &mut std::process::Command::new(bin("lxc-state")),
+        std::time::Duration::from_secs(10),
+    );
+    assert_eq!(code(&out), 2);
+    let out = run(
+        std::process::Command::new(bin("lxc-execute")).arg("--help"),
+        std::time::Duration::from_secs(10),
+    );
+    assert_eq!(code(&out), 0);
+    assert!(stdout(&out).contains("Usage: lxc-execute"));
+}
