@@ -197,10 +197,21 @@ fn detached_state_info_and_runtime_dir() {
         .1
         .split_whitespace()
         .collect();
-    assert_eq!(
+    // stat fields after the name: state ppid pgrp session tty_nr ...
+    let own = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let own_sid = own
+        .rsplit_once(')')
+        .unwrap()
+        .1
+        .split_whitespace()
+        .nth(3)
+        .unwrap()
+        .to_string();
+    assert_ne!(fields[3], own_sid, "the shim has a session of its own");
+    assert_ne!(
         fields[3],
         shim.to_string(),
-        "session id is the shim's own pid"
+        "not a session leader: it can never get a terminal"
     );
     assert_eq!(fields[4], "0", "no controlling terminal");
     assert_ne!(fields[1], std::process::id().to_string());

@@ -4,7 +4,7 @@
 use crate::CliError;
 use lxc_proto::rundir::{self, RunDir};
 use lxc_proto::{Client, ClientError, State};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -156,20 +156,4 @@ impl Container {
 /// A failed call, as one line.
 pub fn rpc_error(e: ClientError) -> CliError {
     CliError::failed(e.to_string())
-}
-
-/// The shim executable: next to the running command.
-pub fn shim_path() -> Result<PathBuf, CliError> {
-    let exe = std::env::current_exe()
-        .map_err(|e| CliError::with_code(125, format!("find own executable: {e}")))?;
-    let dir = exe.parent().unwrap_or(Path::new("/"));
-    let shim = dir.join("lxc-shim");
-    if shim.is_file() {
-        Ok(shim)
-    } else {
-        Err(CliError::with_code(
-            125,
-            format!("{} is missing", shim.display()),
-        ))
-    }
 }

@@ -1,14 +1,13 @@
-//! The launch channel: a socketpair between `lxc-execute` and the shim it starts. The command
-//! sends one [`LaunchSpec`] line, then [`LaunchRequest`]s (forwarded signals); the shim answers
-//! with [`LaunchEvent`] lines: `ready` once COMMAND runs, then `exited` (or `failed`). Because the
-//! exit status travels on this channel, a COMMAND that ends before any client could connect to
-//! the control socket still has its status delivered.
+//! The launch channel: a socketpair between `lxc-execute` and the shim it forks (which gets the
+//! [`LaunchSpec`] in memory). The command sends [`LaunchRequest`] lines (forwarded signals); the
+//! shim answers with [`LaunchEvent`] lines: `ready` once COMMAND runs, then `exited` (or
+//! `failed`). Because the exit status travels on this channel, a COMMAND that ends before any
+//! client could connect to the control socket still has its status delivered.
 use crate::state::ExitStatus;
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
 
 /// Everything the shim needs to start a container.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct LaunchSpec {
     /// The container's name (valid).
     pub name: String,
@@ -16,12 +15,6 @@ pub struct LaunchSpec {
     pub config: lxc_config::Config,
     /// COMMAND and its arguments (non-empty).
     pub command: Vec<String>,
-    /// `-o`: the log file shared with the command, if any.
-    #[serde(default)]
-    pub log_file: Option<PathBuf>,
-    /// `-l`: the log level name (ERROR, WARN, INFO, DEBUG, TRACE).
-    #[serde(default)]
-    pub log_level: Option<String>,
 }
 
 /// From the shim to the command that started it.

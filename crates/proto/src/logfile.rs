@@ -2,8 +2,9 @@
 //! record, `time level name=<container> pid=<pid> message`, appended to the file.
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
+use std::os::fd::{AsRawFd, RawFd};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 struct FileLogger {
@@ -55,9 +56,18 @@ pub fn parse_level(s: &str) -> Option<log::LevelFilter> {
     })
 }
 
+static LOG_FD: OnceLock<RawFd> = OnceLock::new();
+
+/// The log file's descriptor, once [`init`] has opened one: a process that closes the
+/// descriptors it inherited (the shim) must keep this one.
+pub fn fd() -> Option<RawFd> {
+    LOG_FD.get().copied()
+}
+
 /// Appends records for container `name` at `level` or above to `path`.
 pub fn init(path: &Path, name: &str, level: log::LevelFilter) -> io::Result<()> {
     let file = OpenOptions::new().create(true).append(true).open(path)?;
+    let _ = LOG_FD.set(file.as_raw_fd());
     let logger = FileLogger {
         file: Mutex::new(file),
         name: name.to_string(),

@@ -123,7 +123,8 @@ impl RunDir {
         }
     }
 
-    /// Writes the record atomically (temp file, fsync, rename).
+    /// Writes the record atomically (temp file, rename): a reader sees the old record or the new
+    /// one, never half of one. No fsync: the run directory does not outlive a reboot.
     pub fn write_record(&self, record: &Record) -> io::Result<()> {
         let tmp = self.dir.join(".state.json.tmp");
         let mut f = OpenOptions::new()
@@ -133,7 +134,6 @@ impl RunDir {
             .mode(0o600)
             .open(&tmp)?;
         f.write_all(&serde_json::to_vec(record).map_err(io::Error::other)?)?;
-        f.sync_all()?;
         fs::rename(&tmp, self.record_path())
     }
 
@@ -170,7 +170,7 @@ impl RunDir {
 }
 
 /// Removes cgroup directories (each a container's leaf), retrying while the kernel still holds
-/// the last exiting tasks, then their parent `lxc` directories if they are empty.
+/// the last exiting tasks. The shared parent `lxc` directories stay.
 pub fn remove_cgroups(paths: &[PathBuf]) -> io::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(2);
     for path in paths {
@@ -189,10 +189,6 @@ pub fn remove_cgroups(paths: &[PathBuf]) -> io::Result<()> {
                     ))
                 }
             }
-        }
-        if let Some(parent) = path.parent() {
-            // Shared by every container: only removed once the last one is gone.
-            let _ = fs::remove_dir(parent);
         }
     }
     Ok(())

@@ -21,6 +21,8 @@ pub struct Hierarchy {
     pub own: PathBuf,
     /// True for the cgroup2 tree.
     pub unified: bool,
+    /// True for the v1 cpuset hierarchy, whose new groups start without cpus and mems.
+    pub cpuset: bool,
 }
 
 impl Hierarchy {
@@ -80,10 +82,12 @@ pub fn parse_hierarchies(mountinfo: &str, proc_cgroup: &str) -> Vec<Hierarchy> {
             continue;
         };
         used.push(ctls);
+        let cpuset = fstype == "cgroup" && ctls.split(',').any(|c| c == "cpuset");
         out.push(Hierarchy {
             mount: PathBuf::from(mount),
             own,
             unified: fstype == "cgroup2",
+            cpuset,
         });
     }
     out
@@ -115,19 +119,24 @@ fn unescape(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Creates the container's directory in every hierarchy. On v1 cpuset, a new group starts with
+/// Creates the container's directory in every hierarchy. The shared parent `lxc` is made
+/// when missing and left in place afterwards (as the place every container of this starter
+/// goes), which keeps a start to one mkdir per hierarchy. On v1 cpuset a new group starts with
 /// no cpus and no mems (unless `cgroup.clone_children` is set), and tasks cannot join it: copy
 /// the parent's.
-pub fn create(dirs: &[PathBuf]) -> io::Result<()> {
-    for dir in dirs {
-        let parent = dir.parent().unwrap_or(dir);
-        // The shared `lxc` parent can vanish between our two mkdirs: the last container of
-        // another shim removes it when it stops. Make it again then.
+pub fn create(hierarchies: &[Hierarchy], name: &str) -> io::Result<()> {
+    for h in hierarchies {
+        let dir = h.container_dir(name);
+        let parent = dir.parent().unwrap_or(&dir);
+        // The parent can vanish between our two mkdirs (a sweep removing empty `lxc`
+        // directories): make it again then.
         let mut attempts = 0;
         loop {
-            let made = make_dir(parent).and_then(|_| make_dir(dir));
-            match made {
-                Err(e) if e.kind() == io::ErrorKind::NotFound && attempts < 10 => attempts += 1,
+            match make_dir(&dir, h.cpuset) {
+                Err(e) if e.kind() == io::ErrorKind::NotFound && attempts < 10 => {
+                    attempts += 1;
+                    make_dir(parent, h.cpuset)?;
+                }
                 other => break other?,
             }
         }
@@ -135,10 +144,11 @@ pub fn create(dirs: &[PathBuf]) -> io::Result<()> {
     Ok(())
 }
 
-fn make_dir(d: &Path) -> io::Result<()> {
+fn make_dir(d: &Path, cpuset: bool) -> io::Result<()> {
     match fs::create_dir(d) {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(e),
         Err(e) => {
             return Err(io::Error::new(
                 e.kind(),
@@ -146,7 +156,10 @@ fn make_dir(d: &Path) -> io::Result<()> {
             ))
         }
     }
-    inherit_cpuset(d)
+    if cpuset {
+        inherit_cpuset(d)?;
+    }
+    Ok(())
 }
 
 fn inherit_cpuset(dir: &Path) -> io::Result<()> {
@@ -162,6 +175,17 @@ fn inherit_cpuset(dir: &Path) -> io::Result<()> {
         let value = fs::read_to_string(parent.join(file))?;
         fs::write(&path, value.trim())
             .map_err(|e| io::Error::new(e.kind(), format!("write {}: {e}", path.display())))?;
+    }
+    Ok(())
+}
+
+/// Moves process `pid` (and its threads) into every one of `dirs`.
+pub fn join(dirs: &[PathBuf], pid: nix::unistd::Pid) -> io::Result<()> {
+    let pid = pid.as_raw().to_string();
+    for dir in dirs {
+        let file = dir.join(CGROUP_PROCS);
+        fs::write(&file, &pid)
+            .map_err(|e| io::Error::new(e.kind(), format!("join {}: {e}", file.display())))?;
     }
     Ok(())
 }

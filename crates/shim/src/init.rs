@@ -1,5 +1,5 @@
-//! The container's pid 1, like lxc-init: joins the cgroup, sets up the namespaces it was cloned
-//! into, starts COMMAND, forwards every signal it gets to COMMAND, reaps orphans, and once
+//! The container's pid 1, like lxc-init: sets up the namespaces it was cloned into, waits for
+//! the shim to have put it into the container's cgroups, starts COMMAND, forwards every signal it gets to COMMAND, reaps orphans, and once
 //! COMMAND ends kills what remains and reports COMMAND's status to the shim. It runs in a
 //! clone of the single-threaded shim and never execs; every signal stays blocked and is taken
 //! synchronously with sigwaitinfo, so no handler ever runs here.
@@ -16,7 +16,6 @@ use std::ffi::CString;
 use std::fs;
 use std::io::Read;
 use std::os::fd::{AsFd, AsRawFd, RawFd};
-use std::path::PathBuf;
 
 /// Where the init finds the shim's end of the sync channel after arranging its descriptors.
 const SYNC_FD: RawFd = 3;
@@ -24,8 +23,6 @@ const SYNC_FD: RawFd = 3;
 /// Everything the init does, prepared by the shim before the clone.
 pub struct InitPlan {
     pub hostname: String,
-    /// `cgroup.procs` of every hierarchy's container group.
-    pub procs_files: Vec<PathBuf>,
     pub argv: Vec<CString>,
     pub env: Vec<CString>,
 }
@@ -52,6 +49,10 @@ pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd) -> ! {
         });
         sys::exit_now(125);
     }
+    // The shim moves us into the container's cgroups meanwhile; COMMAND must start inside.
+    if !wait_for_go() {
+        sys::exit_now(125);
+    }
     let cmd = match start_command(plan) {
         Ok(pid) => pid,
         Err(errno) => {
@@ -67,6 +68,22 @@ pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd) -> ! {
     report(&InitMsg::Exited(status));
     sys::exit_now(status.shell_code());
 }
+
+/// Blocks until the shim says `go` (the cgroups are joined); false if it says anything else or
+/// is gone, in which case it reports the failure itself.
+fn wait_for_go() -> bool {
+    let mut buf = [0u8; 8];
+    loop {
+        match nix::sys::socket::recv(SYNC_FD, &mut buf, nix::sys::socket::MsgFlags::empty()) {
+            Ok(n) => return &buf[..n] == GO,
+            Err(Errno::EINTR) => continue,
+            Err(_) => return false,
+        }
+    }
+}
+
+/// The shim's one message to the init.
+pub const GO: &[u8] = b"go";
 
 fn report(msg: &InitMsg) {
     // If the shim is gone we are about to be killed by the parent-death signal anyway.
@@ -98,14 +115,7 @@ fn set_up(plan: &InitPlan) -> Result<(), (String, Errno)> {
     }
     sys::reset_signal_handlers();
     let _ = nix::sys::prctl::set_name(c"lxc-init");
-    for file in &plan.procs_files {
-        fs::write(file, "0").map_err(|e| {
-            (
-                format!("join cgroup {}", file.display()),
-                Errno::from_raw(e.raw_os_error().unwrap_or(0)),
-            )
-        })?;
-    }
+    sys::set_cmdline("lxc-init");
     mount(
         None::<&str>,
         "/",

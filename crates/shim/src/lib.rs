@@ -1,6 +1,6 @@
-//! The per-container shim: started by `lxc-execute`, detached from it, parent and reaper of the
-//! container's init, owner of the container's cgroup, server of its control socket. One thread,
-//! one mio loop; the container's init is a clone of this process (see `init`).
+//! The per-container shim: forked by `lxc-execute` and detached from it, parent and reaper of
+//! the container's init, owner of the container's cgroup, server of its control socket. One
+//! thread, one mio loop; the container's init is a clone of the shim (see `init`).
 #![deny(unsafe_code)]
 
 pub mod cgroup;
@@ -11,4 +11,4 @@ pub mod sync;
 #[allow(unsafe_code)]
 mod sys;
 
-pub use supervisor::main;
+pub use supervisor::{spawn, Stdio};

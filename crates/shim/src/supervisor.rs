@@ -27,10 +27,11 @@ use signal_hook_mio::v1_0::Signals;
 use std::collections::HashMap;
 use std::ffi::CString;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, Write};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixStream as UnixStreamStd;
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -42,60 +43,65 @@ const FIRST_CONN: usize = 16;
 /// Descriptors the init must find untouched are kept at or above this number.
 const HIGH_FD: RawFd = 10;
 
-/// Entry point of the `lxc-shim` executable; returns the process exit code.
-pub fn main() -> i32 {
-    let args: Vec<String> = std::env::args().collect();
-    let (launch_fd, lock_fd) = match parse_args(&args) {
-        Some(fds) => fds,
-        None => {
-            eprintln!(
-                "lxc-shim: started by lxc-execute only (usage: lxc-shim --launch-fd N --lock-fd M)"
-            );
-            return 2;
+/// How the shim's COMMAND gets its stdio.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stdio {
+    /// The caller's own stdin, stdout and stderr.
+    Inherit,
+    /// /dev/null (a detached container must not hold its caller's pipes open).
+    Null,
+}
+
+/// Forks the shim for `spec` from the calling command, detached from it: an intermediate child
+/// calls setsid and forks the shim, then exits, so that the shim is not the caller's child and
+/// has a session of its own. Returns in the caller once the intermediate child has been reaped;
+/// the shim reports on `launch` (see `lxc_proto::launch`). It holds `lock` for its whole life.
+/// The caller must be single-threaded.
+pub fn spawn(spec: &LaunchSpec, launch: UnixStreamStd, lock: File, stdio: Stdio) -> io::Result<()> {
+    match sys::fork()? {
+        sys::Forked::Parent(child) => {
+            drop(launch);
+            drop(lock);
+            let _ = waitpid(child, None);
+            Ok(())
         }
-    };
-    if sys::close_fds_except(&[launch_fd, lock_fd]).is_err() {
-        eprintln!("lxc-shim: cannot close inherited descriptors");
-        return 2;
-    }
-    let (launch, lock) = match (sys::adopt_fd(launch_fd), sys::adopt_fd(lock_fd)) {
-        (Ok(l), Ok(k)) => (std::os::unix::net::UnixStream::from(l), File::from(k)),
-        _ => {
-            eprintln!("lxc-shim: the launch and lock descriptors are not open");
-            return 2;
-        }
-    };
-    let mut reader = BufReader::new(&launch);
-    let mut line = String::new();
-    let spec: LaunchSpec = match reader
-        .read_line(&mut line)
-        .map_err(|e| e.to_string())
-        .and_then(|_| serde_json::from_str(&line).map_err(|e| e.to_string()))
-    {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("lxc-shim: bad launch request: {e}");
-            return 2;
-        }
-    };
-    drop(reader);
-    // Detach: the launching command waits for this process, the shim lives on in the child,
-    // in a session of its own, reparented away from the command.
-    match sys::fork() {
-        Ok(sys::Forked::Parent(_)) => sys::exit_now(0),
-        Ok(sys::Forked::Child) => {}
-        Err(e) => {
-            send_event(
-                &launch,
-                &LaunchEvent::Failed {
-                    code: 125,
-                    message: format!("fork the shim: {e}"),
-                },
-            );
-            return 1;
+        sys::Forked::Child => {
+            let _ = nix::unistd::setsid();
+            match sys::fork() {
+                Ok(sys::Forked::Parent(_)) => sys::exit_now(0),
+                Ok(sys::Forked::Child) => {}
+                Err(e) => {
+                    let message = format!("fork the shim: {e}");
+                    send_event(&launch, &LaunchEvent::Failed { code: 125, message });
+                    sys::exit_now(1);
+                }
+            }
+            // From here on this is the shim; it never returns into the command's code.
+            sys::exit_now(run_shim(spec, launch, lock, stdio))
         }
     }
-    let _ = nix::unistd::setsid();
+}
+
+fn run_shim(spec: &LaunchSpec, launch: UnixStreamStd, lock: File, stdio: Stdio) -> i32 {
+    // Whatever the command's caller left open (a test harness's pipes, a terminal) is not
+    // the shim's business; only the launch channel, the lock and stdio stay.
+    let mut keep = vec![launch.as_raw_fd(), lock.as_raw_fd()];
+    keep.extend(lxc_proto::logfile::fd());
+    let prepared = sys::close_fds_except(&keep)
+        .map_err(io::Error::from)
+        .and_then(|_| {
+            if stdio == Stdio::Null {
+                null_stdio()
+            } else {
+                Ok(())
+            }
+        });
+    if let Err(e) = prepared {
+        let message = format!("prepare the shim: {e}");
+        send_event(&launch, &LaunchEvent::Failed { code: 125, message });
+        return 1;
+    }
+    sys::set_cmdline(&format!("[lxc-shim {}]", spec.name));
     let rundir = RunDir::new(&spec.name);
     match Shim::start(spec, launch, lock, rundir) {
         Ok(mut shim) => shim.run(),
@@ -115,21 +121,18 @@ pub fn main() -> i32 {
     }
 }
 
-fn parse_args(args: &[String]) -> Option<(RawFd, RawFd)> {
-    let mut launch = None;
-    let mut lock = None;
-    let mut it = args.iter().skip(1);
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--launch-fd" => launch = it.next()?.parse().ok(),
-            "--lock-fd" => lock = it.next()?.parse().ok(),
-            _ => return None,
-        }
+fn null_stdio() -> io::Result<()> {
+    let null = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")?;
+    for fd in 0..3 {
+        sys::dup_onto(null.as_raw_fd(), fd)?;
     }
-    Some((launch?, lock?))
+    Ok(())
 }
 
-fn send_event(launch: &std::os::unix::net::UnixStream, ev: &LaunchEvent) {
+fn send_event(launch: &UnixStreamStd, ev: &LaunchEvent) {
     let mut line = serde_json::to_vec(ev).unwrap_or_default();
     line.push(b'\n');
     // The command may be gone (killed, or -d): the container does not care.
@@ -137,7 +140,7 @@ fn send_event(launch: &std::os::unix::net::UnixStream, ev: &LaunchEvent) {
 }
 
 struct StartError {
-    launch: std::os::unix::net::UnixStream,
+    launch: UnixStreamStd,
     lock: File,
     rundir: RunDir,
     message: String,
@@ -170,8 +173,8 @@ struct Shim {
 
 impl Shim {
     fn start(
-        spec: LaunchSpec,
-        launch: std::os::unix::net::UnixStream,
+        spec: &LaunchSpec,
+        launch: UnixStreamStd,
         lock: File,
         rundir: RunDir,
     ) -> Result<Shim, StartError> {
@@ -182,22 +185,13 @@ impl Shim {
             }};
         }
         let name = spec.name.clone();
-        if let Some(path) = &spec.log_file {
-            let level = spec
-                .log_level
-                .as_deref()
-                .and_then(lxc_proto::logfile::parse_level)
-                .unwrap_or(log::LevelFilter::Error);
-            if let Err(e) = lxc_proto::logfile::init(path, &name, level) {
-                fail!("open log file {}: {e}", path.display());
-            }
-        }
         let _ = nix::sys::prctl::set_name(c"lxc-shim");
         let _ = sys::ignore_signal(Signal::SIGPIPE);
         let stdio = match take_stdio() {
             Ok(s) => s,
             Err(e) => fail!("take over stdio: {e}"),
         };
+        log::debug!("shim detached");
         let hierarchies = match cgroup::own_hierarchies() {
             Ok(h) => h,
             Err(e) => fail!("read own cgroups: {e}"),
@@ -211,10 +205,6 @@ impl Shim {
         if let Err(e) = rundir.write_record(&record) {
             fail!("write {}: {e}", rundir.record_path().display());
         }
-        if let Err(e) = cgroup::create(&cgroups) {
-            fail!("create cgroup: {e}");
-        }
-        log::info!("cgroups: {cgroups:?}");
         let sock_path = rundir.socket();
         let _ = std::fs::remove_file(&sock_path);
         let listener = match UnixListener::bind(&sock_path) {
@@ -225,7 +215,7 @@ impl Shim {
         {
             fail!("chmod {}: {e}", sock_path.display());
         }
-        let plan = match plan_init(&spec, &name, &cgroups) {
+        let plan = match plan_init(spec, &name) {
             Ok(p) => p,
             Err(e) => fail!("{e}"),
         };
@@ -242,12 +232,31 @@ impl Shim {
             Ok(fd) => fd,
             Err(e) => fail!("create sync channel: {e}"),
         };
-        let flags = CLONE_FLAGS;
+        // The loop, with its SIGCHLD handler, exists before the init does: a COMMAND that
+        // ends at once must not end before anyone listens for it.
+        let mut listener = listener;
+        let mut setup = || -> io::Result<(Poll, Signals, UnixStream)> {
+            let poll = Poll::new()?;
+            let mut signals = Signals::new([SIGCHLD, SIGTERM, SIGINT, SIGHUP])?;
+            let reg = poll.registry();
+            reg.register(&mut signals, SIGNALS, Interest::READABLE)?;
+            reg.register(&mut listener, LISTENER, Interest::READABLE)?;
+            fcntl(&ours, FcntlArg::F_SETFL(OFlag::O_NONBLOCK))?;
+            reg.register(&mut SourceFd(&ours.as_raw_fd()), SYNC, Interest::READABLE)?;
+            launch.set_nonblocking(true)?;
+            let mut launch_mio = UnixStream::from_std(launch.try_clone()?);
+            reg.register(&mut launch_mio, LAUNCH, Interest::READABLE)?;
+            Ok((poll, signals, launch_mio))
+        };
+        let (poll, signals, launch_mio) = match setup() {
+            Ok(v) => v,
+            Err(e) => fail!("set up the event loop: {e}"),
+        };
         // Every signal is blocked across the clone: the init must never run one of our
         // handlers, and it takes signals with sigwaitinfo from then on.
         let mut old = SigSet::empty();
         let _ = sigprocmask(SigmaskHow::SIG_BLOCK, Some(&SigSet::all()), Some(&mut old));
-        let forked = sys::clone_fork(flags);
+        let forked = sys::clone_fork(CLONE_FLAGS);
         if let Ok(sys::Forked::Child) = forked {
             let raw = [
                 stdio[0].as_raw_fd(),
@@ -265,42 +274,29 @@ impl Shim {
             Err(e) => fail!("clone the container's init: {e}"),
         };
         log::info!("init started, pid {init}");
-        let setup = || -> io::Result<(Poll, Signals, UnixStream)> {
-            let poll = Poll::new()?;
-            let mut signals = Signals::new([SIGCHLD, SIGTERM, SIGINT, SIGHUP])?;
-            poll.registry()
-                .register(&mut signals, SIGNALS, Interest::READABLE)?;
-            Ok((poll, signals, UnixStream::from_std(launch.try_clone()?)))
-        };
-        let (poll, signals, mut launch_mio) = match setup() {
-            Ok(v) => v,
-            Err(e) => {
-                let _ = sys::send_signal(init, libc::SIGKILL);
-                let _ = waitpid(init, None);
-                fail!("set up the event loop: {e}");
-            }
-        };
-        let mut listener = listener;
-        let reg = poll.registry();
-        let registered = reg
-            .register(&mut listener, LISTENER, Interest::READABLE)
+        // While the init sets up its namespaces, make the cgroups and move it in: the two
+        // run in parallel, and COMMAND starts only after `go`.
+        if let Err(e) = cgroup::create(&hierarchies, &name)
+            .and_then(|_| cgroup::join(&cgroups, init))
             .and_then(|_| {
-                fcntl(&ours, FcntlArg::F_SETFL(OFlag::O_NONBLOCK)).map_err(io::Error::from)?;
-                reg.register(&mut SourceFd(&ours.as_raw_fd()), SYNC, Interest::READABLE)
+                nix::sys::socket::send(
+                    ours.as_raw_fd(),
+                    init::GO,
+                    nix::sys::socket::MsgFlags::empty(),
+                )
+                .map(drop)
+                .map_err(io::Error::from)
             })
-            .and_then(|_| {
-                launch.set_nonblocking(true)?;
-                reg.register(&mut launch_mio, LAUNCH, Interest::READABLE)
-            });
-        if let Err(e) = registered {
+        {
             let _ = sys::send_signal(init, libc::SIGKILL);
             let _ = waitpid(init, None);
-            fail!("set up the event loop: {e}");
+            fail!("create cgroup: {e}");
         }
+        log::debug!("cgroups made and joined");
         drop(launch);
         Ok(Shim {
             name,
-            command: spec.command,
+            command: spec.command.clone(),
             rundir,
             lock: Some(lock),
             cgroups,
@@ -669,12 +665,14 @@ impl Shim {
             .exit
             .or(self.init_status)
             .unwrap_or(ExitStatus::signaled(libc::SIGKILL));
+        log::debug!("init reaped");
         if let Err(e) = rundir::remove_cgroups(&self.cgroups) {
             log::error!("remove cgroup: {e}");
         }
         if let Some(lock) = self.lock.take() {
             self.rundir.remove_files(lock);
         }
+        log::debug!("cleaned up");
         self.set_state(State::Stopped);
         log::info!("stopped: {status:?}");
         let event = match &self.failure {
@@ -751,7 +749,7 @@ fn dup_high(fd: RawFd) -> io::Result<OwnedFd> {
     sys::adopt_fd(new)
 }
 
-fn plan_init(spec: &LaunchSpec, name: &str, cgroups: &[PathBuf]) -> Result<InitPlan, String> {
+fn plan_init(spec: &LaunchSpec, name: &str) -> Result<InitPlan, String> {
     let argv = spec
         .command
         .iter()
@@ -778,10 +776,6 @@ fn plan_init(spec: &LaunchSpec, name: &str, cgroups: &[PathBuf]) -> Result<InitP
             .utsname
             .clone()
             .unwrap_or_else(|| name.to_string()),
-        procs_files: cgroups
-            .iter()
-            .map(|c| c.join(cgroup::CGROUP_PROCS))
-            .collect(),
         argv,
         env,
     })

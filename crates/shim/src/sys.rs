@@ -177,3 +177,34 @@ pub fn adopt_fd(fd: RawFd) -> std::io::Result<std::os::fd::OwnedFd> {
     // command line by the launching command; nothing else in this process refers to it.
     Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
 }
+
+/// Rewrites the process's command line as `ps` shows it (the shim and the init are forks of
+/// lxc-execute, whose arguments would otherwise show). The title is cut to the space the
+/// original arguments took.
+pub fn set_cmdline(title: &str) {
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return;
+    };
+    let Some((_, rest)) = stat.rsplit_once(')') else {
+        return;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // proc(5): arg_start and arg_end are fields 48 and 49; `rest` starts at field 3.
+    let parse = |i: usize| fields.get(i).and_then(|f| f.parse::<usize>().ok());
+    let (Some(start), Some(end)) = (parse(45), parse(46)) else {
+        return;
+    };
+    if end <= start + 1 || start == 0 {
+        return;
+    }
+    let len = end - start;
+    let n = title.len().min(len - 1);
+    // SAFETY: [arg_start, arg_end) is the argument area the kernel mapped for this process
+    // (on its stack), writable and owned by it. Nothing reads the original arguments after
+    // this point: the shim and the init never look at std::env::args.
+    unsafe {
+        let dst = start as *mut u8;
+        std::ptr::copy_nonoverlapping(title.as_ptr(), dst, n);
+        std::ptr::write_bytes(dst.add(n), 0, len - n);
+    }
+}

@@ -1,19 +1,16 @@
-//! `lxc-execute -n NAME [-f CONFIG] [-s KEY=VALUE]... [-d] [--] COMMAND [ARG...]`: start a shim
+//! `lxc-execute -n NAME [-f CONFIG] [-s KEY=VALUE]... [-d] [--] COMMAND [ARG...]`: fork a shim
 //! for NAME that runs COMMAND in a new container with this command's stdio, relay the signals
 //! this command receives, and exit with COMMAND's status (128+N for signal N; 125 when the
 //! container could not be set up, 126/127 when COMMAND could not be executed).
-use crate::container::{shim_path, Container};
+use crate::container::Container;
 use crate::{common_opts, CliError};
 use argh::FromArgs;
 use lxc_config::{Config, Feature};
 use lxc_proto::launch::{LaunchEvent, LaunchRequest, LaunchSpec};
-use nix::fcntl::{fcntl, FcntlArg, FdFlag};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
 use std::io::{BufRead, BufReader, Write};
-use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 
 /// Run COMMAND in a container (application container, with an init of ours as pid 1).
 #[derive(FromArgs)]
@@ -54,6 +51,7 @@ fn setup_error(message: impl Into<String>) -> CliError {
 }
 
 pub fn run(args: Args) -> Result<i32, CliError> {
+    log::debug!("lxc-execute started");
     let ct = Container::new(&args.name, args.lxcpath.as_ref())?;
     let mut command = args.command;
     if command.first().is_some_and(|c| c == "--") {
@@ -66,7 +64,7 @@ pub fn run(args: Args) -> Result<i32, CliError> {
     }
     let config = load_config(&ct, args.rcfile.as_ref(), &args.define)?;
     check_supported(&config)?;
-    let shim = shim_path()?;
+    log::debug!("config ready");
 
     let lock = match ct.rundir.try_lock() {
         Ok(Some(lock)) => lock,
@@ -90,50 +88,19 @@ pub fn run(args: Args) -> Result<i32, CliError> {
 
     let (ours, theirs) =
         UnixStream::pair().map_err(|e| setup_error(format!("create launch channel: {e}")))?;
-    fcntl(&theirs, FcntlArg::F_SETFD(FdFlag::empty()))
-        .and_then(|_| fcntl(&lock, FcntlArg::F_SETFD(FdFlag::empty())))
-        .map_err(|e| setup_error(format!("pass descriptors to the shim: {e}")))?;
     let spec = LaunchSpec {
         name: ct.name.clone(),
         config,
         command,
-        log_file: args
-            .logfile
-            .clone()
-            .map(|p| std::path::absolute(&p).unwrap_or(p)),
-        log_level: args.loglevel.clone(),
     };
-    let mut line = serde_json::to_vec(&spec).map_err(|e| setup_error(e.to_string()))?;
-    line.push(b'\n');
-    let mut cmd = Command::new(&shim);
-    if args.daemon {
-        // As LXC's daemon mode: a detached container does not hold our caller's stdio open
-        // (`$(lxc-execute -d ...)` would never return).
-        cmd.stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-    }
-    let spawned = cmd
-        .arg("--launch-fd")
-        .arg(theirs.as_raw_fd().to_string())
-        .arg("--lock-fd")
-        .arg(lock.as_raw_fd().to_string())
-        .spawn();
-    let mut child = match spawned {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = ct.rundir.remove(lock);
-            return Err(setup_error(format!("start {}: {e}", shim.display())));
-        }
+    let stdio = if args.daemon {
+        lxc_shim::Stdio::Null
+    } else {
+        lxc_shim::Stdio::Inherit
     };
-    drop(theirs);
-    drop(lock);
-    (&ours)
-        .write_all(&line)
-        .map_err(|e| setup_error(format!("send the launch request to the shim: {e}")))?;
-    // The first shim process forks the real one and exits at once.
-    let _ = child.wait();
-    log::info!("shim started for {:?}", spec.command);
+    lxc_shim::spawn(&spec, theirs, lock, stdio)
+        .map_err(|e| setup_error(format!("fork the shim: {e}")))?;
+    log::debug!("shim forked");
 
     if !args.daemon {
         forward_signals(&ours)?;
