@@ -422,3 +422,62 @@ impl WaitClean for Ct {
         }
     }
 }
+
+#[test]
+fn sigint_interrupts_commands_group_like_ctrl_c() {
+    let ct = Ct::new("ctrlc");
+    let child = ct
+        .command(
+            "execute",
+            &["--", "sh", "-c", "echo ready; sleep 30; echo not-reached"],
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while ct.state() != "RUNNING" {
+        assert!(Instant::now() < deadline, "never RUNNING");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let t = Instant::now();
+    let st = std::process::Command::new("kill")
+        .arg("-INT")
+        .arg(child.id().to_string())
+        .status();
+    assert!(st.unwrap().success());
+    let out = wait_output(child, Duration::from_secs(10));
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "sleep was not interrupted"
+    );
+    assert_eq!(code(&out), 130, "{}", stderr(&out));
+    assert_eq!(stdout(&out), "ready\n");
+}
+
+#[test]
+fn only_root_reaches_the_control_socket() {
+    let ct = Ct::new("perm");
+    ct.start_detached("sleep 60");
+    let sock = ct.run_dir().join("control.sock");
+    // A process of another uid cannot even reach the socket (directory 0700, socket 0600); the
+    // shim also checks SO_PEERCRED of every connection.
+    let _ = sock;
+    let out = run(
+        std::process::Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(bin("lxc-state"))
+            .args(["-n", &ct.name, "-P"])
+            .arg(&ct.lxcpath),
+        Duration::from_secs(10),
+    );
+    assert_eq!(code(&out), 1, "{} {}", stdout(&out), stderr(&out));
+    assert!(
+        stderr(&out).contains("permission denied"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(ct.state(), "RUNNING");
+}

@@ -64,6 +64,11 @@ impl Container {
     pub fn status(&self) -> Result<Status, CliError> {
         match Client::connect(&self.rundir.socket(), TIMEOUT) {
             Ok(c) => return Ok(Status::Running(c)),
+            Err(ClientError::Connect(e)) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                return Err(CliError::failed(
+                    "connect to its shim: permission denied (only root may control containers)",
+                ))
+            }
             Err(ClientError::Connect(_)) => {}
             Err(e) => return Err(CliError::failed(e.to_string())),
         }

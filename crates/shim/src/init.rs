@@ -143,6 +143,8 @@ fn start_command(plan: &InitPlan) -> Result<Pid, Errno> {
     match sys::fork()? {
         sys::Forked::Child => {
             drop(r);
+            // COMMAND leads a process group, which stands in for a terminal's foreground group.
+            let _ = nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0));
             let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
             let Some(prog) = plan.argv.first() else {
                 sys::exit_now(127)
@@ -155,6 +157,8 @@ fn start_command(plan: &InitPlan) -> Result<Pid, Errno> {
             sys::exit_now(127);
         }
         sys::Forked::Parent(pid) => {
+            // Also here, so that no signal can be forwarded before the group exists.
+            let _ = nix::unistd::setpgid(pid, pid);
             drop(w);
             let mut buf = [0u8; 4];
             let mut file = fs::File::from(r);
@@ -193,7 +197,15 @@ fn supervise(cmd: Pid) -> ExitStatus {
         };
         if sig != libc::SIGCHLD {
             if status.is_none() {
-                let _ = sys::send_signal(cmd, sig);
+                // What a terminal sends to its foreground group (Ctrl-C, Ctrl-\, a resize)
+                // goes to COMMAND's group, so that `sleep` under an interactive shell is
+                // interrupted as it would be at a terminal; everything else to COMMAND alone.
+                let target = if matches!(sig, libc::SIGINT | libc::SIGQUIT | libc::SIGWINCH) {
+                    Pid::from_raw(-cmd.as_raw())
+                } else {
+                    cmd
+                };
+                let _ = sys::send_signal(target, sig);
             }
             continue;
         }

@@ -7,7 +7,7 @@ use crate::{common_opts, CliError};
 use argh::FromArgs;
 use lxc_config::{Config, Feature};
 use lxc_proto::launch::{LaunchEvent, LaunchRequest, LaunchSpec};
-use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
@@ -171,11 +171,12 @@ fn check_supported(config: &Config) -> Result<(), CliError> {
     Ok(())
 }
 
-/// INT, TERM, HUP, QUIT, USR1 and USR2 received here go to COMMAND through the shim.
+/// INT, TERM, HUP, QUIT, USR1, USR2 and WINCH received here go to COMMAND through the shim.
 fn forward_signals(launch: &UnixStream) -> Result<(), CliError> {
-    let mut signals =
-        signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2])
-            .map_err(|e| setup_error(format!("install signal handlers: {e}")))?;
+    let mut signals = signal_hook::iterator::Signals::new([
+        SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
+    ])
+    .map_err(|e| setup_error(format!("install signal handlers: {e}")))?;
     let mut out = launch
         .try_clone()
         .map_err(|e| setup_error(format!("clone launch channel: {e}")))?;
