@@ -162,3 +162,35 @@ impl Container {
 pub fn rpc_error(e: ClientError) -> CliError {
     CliError::failed(e.to_string())
 }
+
+/// Names with a run directory (running, starting, or left by a dead shim).
+pub fn run_dir_names() -> Vec<String> {
+    names_in(
+        std::path::Path::new(lxc_proto::rundir::RUN_ROOT),
+        lxc_proto::rundir::LOCK,
+    )
+}
+
+/// Names stored by lxc-create under `lxcpath`.
+pub fn stored_names(lxcpath: &std::path::Path) -> Vec<String> {
+    names_in(lxcpath, "config")
+}
+
+fn names_in(dir: &std::path::Path, marker: &str) -> Vec<String> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = rd
+        .flatten()
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|n| rundir::validate_name(n).is_ok() && dir.join(n).join(marker).is_file())
+        .collect();
+    names.sort();
+    names
+}
+
+/// `-P`, or the default lxcpath.
+pub fn lxcpath_or_default(p: Option<&PathBuf>) -> PathBuf {
+    p.cloned()
+        .unwrap_or_else(|| PathBuf::from(crate::DEFAULT_LXCPATH))
+}

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 pub use error::ConfigError;
 pub use model::{Gateway, IpCidr, MacvlanMode, NetType, Network, Settings};
+pub use value::parse_signal;
 
 use key::Key;
 use parse::{Origin, State};

@@ -147,7 +147,7 @@ pub(crate) fn parse_autodev(value: &str) -> Result<bool, String> {
 }
 
 /// A signal name (`SIGPWR`, `PWR`, `pwr`, `SIGRTMIN+3`, `RTMAX-1`) or a number 1..=64.
-pub(crate) fn parse_signal(value: &str) -> Result<i32, String> {
+pub fn parse_signal(value: &str) -> Result<i32, String> {
     let bad = || {
         format!("invalid signal {value:?} (expected a name like SIGPWR or a number from 1 to 64)")
     };

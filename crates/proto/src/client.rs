@@ -1,6 +1,6 @@
 //! A small blocking client of the control socket: one request, one answer, under a deadline,
 //! so that a shim that does not answer (stopped, hung) never hangs a command.
-use crate::wire::{Request, Response, RpcError, MAX_LINE};
+use crate::wire::{Message, Request, RpcError, MAX_LINE};
 use serde_json::Value;
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -97,7 +97,7 @@ impl Client {
     }
 
     /// Reads the next message (response or notification) until `deadline` (`None`: forever).
-    pub fn read_message(&mut self, deadline: Option<Instant>) -> Result<Response, ClientError> {
+    pub fn read_message(&mut self, deadline: Option<Instant>) -> Result<Message, ClientError> {
         loop {
             if let Some(pos) = self.buf.iter().position(|&b| b == b'\n') {
                 let line: Vec<u8> = self.buf.drain(..=pos).collect();

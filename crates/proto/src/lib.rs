@@ -7,13 +7,14 @@
 pub mod client;
 pub mod launch;
 pub mod logfile;
+pub mod monitor;
 pub mod rundir;
 pub mod state;
 pub mod wire;
 
 pub use client::{Client, ClientError};
 pub use state::{ExitStatus, Info, State};
-pub use wire::{ErrorCode, Request, Response, RpcError, MAX_LINE};
+pub use wire::{ErrorCode, Message, Request, Response, RpcError, MAX_LINE};
 
 /// Version of the control protocol, reported by `info` as `protocol`.
 pub const PROTOCOL_VERSION: u32 = 1;

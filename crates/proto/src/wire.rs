@@ -154,6 +154,27 @@ pub struct Response {
     pub error: Option<RpcError>,
 }
 
+/// Anything a client reads: a response (`id` set) or a notification of a subscription
+/// (`method` and `params` set, no `id`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Message {
+    /// The id of the request answered; null for a notification.
+    #[serde(default)]
+    pub id: Value,
+    /// The result, on success.
+    #[serde(default)]
+    pub result: Option<Value>,
+    /// The error, on failure.
+    #[serde(default)]
+    pub error: Option<RpcError>,
+    /// A notification's method, e.g. "state".
+    #[serde(default)]
+    pub method: Option<String>,
+    /// A notification's params.
+    #[serde(default)]
+    pub params: Option<Value>,
+}
+
 impl Response {
     /// A success.
     pub fn ok(id: Value, result: Value) -> Self {

@@ -5,6 +5,8 @@
 
 pub mod cgroup;
 mod init;
+mod methods;
+mod ps;
 mod server;
 mod supervisor;
 pub mod sync;

@@ -18,6 +18,8 @@ pub struct Conn {
     outbuf: Vec<u8>,
     /// Ids of `wait` requests to answer at stop.
     pub waits: Vec<serde_json::Value>,
+    /// Gets a notification for every state change.
+    pub subscribed: bool,
     want_write: bool,
     /// Stop reading; close once the output is flushed.
     closing: bool,
@@ -38,6 +40,7 @@ impl Conn {
             inbuf: Vec::new(),
             outbuf: Vec::new(),
             waits: Vec::new(),
+            subscribed: false,
             want_write: false,
             closing: false,
         }
@@ -88,7 +91,7 @@ impl Conn {
         if self.closing {
             self.inbuf = Vec::new();
         }
-        if eof && out.is_empty() && self.waits.is_empty() {
+        if eof && out.is_empty() && self.waits.is_empty() && !self.subscribed {
             return ReadOutcome::Closed;
         }
         if eof {
@@ -99,7 +102,12 @@ impl Conn {
 
     /// Queues a response; false when the client is too far behind and must be dropped.
     pub fn send(&mut self, resp: &Response) -> bool {
-        self.outbuf.extend_from_slice(&resp.to_line());
+        self.send_raw(&resp.to_line())
+    }
+
+    /// Queues a ready-made line (a notification).
+    pub fn send_raw(&mut self, line: &[u8]) -> bool {
+        self.outbuf.extend_from_slice(line);
         self.outbuf.len() <= MAX_PENDING_OUT
     }
 
@@ -132,7 +140,7 @@ impl Conn {
             }
             self.want_write = want;
         }
-        !(self.closing && self.outbuf.is_empty() && self.waits.is_empty())
+        !(self.closing && self.outbuf.is_empty() && self.waits.is_empty() && !self.subscribed)
     }
 
     /// Last chance before the shim exits: write until done or `deadline`.

@@ -9,9 +9,10 @@ use crate::server::{Conn, ReadOutcome};
 use crate::sync::InitMsg;
 use crate::sys;
 use lxc_proto::launch::{LaunchEvent, LaunchRequest, LaunchSpec};
+use lxc_proto::monitor::StateEvent;
 use lxc_proto::rundir::{self, Record, RunDir};
-use lxc_proto::wire::{ErrorCode, Request, Response, RpcError};
-use lxc_proto::{ExitStatus, Info, State, PROTOCOL_VERSION};
+use lxc_proto::wire::{ErrorCode, Response, RpcError};
+use lxc_proto::{ExitStatus, State};
 use mio::net::{UnixListener, UnixStream};
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
@@ -31,7 +32,7 @@ use std::io::{self, Write};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::net::UnixStream as UnixStreamStd;
+use std::os::unix::net::{UnixDatagram, UnixStream as UnixStreamStd};
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -115,6 +116,7 @@ fn run_shim(spec: &LaunchSpec, launch: UnixStreamStd, lock: File, stdio: Stdio) 
             if let Err(e) = rundir.remove(lock) {
                 log::error!("clean up: {e}");
             }
+            announce_failed_start(&spec.name);
             send_event(&launch, &LaunchEvent::Failed { code: 125, message });
             1
         }
@@ -146,29 +148,44 @@ struct StartError {
     message: String,
 }
 
-struct Shim {
-    name: String,
-    command: Vec<String>,
+/// A freeze asked for and not complete yet.
+pub(crate) struct PendingFreeze {
+    pub deadline: Instant,
+    /// Requests to answer when it completes or fails.
+    pub waiters: Vec<(Token, Value)>,
+}
+
+pub(crate) struct Shim {
+    pub name: String,
+    pub command: Vec<String>,
     rundir: RunDir,
     lock: Option<File>,
-    cgroups: Vec<PathBuf>,
+    pub hierarchies: Vec<cgroup::Hierarchy>,
+    /// The container's group in each of `hierarchies`.
+    pub cgroups: Vec<PathBuf>,
+    pub freezer: Option<cgroup::Freezer>,
     poll: Poll,
     listener: UnixListener,
     signals: Signals,
     sync: OwnedFd,
     launch: Option<UnixStream>,
     launch_in: Vec<u8>,
-    init: Pid,
+    pub init: Pid,
     init_status: Option<ExitStatus>,
-    state: State,
-    started: Option<u64>,
-    exit: Option<ExitStatus>,
+    pub state: State,
+    /// Number of the last state change (1 = STARTING).
+    pub seq: u64,
+    /// Unbound datagram socket for the monitor channel.
+    announce: Option<UnixDatagram>,
+    pub started: Option<u64>,
+    pub exit: Option<ExitStatus>,
     failure: Option<(i32, String)>,
-    conns: HashMap<Token, Conn>,
+    pub conns: HashMap<Token, Conn>,
     next_conn: usize,
     uid: u32,
     /// When a graceful stop turns into a kill.
-    stop_deadline: Option<Instant>,
+    pub stop_deadline: Option<Instant>,
+    pub pending_freeze: Option<PendingFreeze>,
 }
 
 impl Shim {
@@ -294,12 +311,15 @@ impl Shim {
         }
         log::debug!("cgroups made and joined");
         drop(launch);
+        let freezer = crate::methods::find_freezer(&hierarchies, &name);
         Ok(Shim {
             name,
             command: spec.command.clone(),
             rundir,
             lock: Some(lock),
+            hierarchies,
             cgroups,
+            freezer,
             poll,
             listener,
             signals,
@@ -309,24 +329,35 @@ impl Shim {
             init,
             init_status: None,
             state: State::Starting,
+            seq: 1,
+            announce: UnixDatagram::unbound()
+                .and_then(|s| s.set_nonblocking(true).map(|_| s))
+                .ok(),
             started: None,
             exit: None,
             failure: None,
             conns: HashMap::new(),
             next_conn: FIRST_CONN,
             stop_deadline: None,
+            pending_freeze: None,
             uid: nix::unistd::geteuid().as_raw(),
         })
     }
 
     fn run(&mut self) -> i32 {
         let mut events = Events::with_capacity(64);
+        self.announce(State::Starting);
         while self.init_status.is_none() {
-            let timeout = self
+            if self.stop_deadline.is_some_and(|d| d <= Instant::now()) {
+                self.kill_all();
+            }
+            self.check_freeze();
+            let mut timeout = self
                 .stop_deadline
                 .map(|d| d.saturating_duration_since(Instant::now()));
-            if timeout.is_some_and(|t| t.is_zero()) {
-                self.stop(true, Duration::ZERO);
+            if self.pending_freeze.is_some() {
+                // The kernel gives no wakeup for a v1 freeze: look again soon.
+                timeout = Some(timeout.map_or(FREEZE_TICK, |t| t.min(FREEZE_TICK)));
             }
             if let Err(e) = self.poll.poll(&mut events, timeout) {
                 if e.kind() == io::ErrorKind::Interrupted {
@@ -353,10 +384,62 @@ impl Shim {
         0
     }
 
-    fn set_state(&mut self, state: State) {
-        if self.state != state {
-            log::info!("state {} -> {}", self.state, state);
-            self.state = state;
+    /// Moves to `state`: numbers the change, tells the monitors and the subscribers.
+    pub(crate) fn set_state(&mut self, state: State) {
+        if self.state == state {
+            return;
+        }
+        log::info!("state {} -> {}", self.state, state);
+        self.state = state;
+        self.seq += 1;
+        self.announce(state);
+    }
+
+    fn announce(&mut self, state: State) {
+        let event = StateEvent {
+            name: self.name.clone(),
+            state,
+            seq: self.seq,
+            time: SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs_f64())
+                .unwrap_or(0.0),
+            exit: if state == State::Stopped {
+                self.exit.or(self.init_status)
+            } else {
+                None
+            },
+            shim_pid: std::process::id() as i32,
+        };
+        if let Some(sock) = &self.announce {
+            lxc_proto::monitor::broadcast(sock, &event);
+        }
+        let line = notification(&event);
+        let mut dropped = Vec::new();
+        for (token, conn) in self.conns.iter_mut().filter(|(_, c)| c.subscribed) {
+            if !conn.send_raw(&line) || !conn.flush(self.poll.registry(), *token) {
+                dropped.push(*token);
+            }
+        }
+        for token in dropped {
+            log::warn!("dropping a subscriber that does not read its notifications");
+            self.drop_conn(token);
+        }
+    }
+
+    /// Queues `resp` for a client (it may have gone meanwhile).
+    pub(crate) fn reply(&mut self, token: Token, resp: &Response) {
+        let Some(conn) = self.conns.get_mut(&token) else {
+            return;
+        };
+        if !conn.send(resp) || !conn.flush(self.poll.registry(), token) {
+            self.drop_conn(token);
+        }
+    }
+
+    fn drop_conn(&mut self, token: Token) {
+        if let Some(mut c) = self.conns.remove(&token) {
+            let _ = self.poll.registry().deregister(&mut c.stream);
         }
     }
 
@@ -567,87 +650,7 @@ impl Shim {
             keep = conn.flush(self.poll.registry(), token);
         }
         if !keep {
-            if let Some(mut c) = self.conns.remove(&token) {
-                let _ = self.poll.registry().deregister(&mut c.stream);
-            }
-        }
-    }
-
-    /// Answers one request; `None` when the answer comes later (`wait`) or is not wanted.
-    fn handle(&mut self, token: Token, req: Request) -> Option<Response> {
-        let Request { id, method, params } = req;
-        let reply_id = id.clone().unwrap_or(Value::Null);
-        let no_params = params.as_object().is_none_or(|m| m.is_empty());
-        let result = match method.as_str() {
-            "state" | "info" | "wait" if !no_params => Err(RpcError::new(
-                ErrorCode::InvalidParams,
-                format!("invalid params: {method} takes none"),
-            )),
-            "state" => Ok(json!({ "state": self.state })),
-            "info" => serde_json::to_value(self.info())
-                .map_err(|e| RpcError::new(ErrorCode::Internal, e.to_string())),
-            "wait" => {
-                if let (Some(id), Some(conn)) = (id.clone(), self.conns.get_mut(&token)) {
-                    conn.waits.push(id);
-                }
-                return None;
-            }
-            "stop" => match parse_stop(&params) {
-                Ok((kill, timeout)) => {
-                    self.stop(kill, timeout);
-                    if let (Some(id), Some(conn)) = (id.clone(), self.conns.get_mut(&token)) {
-                        conn.waits.push(id);
-                    }
-                    return None;
-                }
-                Err(e) => Err(e),
-            },
-            other => Err(RpcError::new(
-                ErrorCode::MethodNotFound,
-                format!("unknown method \"{other}\""),
-            )),
-        };
-        id.as_ref()?;
-        Some(match result {
-            Ok(v) => Response::ok(reply_id, v),
-            Err(e) => Response::error(reply_id, e),
-        })
-    }
-
-    /// Asks COMMAND to end (SIGTERM through the init) and kills the container when `timeout`
-    /// has passed; at once with `kill` or a zero timeout. Killing the init kills the whole pid
-    /// namespace.
-    fn stop(&mut self, kill: bool, timeout: Duration) {
-        if kill || timeout.is_zero() {
-            log::info!("stop: killing the container");
-            let _ = sys::send_signal(self.init, libc::SIGKILL);
-            self.stop_deadline = None;
-            return;
-        }
-        log::info!(
-            "stop: SIGTERM to COMMAND, kill in {} s",
-            timeout.as_secs_f64()
-        );
-        let _ = sys::send_signal(self.init, libc::SIGTERM);
-        let deadline = Instant::now() + timeout;
-        self.stop_deadline = Some(self.stop_deadline.map_or(deadline, |d| d.min(deadline)));
-    }
-
-    fn info(&self) -> Info {
-        Info {
-            name: self.name.clone(),
-            state: self.state,
-            pid: Some(self.init.as_raw()),
-            shim_pid: std::process::id() as i32,
-            command: self.command.clone(),
-            started: self.started,
-            exit: self.exit,
-            cgroups: self
-                .cgroups
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect(),
-            protocol: PROTOCOL_VERSION,
+            self.drop_conn(token);
         }
     }
 
@@ -656,15 +659,16 @@ impl Shim {
     fn finish(&mut self) {
         // The init's last datagram may still be queued behind its SIGCHLD.
         self.read_sync();
-        if self.failure.is_none() {
-            self.set_state(State::Stopping);
-        } else {
+        if self.failure.is_some() {
             self.set_state(State::Aborting);
         }
+        self.set_state(State::Stopping);
+        self.stop_deadline = None;
         let status = self
             .exit
             .or(self.init_status)
             .unwrap_or(ExitStatus::signaled(libc::SIGKILL));
+        self.exit = Some(status);
         log::debug!("init reaped");
         if let Err(e) = rundir::remove_cgroups(&self.cgroups) {
             log::error!("remove cgroup: {e}");
@@ -684,6 +688,12 @@ impl Shim {
         };
         self.send_launch(&event);
         let result = json!({ "state": State::Stopped, "exit": status });
+        if let Some(p) = self.pending_freeze.take() {
+            for (token, id) in p.waiters {
+                let err = RpcError::new(ErrorCode::InvalidState, format!("{} stopped", self.name));
+                self.reply(token, &Response::error(id, err));
+            }
+        }
         for conn in self.conns.values_mut() {
             for id in std::mem::take(&mut conn.waits) {
                 let _ = conn.send(&Response::ok(id, result.clone()));
@@ -696,29 +706,43 @@ impl Shim {
     }
 }
 
-/// `stop` params: `kill` (bool, default false) and `timeout` (seconds, default 60).
-fn parse_stop(params: &Value) -> Result<(bool, Duration), RpcError> {
-    let bad = |m: &str| RpcError::new(ErrorCode::InvalidParams, format!("invalid params: {m}"));
-    let mut kill = false;
-    let mut timeout = Duration::from_secs(60);
-    for (k, v) in params.as_object().into_iter().flatten() {
-        match k.as_str() {
-            "kill" => {
-                kill = v
-                    .as_bool()
-                    .ok_or_else(|| bad("\"kill\" must be a boolean"))?
-            }
-            "timeout" => {
-                let secs = v
-                    .as_f64()
-                    .filter(|s| s.is_finite() && *s >= 0.0 && *s <= 1e9)
-                    .ok_or_else(|| bad("\"timeout\" must be a number of seconds >= 0"))?;
-                timeout = Duration::from_secs_f64(secs);
-            }
-            other => return Err(bad(&format!("unknown param \"{other}\""))),
-        }
+/// How often a freeze in progress is looked at.
+const FREEZE_TICK: Duration = Duration::from_millis(1);
+
+/// A subscription's notification line.
+fn notification(event: &StateEvent) -> Vec<u8> {
+    let mut line =
+        serde_json::to_vec(&json!({ "jsonrpc": "2.0", "method": "state", "params": event }))
+            .unwrap_or_default();
+    line.push(b'\n');
+    line
+}
+
+/// A start that failed before the shim existed still passes through ABORTING for monitors.
+fn announce_failed_start(name: &str) {
+    let Ok(sock) = UnixDatagram::unbound() else {
+        return;
+    };
+    let _ = sock.set_nonblocking(true);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0);
+    for (seq, state) in [
+        (1, State::Starting),
+        (2, State::Aborting),
+        (3, State::Stopped),
+    ] {
+        let event = StateEvent {
+            name: name.to_string(),
+            state,
+            seq,
+            time: now,
+            exit: None,
+            shim_pid: std::process::id() as i32,
+        };
+        lxc_proto::monitor::broadcast(&sock, &event);
     }
-    Ok((kill, timeout))
 }
 
 const CLONE_FLAGS: libc::c_int =

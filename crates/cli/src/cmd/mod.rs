@@ -2,5 +2,12 @@
 pub mod create;
 pub mod destroy;
 pub mod execute;
+pub mod freeze;
 pub mod info;
+pub mod kill;
+pub mod ls;
+pub mod monitor;
+pub mod ps;
 pub mod state;
+pub mod stop;
+pub mod wait;

@@ -1,0 +1,39 @@
+//! `lxc-kill -n NAME -s SIGNAL`: send SIGNAL to every process of the container.
+use crate::container::{rpc_error, Container};
+use crate::{common_opts, CliError};
+use argh::FromArgs;
+use std::path::PathBuf;
+
+/// Send a signal to every process of a container.
+#[derive(FromArgs)]
+pub struct Args {
+    /// container name
+    #[argh(option, short = 'n')]
+    name: String,
+    /// the signal: a name (TERM, SIGTERM, term) or a number
+    #[argh(option, short = 's', from_str_fn(signal))]
+    signal: i32,
+    /// directory of stored containers (default /var/lib/lxc)
+    #[argh(option, short = 'P')]
+    lxcpath: Option<PathBuf>,
+    /// log file
+    #[argh(option, short = 'o')]
+    logfile: Option<PathBuf>,
+    /// log level (ERROR, WARN, INFO, DEBUG, TRACE)
+    #[argh(option, short = 'l')]
+    loglevel: Option<String>,
+}
+common_opts!(Args);
+
+fn signal(s: &str) -> Result<i32, String> {
+    lxc_config::parse_signal(s)
+}
+
+pub fn run(args: Args) -> Result<i32, CliError> {
+    let ct = Container::new(&args.name, args.lxcpath.as_ref())?;
+    let mut client = ct.connect()?;
+    client
+        .call("kill", serde_json::json!({ "signal": args.signal }))
+        .map_err(rpc_error)?;
+    Ok(0)
+}

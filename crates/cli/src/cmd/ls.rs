@@ -1,0 +1,105 @@
+//! `lxc-ls [-f] [--running] [--stopped] [--json]`: the containers, stored or running; `-f` adds
+//! STATE and PID columns.
+use crate::cmd::ps::table;
+use crate::container::{lxcpath_or_default, run_dir_names, stored_names, Container, Status};
+use crate::{CliError, CommonOpts};
+use argh::FromArgs;
+use lxc_proto::{Info, State};
+use std::path::PathBuf;
+
+/// List containers.
+#[derive(FromArgs)]
+pub struct Args {
+    /// a table with STATE and PID
+    #[argh(switch, short = 'f')]
+    fancy: bool,
+    /// only running containers
+    #[argh(switch)]
+    running: bool,
+    /// only stopped containers
+    #[argh(switch)]
+    stopped: bool,
+    /// one JSON array of {name, state, pid}
+    #[argh(switch)]
+    json: bool,
+    /// directory of stored containers (default /var/lib/lxc)
+    #[argh(option, short = 'P')]
+    lxcpath: Option<PathBuf>,
+    /// log file
+    #[argh(option, short = 'o')]
+    logfile: Option<PathBuf>,
+    /// log level (ERROR, WARN, INFO, DEBUG, TRACE)
+    #[argh(option, short = 'l')]
+    loglevel: Option<String>,
+}
+
+impl CommonOpts for Args {
+    fn name(&self) -> Option<&str> {
+        None
+    }
+    fn lxcpath(&self) -> Option<&PathBuf> {
+        self.lxcpath.as_ref()
+    }
+    fn logfile(&self) -> Option<&PathBuf> {
+        self.logfile.as_ref()
+    }
+    fn loglevel(&self) -> Option<&str> {
+        self.loglevel.as_deref()
+    }
+}
+
+pub fn run(args: Args) -> Result<i32, CliError> {
+    let lxcpath = lxcpath_or_default(args.lxcpath.as_ref());
+    let mut names = stored_names(&lxcpath);
+    names.extend(run_dir_names());
+    names.sort();
+    names.dedup();
+    let mut rows: Vec<(String, State, Option<i32>)> = Vec::new();
+    for name in names {
+        let ct = Container::new(&name, Some(&lxcpath))?;
+        let (state, pid) = match ct.status() {
+            Ok(Status::Running(mut c)) if args.fancy || args.json => {
+                match c
+                    .call("info", serde_json::json!({}))
+                    .ok()
+                    .and_then(|v| serde_json::from_value::<Info>(v).ok())
+                {
+                    Some(i) => (i.state, i.pid),
+                    None => continue,
+                }
+            }
+            Ok(Status::Running(_)) => (State::Running, None),
+            Ok(Status::Starting) => (State::Starting, None),
+            Ok(Status::Stopped) if ct.is_created() => (State::Stopped, None),
+            // Gone meanwhile, or unreadable: not listed.
+            _ => continue,
+        };
+        let stopped = state == State::Stopped;
+        if (args.running && stopped) || (args.stopped && !stopped) {
+            continue;
+        }
+        rows.push((name, state, pid));
+    }
+    if args.json {
+        let v: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(n, s, p)| serde_json::json!({ "name": n, "state": s, "pid": p }))
+            .collect();
+        println!("{}", serde_json::Value::Array(v));
+    } else if args.fancy {
+        let mut t = vec![["NAME", "STATE", "PID"].map(String::from)];
+        for (n, s, p) in &rows {
+            t.push([
+                n.clone(),
+                s.to_string(),
+                p.map_or("-".into(), |p| p.to_string()),
+            ]);
+        }
+        print!("{}", table(&t));
+    } else {
+        for (n, _, _) in &rows {
+            println!("{n}");
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,118 @@
+//! `lxc-monitor [-n REGEX] [--json] [-Q]`: print every state change of every container whose
+//! name matches REGEX (anchored, as LXC's; default all), including containers that start later,
+//! until interrupted. Listens on the monitor channel (lxc_proto::monitor).
+use crate::{CliError, CommonOpts};
+use argh::FromArgs;
+use lxc_proto::monitor::{Monitor, StateEvent};
+use lxc_proto::State;
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Print the state changes of containers as they happen.
+#[derive(FromArgs)]
+pub struct Args {
+    /// containers to watch: a regular expression matched against the whole name (default .*)
+    #[argh(option, short = 'n', default = "String::from(\".*\")")]
+    name: String,
+    /// one JSON object per line
+    #[argh(switch)]
+    json: bool,
+    /// exit after the first STOPPED
+    #[argh(switch, short = 'Q')]
+    quit_on_stop: bool,
+    /// directory of stored containers (accepted for LXC compatibility)
+    #[argh(option, short = 'P')]
+    lxcpath: Option<PathBuf>,
+    /// log file
+    #[argh(option, short = 'o')]
+    logfile: Option<PathBuf>,
+    /// log level (ERROR, WARN, INFO, DEBUG, TRACE)
+    #[argh(option, short = 'l')]
+    loglevel: Option<String>,
+}
+
+impl CommonOpts for Args {
+    fn name(&self) -> Option<&str> {
+        None
+    }
+    fn lxcpath(&self) -> Option<&PathBuf> {
+        self.lxcpath.as_ref()
+    }
+    fn logfile(&self) -> Option<&PathBuf> {
+        self.logfile.as_ref()
+    }
+    fn loglevel(&self) -> Option<&str> {
+        self.loglevel.as_deref()
+    }
+}
+
+/// Flags set by SIGINT/SIGTERM so that the loop ends and the socket is removed.
+pub fn stop_flag() -> Result<Arc<AtomicBool>, CliError> {
+    let flag = Arc::new(AtomicBool::new(false));
+    for sig in [
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+    ] {
+        signal_hook::flag::register(sig, Arc::clone(&flag))
+            .map_err(|e| CliError::failed(format!("install signal handler: {e}")))?;
+    }
+    Ok(flag)
+}
+
+pub fn run(args: Args) -> Result<i32, CliError> {
+    let re = regex_lite::Regex::new(&format!("^(?:{})$", args.name))
+        .map_err(|e| CliError::usage(format!("bad regular expression \"{}\": {e}", args.name)))?;
+    let stop = stop_flag()?;
+    let monitor =
+        Monitor::bind().map_err(|e| CliError::failed(format!("bind a monitor socket: {e}")))?;
+    let mut last_seq: HashMap<(String, i32), u64> = HashMap::new();
+    let mut out = std::io::stdout().lock();
+    while !stop.load(Ordering::Relaxed) {
+        let ev = match monitor.recv(Some(Duration::from_millis(200))) {
+            Ok(Some(ev)) => ev,
+            Ok(None) => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(CliError::failed(format!("read the monitor socket: {e}"))),
+        };
+        if !re.is_match(&ev.name) {
+            continue;
+        }
+        let key = (ev.name.clone(), ev.shim_pid);
+        if let Some(prev) = last_seq.insert(key, ev.seq) {
+            if ev.seq != prev + 1 {
+                eprintln!(
+                    "lxc-monitor: '{}': {} state change(s) lost",
+                    ev.name,
+                    ev.seq.saturating_sub(prev + 1)
+                );
+            }
+        }
+        let written = print_event(&mut out, &ev, args.json);
+        if written.is_err() {
+            // Our reader is gone (a closed pipe): nothing left to do.
+            return Ok(0);
+        }
+        if ev.state == State::Stopped {
+            last_seq.remove(&(ev.name.clone(), ev.shim_pid));
+            if args.quit_on_stop {
+                break;
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn print_event(out: &mut impl Write, ev: &StateEvent, json: bool) -> std::io::Result<()> {
+    if json {
+        let line = serde_json::to_string(ev).map_err(std::io::Error::other)?;
+        writeln!(out, "{line}")?;
+    } else {
+        writeln!(out, "'{}' changed state to [{}]", ev.name, ev.state)?;
+    }
+    out.flush()
+}

@@ -1,0 +1,683 @@
+//! Controlling running containers through their shims: lxc-stop, lxc-kill, lxc-freeze,
+//! lxc-unfreeze, lxc-monitor, lxc-wait, lxc-ps, lxc-ls, and the socket's subscribe.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
+use lxc_tests::*;
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn counter(path: &std::path::Path) -> u64 {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .trim()
+        .parse()
+        .unwrap_or(0)
+}
+
+/// Freeze stops a process that writes a counter, thaw resumes it; both twice is harmless.
+fn freeze_and_thaw(ct: &Ct) {
+    let file = ct.lxcpath.join("counter");
+    ct.start_detached(&format!(
+        "i=0; while :; do i=$((i+1)); echo $i > {}; sleep 0.01; done",
+        file.display()
+    ));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while counter(&file) < 3 {
+        assert!(Instant::now() < deadline, "counter never moved");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(code(&ct.lxc("freeze", &[])), 0);
+    assert_eq!(ct.state(), "FROZEN");
+    let a = counter(&file);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(counter(&file), a, "counter moved while frozen");
+    let out = ct.lxc("freeze", &[]);
+    assert_eq!(
+        code(&out),
+        0,
+        "freezing a frozen container: {}",
+        stderr(&out)
+    );
+    assert_eq!(ct.state(), "FROZEN");
+    assert_eq!(code(&ct.lxc("unfreeze", &[])), 0);
+    assert_eq!(ct.state(), "RUNNING");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while counter(&file) <= a {
+        assert!(
+            Instant::now() < deadline,
+            "counter did not resume after thaw"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let out = ct.lxc("unfreeze", &[]);
+    assert_eq!(
+        code(&out),
+        0,
+        "thawing a running container: {}",
+        stderr(&out)
+    );
+    assert_eq!(ct.state(), "RUNNING");
+}
+
+#[test]
+fn freeze_and_thaw_cgroup2() {
+    let ct = Ct::new("freeze2");
+    freeze_and_thaw(&ct);
+    let info = ct.info().unwrap();
+    let unified = info["cgroups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c.as_str().unwrap().contains("/unified/"))
+        .unwrap();
+    let events =
+        std::fs::read_to_string(format!("{}/cgroup.events", unified.as_str().unwrap())).unwrap();
+    assert!(events.contains("frozen 0"), "{events}");
+}
+
+#[test]
+fn freeze_and_thaw_v1_freezer() {
+    let ct = Ct::new("freeze1");
+    let file = ct.lxcpath.join("counter");
+    let out = run(
+        ct.command(
+            "execute",
+            &[
+                "-d",
+                "--",
+                "sh",
+                "-c",
+                &format!(
+                    "i=0; while :; do i=$((i+1)); echo $i > {}; sleep 0.01; done",
+                    file.display()
+                ),
+            ],
+        )
+        .env("LXC_CGROUP_PREFER", "v1"),
+        Duration::from_secs(30),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(code(&ct.lxc("freeze", &[])), 0);
+    let info = ct.info().unwrap();
+    let freezer = info["cgroups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c.as_str().unwrap().contains("/freezer/"))
+        .unwrap();
+    let state =
+        std::fs::read_to_string(format!("{}/freezer.state", freezer.as_str().unwrap())).unwrap();
+    assert_eq!(state.trim(), "FROZEN");
+    let a = counter(&file);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(counter(&file), a);
+    assert_eq!(code(&ct.lxc("unfreeze", &[])), 0);
+    let state =
+        std::fs::read_to_string(format!("{}/freezer.state", freezer.as_str().unwrap())).unwrap();
+    assert_eq!(state.trim(), "THAWED");
+    // The v1 kill loop: freeze, SIGKILL every member, thaw.
+    let out = ct.lxc("stop", &["-k"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    ct.wait_stopped(Duration::from_secs(10));
+    ct.assert_clean();
+}
+
+#[test]
+fn kill_fans_out_to_every_process() {
+    let ct = Ct::new("killall");
+    let marks = ct.lxcpath.join("marks");
+    ct.start_detached(&format!(
+        "trap 'echo sh >> {m}' USR1; sleep 1000 & sleep 1000 & sleep 1000 & while :; do sleep 0.05; done",
+        m = marks.display()
+    ));
+    std::thread::sleep(Duration::from_millis(200));
+    let before = procs(&ct);
+    assert_eq!(
+        before
+            .iter()
+            .filter(|c| c.starts_with("sleep 1000"))
+            .count(),
+        3,
+        "{before:?}"
+    );
+    let out = ct.lxc("kill", &["-s", "USR1"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let now = procs(&ct);
+        if now.iter().all(|c| !c.starts_with("sleep 1000"))
+            && std::fs::read_to_string(&marks).is_ok()
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "USR1 did not reach everyone: {now:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        std::fs::read_to_string(&marks).unwrap(),
+        "sh\n",
+        "the shell got it exactly once"
+    );
+    assert_eq!(ct.state(), "RUNNING");
+    for sig in ["term", "SIGTERM", "15", "TERM"] {
+        let out = ct.lxc("kill", &["-s", sig, "--help"]);
+        assert_eq!(code(&out), 0, "{sig} parses");
+    }
+    for bad in ["BOGUS", "0", "65", "-1", ""] {
+        let out = ct.lxc("kill", &["-s", bad]);
+        assert_eq!(code(&out), 2, "{bad:?} accepted: {}", stderr(&out));
+    }
+    assert_eq!(ct.state(), "RUNNING", "a bad signal sends nothing");
+    assert_eq!(std::fs::read_to_string(&marks).unwrap(), "sh\n");
+}
+
+/// CMD column of lxc-ps for the container.
+fn procs(ct: &Ct) -> Vec<String> {
+    let out = ct.lxc("ps", &["--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["cmd"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn stop_kills_a_fork_loop_and_leaves_nothing() {
+    let ct = Ct::new("forkloop");
+    ct.start_detached("while :; do sh -c 'sleep 5' & done");
+    std::thread::sleep(Duration::from_millis(300));
+    let cgroups: Vec<String> = ct.info().unwrap()["cgroups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect();
+    let out = ct.lxc("stop", &["-k"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(ct.state(), "", "stopped and, never created, unknown");
+    for c in cgroups {
+        assert!(!std::path::Path::new(&c).exists(), "{c} left");
+    }
+    ct.assert_clean();
+}
+
+#[test]
+fn stop_graceful_then_forced_and_execute_status() {
+    // COMMAND ends by itself within the grace time: lxc-execute gets its status.
+    let ct = Ct::new("grace");
+    let child = ct
+        .command(
+            "execute",
+            &[
+                "--",
+                "sh",
+                "-c",
+                "trap 'exit 3' TERM; while :; do sleep 0.05; done",
+            ],
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_running(&ct);
+    let out = ct.lxc("stop", &["-t", "10"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(code(&wait_output(child, Duration::from_secs(10))), 3);
+
+    // COMMAND ignores SIGTERM: killed after -t, lxc-execute exits 137.
+    let child = ct
+        .command(
+            "execute",
+            &[
+                "--",
+                "sh",
+                "-c",
+                "trap '' TERM; while :; do sleep 0.05; done",
+            ],
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_running(&ct);
+    let t = Instant::now();
+    let out = ct.lxc("stop", &["-t", "1"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        t.elapsed() >= Duration::from_millis(900),
+        "killed before the grace time"
+    );
+    assert_eq!(code(&wait_output(child, Duration::from_secs(10))), 137);
+
+    // -k: at once.
+    let child = ct
+        .command("execute", &["--", "sleep", "60"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_running(&ct);
+    assert_eq!(code(&ct.lxc("stop", &["-k"])), 0);
+    assert_eq!(code(&wait_output(child, Duration::from_secs(10))), 137);
+    ct.assert_clean();
+}
+
+fn wait_running(ct: &Ct) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while ct.state() != "RUNNING" {
+        assert!(Instant::now() < deadline, "{} never RUNNING", ct.name);
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn stop_a_frozen_container() {
+    let ct = Ct::new("stopfrozen");
+    ct.start_detached("trap 'exit 0' TERM; while :; do sleep 0.05; done");
+    assert_eq!(code(&ct.lxc("freeze", &[])), 0);
+    assert_eq!(ct.state(), "FROZEN");
+    let out = ct.lxc("stop", &["-t", "5"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    ct.assert_clean();
+    ct.start_detached("sleep 60");
+    assert_eq!(code(&ct.lxc("freeze", &[])), 0);
+    assert_eq!(code(&ct.lxc("stop", &["-k"])), 0);
+    ct.assert_clean();
+}
+
+/// An lxc-monitor started now, printing to a pipe read by a thread.
+struct Mon {
+    child: std::process::Child,
+    rx: std::sync::mpsc::Receiver<String>,
+}
+
+impl Mon {
+    fn start(regex: &str, extra: &[&str]) -> Mon {
+        let mut child = Command::new(bin("lxc-monitor"))
+            .args(["-n", regex])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        // Its socket exists once the monitor directory lists it.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let me = format!("{}-", child.id());
+        loop {
+            let found = std::fs::read_dir("/var/run/lxc/.monitor")
+                .map(|rd| {
+                    rd.flatten()
+                        .any(|e| e.file_name().to_string_lossy().starts_with(&me))
+                })
+                .unwrap_or(false);
+            if found {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "lxc-monitor never bound its socket"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        Mon { child, rx }
+    }
+
+    /// Up to `n` lines, waiting at most `timeout` in all.
+    fn lines(&mut self, n: usize, timeout: Duration) -> Vec<String> {
+        let deadline = Instant::now() + timeout;
+        let mut lines = Vec::new();
+        while lines.len() < n {
+            match self
+                .rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
+                Ok(l) => lines.push(l),
+                Err(_) => break,
+            }
+        }
+        lines
+    }
+}
+
+impl Drop for Mon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn monitor_sees_a_one_millisecond_container_and_later_starts() {
+    let ct = Ct::new("mon");
+    let mut mon = Mon::start(&format!("{}.*", ct.name), &[]);
+    let out = ct.execute(&["--", "true"]);
+    assert_eq!(code(&out), 0);
+    let want: Vec<String> = ["STARTING", "RUNNING", "STOPPING", "STOPPED"]
+        .iter()
+        .map(|s| format!("'{}' changed state to [{s}]", ct.name))
+        .collect();
+    assert_eq!(mon.lines(4, Duration::from_secs(10)), want);
+    // A second run, and a non-matching name that must not show.
+    let other = Ct::new("othermon");
+    let _ = other.execute(&["--", "true"]);
+    let _ = ct.execute(&["--", "true"]);
+    assert_eq!(mon.lines(4, Duration::from_secs(10)), want);
+}
+
+#[test]
+fn monitor_json_and_quit_on_stop() {
+    let ct = Ct::new("monjson");
+    let mut mon = Mon::start(&ct.name, &["--json", "-Q"]);
+    let _ = ct.execute(&["--", "sh", "-c", "exit 4"]);
+    let lines = mon.lines(4, Duration::from_secs(10));
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    let evs: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for (i, (ev, st)) in evs
+        .iter()
+        .zip(["STARTING", "RUNNING", "STOPPING", "STOPPED"])
+        .enumerate()
+    {
+        assert_eq!(ev["name"], ct.name.as_str());
+        assert_eq!(ev["state"], st);
+        assert_eq!(ev["seq"], i as u64 + 1);
+        assert!(ev["time"].as_f64().unwrap() > 1.0e9);
+    }
+    assert_eq!(evs[3]["exit"]["code"], 4);
+    let status = mon.child.wait().unwrap();
+    assert!(status.success(), "-Q exits after STOPPED");
+}
+
+#[test]
+fn wait_for_states_with_timeout() {
+    let ct = Ct::new("wait");
+    // Not running: STOPPED is reached already; RUNNING times out.
+    assert_eq!(code(&ct.lxc("wait", &["-s", "STOPPED", "-t", "5"])), 0);
+    let t = Instant::now();
+    let out = ct.lxc("wait", &["-s", "RUNNING|FROZEN", "-t", "1"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(t.elapsed() >= Duration::from_millis(900));
+    // A wait that begins before the container starts.
+    let waiter = ct
+        .command("wait", &["-s", "RUNNING", "-t", "20"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    ct.start_detached("sleep 60");
+    assert_eq!(code(&wait_output(waiter, Duration::from_secs(20))), 0);
+    // FROZEN through the subscription, STOPPED at the end.
+    let waiter = ct
+        .command("wait", &["-s", "FROZEN", "-t", "20"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(code(&ct.lxc("freeze", &[])), 0);
+    assert_eq!(code(&wait_output(waiter, Duration::from_secs(20))), 0);
+    let waiter = ct
+        .command("wait", &["-s", "STOPPED"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(code(&ct.lxc("stop", &["-k"])), 0);
+    assert_eq!(code(&wait_output(waiter, Duration::from_secs(20))), 0);
+    let out = ct.lxc("wait", &["-s", "BOGUS"]);
+    assert_eq!(code(&out), 2);
+}
+
+#[test]
+fn ps_and_ls_with_two_containers_and_with_none() {
+    let a = Ct::new("psa");
+    let b = Ct::new("psb");
+    assert_eq!(code(&a.lxc("create", &[])), 0);
+    let lxcpath = a.lxcpath.to_str().unwrap();
+    // With none running: ls shows the created one as STOPPED, ps shows neither.
+    let out = run(
+        Command::new(bin("lxc-ls")).args(["-P", lxcpath, "-f"]),
+        Duration::from_secs(10),
+    );
+    assert!(
+        stdout(&out)
+            .lines()
+            .any(|l| l.starts_with(&a.name) && l.contains("STOPPED")),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(
+        Command::new(bin("lxc-ls")).args(["-P", lxcpath, "--stopped"]),
+        Duration::from_secs(10),
+    );
+    assert_eq!(stdout(&out), format!("{}\n", a.name));
+    let out = run(&mut Command::new(bin("lxc-ps")), Duration::from_secs(10));
+    let header: Vec<String> = stdout(&out)
+        .lines()
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    assert_eq!(header, ["CONTAINER", "PID", "NSPID", "USER", "TIME", "CMD"]);
+    assert!(!stdout(&out).contains(&a.name) && !stdout(&out).contains(&b.name));
+    let out = a.lxc("ps", &[]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains(&format!("{} is not running", a.name)),
+        "{}",
+        stderr(&out)
+    );
+    let out = b.lxc("ps", &[]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains(&format!("{} doesn't exist", b.name)),
+        "{}",
+        stderr(&out)
+    );
+
+    a.start_detached("sleep 60");
+    b.start_detached("sleep 61 & sleep 62");
+    let out = run(&mut Command::new(bin("lxc-ps")), Duration::from_secs(10));
+    let text = stdout(&out);
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    let mine = |n: &str| {
+        rows.iter()
+            .filter(|r| r[0] == n)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let ra = mine(&a.name);
+    let rb = mine(&b.name);
+    assert_eq!(ra.len(), 3, "init, sh, sleep: {text}");
+    assert_eq!(rb.len(), 4, "init, sh, two sleeps: {text}");
+    assert_eq!(ra[0][2], "1");
+    assert_eq!(ra[0][3], "root");
+    assert!(rb.iter().any(|r| r[5..].join(" ") == "sleep 62"), "{text}");
+    let info = a.info().unwrap();
+    assert_eq!(
+        ra[0][1],
+        info["pid"].as_i64().unwrap().to_string(),
+        "host pid of the init"
+    );
+
+    let out = run(
+        Command::new(bin("lxc-ls")).args(["-P", lxcpath, "-f"]),
+        Duration::from_secs(10),
+    );
+    let text = stdout(&out);
+    assert!(text.starts_with("NAME"), "{text}");
+    for ct in [&a, &b] {
+        let row = text
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(ct.name.as_str()))
+            .unwrap();
+        let f: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(f[1], "RUNNING");
+        assert_eq!(
+            f[2],
+            ct.info().unwrap()["pid"].as_i64().unwrap().to_string()
+        );
+    }
+    let out = run(
+        Command::new(bin("lxc-ls")).args(["-P", lxcpath, "--json"]),
+        Duration::from_secs(10),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["name"] == a.name.as_str() && c["state"] == "RUNNING"));
+    let out = run(
+        Command::new(bin("lxc-ls")).args(["-P", lxcpath, "--stopped"]),
+        Duration::from_secs(10),
+    );
+    assert!(!stdout(&out).contains(&a.name));
+}
+
+#[test]
+fn unknown_names_and_stopped_containers() {
+    let ct = Ct::new("unknown");
+    for (cmd, args) in [
+        ("stop", vec![]),
+        ("kill", vec!["-s", "TERM"]),
+        ("freeze", vec![]),
+        ("unfreeze", vec![]),
+        ("ps", vec![]),
+    ] {
+        let out = ct.lxc(cmd, &args);
+        assert_eq!(code(&out), 1, "lxc-{cmd}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("{} doesn't exist", ct.name)),
+            "lxc-{cmd}: {}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(code(&ct.lxc("create", &[])), 0);
+    for cmd in ["stop", "freeze", "unfreeze"] {
+        let out = ct.lxc(cmd, &[]);
+        assert_eq!(code(&out), 1);
+        assert!(
+            stderr(&out).contains(&format!("{} is not running", ct.name)),
+            "lxc-{cmd}: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn subscribe_numbers_every_change_and_hundreds_of_subscribers_get_stopped() {
+    let ct = Ct::new("subs");
+    ct.start_detached("trap 'exit 6' TERM; while :; do sleep 0.05; done");
+    let sock = ct.run_dir().join("control.sock");
+    let mut subs = Vec::new();
+    for _ in 0..200 {
+        let mut s = std::os::unix::net::UnixStream::connect(&sock).unwrap();
+        s.write_all(b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"subscribe\"}\n")
+            .unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut r = BufReader::new(s);
+        let mut l = String::new();
+        r.read_line(&mut l).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&l).unwrap();
+        assert_eq!(v["result"]["state"], "RUNNING");
+        assert_eq!(v["result"]["seq"], 2);
+        subs.push(r);
+    }
+    // One subscriber that never reads must not hold anything up.
+    let _lazy = {
+        let mut s = std::os::unix::net::UnixStream::connect(&sock).unwrap();
+        s.write_all(b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"subscribe\"}\n")
+            .unwrap();
+        s
+    };
+    assert_eq!(code(&ct.lxc("freeze", &[])), 0);
+    assert_eq!(code(&ct.lxc("stop", &["-t", "5"])), 0);
+    for r in subs.iter_mut() {
+        let mut got = Vec::new();
+        loop {
+            let mut l = String::new();
+            if r.read_line(&mut l).unwrap_or(0) == 0 {
+                break;
+            }
+            let v: serde_json::Value = serde_json::from_str(&l).unwrap();
+            assert_eq!(v["method"], "state");
+            got.push((
+                v["params"]["seq"].as_u64().unwrap(),
+                v["params"]["state"].as_str().unwrap().to_string(),
+                v["params"]["exit"].clone(),
+            ));
+        }
+        let states: Vec<&str> = got.iter().map(|g| g.1.as_str()).collect();
+        assert_eq!(
+            states,
+            ["FREEZING", "FROZEN", "RUNNING", "STOPPING", "STOPPED"]
+        );
+        let seqs: Vec<u64> = got.iter().map(|g| g.0).collect();
+        assert_eq!(seqs, [3, 4, 5, 6, 7]);
+        assert_eq!(got[4].2["code"], 6);
+    }
+}
+
+#[test]
+fn a_freeze_that_does_not_take_in_time_is_undone() {
+    let ct = Ct::new("freezeto");
+    ct.start_detached("for i in 1 2 3 4 5 6 7 8; do (while :; do :; done) & done; wait");
+    std::thread::sleep(Duration::from_millis(200));
+    let sock = ct.run_dir().join("control.sock");
+    let mut seen_failure = false;
+    for _ in 0..50 {
+        let answer = socket_roundtrip(
+            &sock,
+            b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"freeze\",\"params\":{\"timeout\":0}}\n",
+        )
+        .unwrap();
+        let v: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        if v["error"]["code"] == -32002 {
+            assert!(
+                v["error"]["message"].as_str().unwrap().contains("thawed"),
+                "{answer}"
+            );
+            assert_eq!(ct.state(), "RUNNING");
+            seen_failure = true;
+            break;
+        }
+        assert_eq!(v["result"]["state"], "FROZEN", "{answer}");
+        assert_eq!(code(&ct.lxc("unfreeze", &[])), 0);
+    }
+    assert!(
+        seen_failure,
+        "a zero-second freeze of 8 busy loops never timed out"
+    );
+}
