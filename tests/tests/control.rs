@@ -99,7 +99,8 @@ fn freeze_and_thaw_v1_freezer() {
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     std::thread::sleep(Duration::from_millis(100));
-    assert_eq!(code(&ct.lxc("freeze", &[])), 0);
+    let out = ct.lxc("freeze", &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
     let info = ct.info().unwrap();
     let freezer = info["cgroups"]
         .as_array()
@@ -371,7 +372,7 @@ impl Drop for Mon {
 #[test]
 fn monitor_sees_a_one_millisecond_container_and_later_starts() {
     let ct = Ct::new("mon");
-    let mut mon = Mon::start(&format!("{}.*", ct.name), &[]);
+    let mut mon = Mon::start(&ct.name, &[]);
     let out = ct.execute(&["--", "true"]);
     assert_eq!(code(&out), 0);
     let want: Vec<String> = ["STARTING", "RUNNING", "STOPPING", "STOPPED"]
