@@ -1,104 +1,204 @@
 #!/usr/bin/env bash
-# Start time and memory, measured in one run and printed as a markdown table: medians over
-# RUNS runs (default 50) of
-#   - our lxc-execute of /bin/true, end to end (release build)
-#   - the floor: unshare --pid --fork --mount --uts --ipc /bin/true
-#   - LXC's own lxc-execute on an equivalent config, when /usr/bin/lxc-execute exists
-# and the memory of a running container's shim and init (VmRSS, Pss from smaps_rollup), next to
-# LXC's monitor process. Needs root.
+# Speed and memory, measured in one run, side by side with LXC when /usr/bin/lxc-execute exists
+# (Debian's lxc package; set USE_LXC_BRIDGE="false" in /etc/default/lxc-net first). Prints
+# markdown tables of medians over RUNS runs (default 50):
+#   1. start: lxc-execute of /bin/true end to end; the floor `unshare --pid --fork --mount --uts
+#      --ipc /bin/true`; LXC's lxc-execute on an equivalent config; the shim's and init's memory
+#   2. control: lxc-state (LXC: lxc-info -s), lxc-freeze + lxc-unfreeze, lxc-stop -k, against a
+#      bare /bin/true exec; the time from a state change to a monitor's line
+#   3. scale: SCALE (default 200) containers started one after another with lxc-execute -d --
+#      sleep, then lxc-ls -f and lxc-ps over all of them, the shims' and inits' Pss, stopping all
+# Needs root. Leaves nothing behind (everything lives in a temporary lxcpath).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-50}
-cargo build --release --workspace --bins >&2
-BIN=$PWD/target/release
-WORK=$(mktemp -d /tmp/lxcbench.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
-NAME=bench-$$
+SCALE=${SCALE:-200}
+BIN=$(scripts/build-release.sh)
+exec python3 - "$RUNS" "$SCALE" "$BIN" <<'PY'
+import json, os, shutil, socket, statistics, subprocess, sys, tempfile, threading, time
 
-cat > "$WORK/lxc.conf" <<CONF
-lxc.uts.name = $NAME
-lxc.mount.auto = proc:mixed
-lxc.console.path = none
-lxc.net.0.type = none
-CONF
+RUNS, SCALE, BIN = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+LXC = "/usr/bin"
+HAVE_LXC = os.path.exists(f"{LXC}/lxc-execute")
+WORK = tempfile.mkdtemp(prefix="lxcbench.")
+OURS_P, LXC_P = f"{WORK}/ours", f"{WORK}/lxc"
+os.makedirs(OURS_P); os.makedirs(LXC_P)
+TAG = f"bench{os.getpid()}"
+LXC_CONF = "lxc.mount.auto = proc:mixed\nlxc.console.path = none\nlxc.net.0.type = none\n"
+ours_started, lxc_started = set(), set()
 
-python3 - "$RUNS" "$BIN" "$WORK" "$NAME" <<'PY'
-import os, statistics, subprocess, sys, time
-runs, bin_dir, work, name = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
-lxc = "/usr/bin/lxc-execute"
+def sh(argv, **kw):
+    return subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
 
-def median_ms(argv):
-    for _ in range(3):  # warm-up
-        subprocess.run(argv, check=True, stdin=subprocess.DEVNULL)
+def ok(argv):
+    r = sh(argv)
+    if r.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(argv)} failed: {r.stderr.decode().strip()}")
+
+def ms(f, runs=RUNS, setup=None):
     samples = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        subprocess.run(argv, check=True, stdin=subprocess.DEVNULL)
-        samples.append((time.perf_counter() - t) * 1000)
+    for i in range(runs + 3):
+        if setup: setup()
+        t = time.perf_counter(); f(); dt = (time.perf_counter() - t) * 1000
+        if i >= 3: samples.append(dt)
     return statistics.median(samples)
+
+def ours(cmd, name, *args): return [f"{BIN}/lxc-{cmd}", "-n", name, "-P", OURS_P, *args]
+def theirs(cmd, name, *args): return [f"{LXC}/lxc-{cmd}", "-n", name, "-P", LXC_P, *args]
+
+def create_ours(name):
+    ok([f"{BIN}/lxc-create", "-n", name, "-P", OURS_P])
+
+def create_lxc(name):
+    os.makedirs(f"{LXC_P}/{name}", exist_ok=True)
+    with open(f"{LXC_P}/{name}/config", "w") as f: f.write(LXC_CONF)
+
+def start_ours(name, cmd=("sleep", "1000")):
+    ok(ours("execute", name, "-d", "--", *cmd)); ours_started.add(name)
+
+def start_lxc(name, cmd=("sleep", "1000")):
+    ok(theirs("execute", name, "-d", "--", *cmd)); lxc_started.add(name)
+
+def stop_ours(name):
+    sh(ours("stop", name, "-k")); ours_started.discard(name)
+
+def stop_lxc(name):
+    sh(theirs("stop", name, "-k")); lxc_started.discard(name)
 
 def mem(pid):
     rss = pss = 0
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            rss = int(line.split()[1])
-    for line in open(f"/proc/{pid}/smaps_rollup"):
-        if line.startswith("Pss:"):
-            pss = int(line.split()[1])
+    try:
+        for l in open(f"/proc/{pid}/status"):
+            if l.startswith("VmRSS:"): rss = int(l.split()[1])
+        for l in open(f"/proc/{pid}/smaps_rollup"):
+            if l.startswith("Pss:"): pss = int(l.split()[1])
+    except OSError:
+        pass
     return rss, pss
 
-ours = [f"{bin_dir}/lxc-execute", "-n", name, "-P", work, "--", "/bin/true"]
-floor = ["unshare", "--pid", "--fork", "--mount", "--uts", "--ipc", "/bin/true"]
-rows = [("lxc-execute -- /bin/true (ours)", median_ms(ours)),
-        ("unshare --pid --fork --mount --uts --ipc /bin/true (floor)", median_ms(floor))]
-have_lxc = os.path.exists(lxc)
-if have_lxc:
-    rows.append((f"LXC {subprocess.run([lxc, '--version'], capture_output=True, text=True).stdout.strip()} lxc-execute -- /bin/true",
-                 median_ms([lxc, "-n", name + "-lxc", "-P", work, "-f", f"{work}/lxc.conf", "--", "/bin/true"])))
-floor_ms = rows[1][1]
-print(f"Start time, median of {runs} runs (one machine, one run):\n")
-print("| command | median ms | × floor |")
-print("|---|---:|---:|")
-for label, ms in rows:
-    print(f"| {label} | {ms:.2f} | {ms / floor_ms:.2f} |")
+def ppid(pid):
+    with open(f"/proc/{pid}/stat") as f: return int(f.read().rsplit(")", 1)[1].split()[1])
 
-# Memory of a running container.
-subprocess.run([f"{bin_dir}/lxc-execute", "-n", name, "-P", work, "-d", "--", "sleep", "30"], check=True)
-info = subprocess.run([f"{bin_dir}/lxc-info", "-n", name, "-P", work, "--json"], capture_output=True, text=True, check=True)
-import json
-info = json.loads(info.stdout)
-time.sleep(0.2)
-shim, init = mem(info["shim_pid"]), mem(info["pid"])
-print("\nMemory while a container runs `sleep 30`:\n")
-print("| process | VmRSS kB | Pss kB |")
-print("|---|---:|---:|")
-print(f"| our shim | {shim[0]} | {shim[1]} |")
-print(f"| our init (pid 1 of the container) | {init[0]} | {init[1]} |")
-subprocess.run([f"{bin_dir}/lxc-destroy", "-n", name, "-P", work, "-f"], capture_output=True)
-# lxc-destroy refuses an uncreated container: stop it through its socket instead.
-import socket
-s = socket.socket(socket.AF_UNIX)
-s.connect(f"/var/run/lxc/{name}/control.sock")
-s.sendall(b'{"jsonrpc":"2.0","id":1,"method":"stop","params":{"kill":true}}\n')
-s.makefile().readline()
-s.close()
-if have_lxc:
-    p = subprocess.Popen([lxc, "-n", name + "-lxc", "-P", work, "-f", f"{work}/lxc.conf", "--", "sleep", "30"],
-                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    monitor = None
-    for _ in range(50):
-        out = subprocess.run(["pgrep", "-f", f"lxc monitor.*{name}-lxc"], capture_output=True, text=True).stdout.split()
-        if out:
-            monitor = int(out[0])
-            break
-        time.sleep(0.02)
-    time.sleep(0.2)
-    # A foreground LXC lxc-execute is its own monitor; a daemonized one forks "[lxc monitor]".
-    label = "LXC's monitor process"
-    if not monitor:
-        monitor, label = p.pid, "LXC's lxc-execute (its monitor)"
-    m = mem(monitor)
-    print(f"| {label} | {m[0]} | {m[1]} |")
-    subprocess.run(["/usr/bin/lxc-stop", "-n", name + "-lxc", "-P", work, "-k"], capture_output=True)
-    p.wait()
+def our_pids(name):
+    v = json.loads(subprocess.run(ours("info", name, "--json"), capture_output=True, text=True).stdout)
+    return v["shim_pid"], v["pid"]
+
+def lxc_pids(name):
+    out = subprocess.run(theirs("info", name, "-p", "-H"), capture_output=True, text=True).stdout.split()
+    init = int(out[0]); return ppid(init), init
+
+def table(title, head, rows):
+    print(f"\n{title}\n")
+    print("| " + " | ".join(head) + " |")
+    print("|" + "|".join("---" if i == 0 else "---:" for i in range(len(head))) + "|")
+    for r in rows: print("| " + " | ".join(str(c) for c in r) + " |")
+
+def fmt(x): return "n/a" if x is None else (f"{x:.2f}" if isinstance(x, float) else str(x))
+
+try:
+    print(f"Measured {time.strftime('%Y-%m-%d %H:%M')} on {os.uname().nodename}, {os.cpu_count()} CPUs, medians of {RUNS} runs"
+          + (f"; LXC {subprocess.run([f'{LXC}/lxc-execute', '--version'], capture_output=True, text=True).stdout.strip()}" if HAVE_LXC else "; LXC not installed"))
+
+    # 1. start
+    create_ours(f"{TAG}-t"); 
+    true_ours = ms(lambda: ok(ours("execute", f"{TAG}-t", "--", "/bin/true")))
+    floor = ms(lambda: ok(["unshare", "--pid", "--fork", "--mount", "--uts", "--ipc", "/bin/true"]))
+    true_lxc = None
+    if HAVE_LXC:
+        create_lxc(f"{TAG}-t")
+        true_lxc = ms(lambda: ok(theirs("execute", f"{TAG}-t", "--", "/bin/true")))
+    table("Start (lxc-execute of /bin/true, end to end):", ["command", "median ms", "x floor"],
+          [["ours: lxc-execute -- /bin/true", fmt(true_ours), fmt(true_ours / floor)],
+           ["floor: unshare --pid --fork --mount --uts --ipc /bin/true", fmt(floor), "1.00"]]
+          + ([["LXC: lxc-execute -- /bin/true", fmt(true_lxc), fmt(true_lxc / floor)]] if HAVE_LXC else []))
+
+    # 2. control
+    base = ms(lambda: ok(["/bin/true"]))
+    name = f"{TAG}-c"; create_ours(name); start_ours(name)
+    state_o = ms(lambda: ok(ours("state", name)))
+    fr_o = ms(lambda: (ok(ours("freeze", name)), ok(ours("unfreeze", name))))
+    stop_ours(name)
+    stop_o = ms(lambda: stop_ours(name), runs=max(10, RUNS // 2), setup=lambda: start_ours(name))
+    state_l = fr_l = stop_l = None
+    if HAVE_LXC:
+        lname = f"{TAG}-c"; create_lxc(lname); start_lxc(lname)
+        state_l = ms(lambda: ok(theirs("info", lname, "-s")))
+        fr_l = ms(lambda: (ok(theirs("freeze", lname)), ok(theirs("unfreeze", lname))))
+        stop_lxc(lname)
+        stop_l = ms(lambda: stop_lxc(lname), runs=max(10, RUNS // 2), setup=lambda: start_lxc(lname))
+    rows = [["bare /bin/true exec", fmt(base), "1.00", "", ""],
+            ["state (ours lxc-state; LXC lxc-info -s)", fmt(state_o), fmt(state_o / base), fmt(state_l), fmt(state_l and state_l / base)],
+            ["lxc-freeze + lxc-unfreeze", fmt(fr_o), fmt(fr_o / base), fmt(fr_l), fmt(fr_l and fr_l / base)],
+            ["lxc-stop -k of a running container", fmt(stop_o), fmt(stop_o / base), fmt(stop_l), fmt(stop_l and stop_l / base)]]
+    table("Control commands:", ["command", "ours ms", "ours x true", "LXC ms", "LXC x true"], rows)
+
+    # Monitor latency: from just before lxc-freeze starts to the FROZEN line; and, ours only,
+    # from the shim's timestamp of the change to the line.
+    def monitor_latency(argv_mon, freeze, unfreeze, parse):
+        p = subprocess.Popen(argv_mon, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        lines = []
+        def reader():
+            for l in p.stdout: lines.append((time.time(), l))
+        th = threading.Thread(target=reader, daemon=True); th.start()
+        time.sleep(0.3)
+        cmd_lat, stamp_lat = [], []
+        for _ in range(min(RUNS, 30)):
+            n = len(lines); t0 = time.time(); ok(freeze)
+            while not any("FROZEN" in l for _, l in lines[n:]):
+                if time.time() - t0 > 5: break
+                time.sleep(0.0002)
+            got = [(t, l) for t, l in lines[n:] if "FROZEN" in l]
+            if got:
+                cmd_lat.append((got[0][0] - t0) * 1000)
+                s = parse(got[0][1])
+                if s: stamp_lat.append((got[0][0] - s) * 1000)
+            ok(unfreeze)
+        p.terminate(); p.wait()
+        return (statistics.median(cmd_lat) if cmd_lat else None, statistics.median(stamp_lat) if stamp_lat else None)
+    start_ours(name)
+    if HAVE_LXC: start_lxc(lname)
+    mo = monitor_latency([f"{BIN}/lxc-monitor", "-n", name, "--json"], ours("freeze", name), ours("unfreeze", name),
+                         lambda l: json.loads(l).get("time"))
+    ml = (None, None)
+    if HAVE_LXC:
+        ml = monitor_latency([f"{LXC}/lxc-monitor", "-n", lname, "-P", LXC_P], theirs("freeze", lname), theirs("unfreeze", lname), lambda l: None)
+    table("Monitor:", ["measure", "ours ms", "LXC ms"],
+          [["lxc-freeze started -> FROZEN line printed", fmt(mo[0]), fmt(ml[0])],
+           ["state change (shim's timestamp) -> line printed", fmt(mo[1]), "n/a"]])
+    stop_ours(name)
+    if HAVE_LXC: stop_lxc(lname)
+
+    # 3. scale
+    def scale(create, start, ls_cmd, ps_cmd, pids, stop):
+        names = [f"{TAG}-s{i}" for i in range(SCALE)]
+        for n in names: create(n)
+        t = time.perf_counter()
+        for n in names: start(n)
+        starts = time.perf_counter() - t
+        ls = ms(lambda: ok(ls_cmd), runs=5)
+        ps = ms(lambda: ok(ps_cmd), runs=5) if ps_cmd else None
+        time.sleep(0.5)
+        total = [0, 0]
+        for n in names:
+            for pid in pids(n):
+                r, p = mem(pid); total[0] += r; total[1] += p
+        t = time.perf_counter()
+        for n in names: stop(n)
+        stops = time.perf_counter() - t
+        return starts, ls, ps, total[1] / SCALE, total[0] / SCALE, stops
+    so = scale(create_ours, start_ours, [f"{BIN}/lxc-ls", "-f", "-P", OURS_P], [f"{BIN}/lxc-ps"], our_pids, stop_ours)
+    sl = [None] * 6
+    if HAVE_LXC:
+        sl = scale(create_lxc, start_lxc, [f"{LXC}/lxc-ls", "-f", "-P", LXC_P], None, lxc_pids, stop_lxc)
+    table(f"Scale: {SCALE} containers (`lxc-execute -d -- sleep 1000`, one after another):", ["measure", "ours", "LXC"],
+          [[f"{SCALE} starts, s", fmt(so[0]), fmt(sl[0])],
+           [f"lxc-ls -f at {SCALE}, ms", fmt(so[1]), fmt(sl[1])],
+           [f"lxc-ps at {SCALE}, ms", fmt(so[2]), "n/a (LXC 5 has no lxc-ps)"],
+           ["shim + init Pss per container, kB (LXC: monitor + init)", fmt(so[3]), fmt(sl[3])],
+           ["shim + init VmRSS per container, kB", fmt(so[4]), fmt(sl[4])],
+           [f"stopping all {SCALE} (lxc-stop -k each), s", fmt(so[5]), fmt(sl[5])]])
+finally:
+    for n in list(ours_started): stop_ours(n)
+    for n in list(lxc_started): stop_lxc(n)
+    shutil.rmtree(WORK, ignore_errors=True)
 PY

@@ -3,10 +3,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PREFIX=${PREFIX:-/usr/local}
-cargo build --release --workspace --bins
+bin=$(scripts/build-release.sh)
 install -d "$PREFIX/bin"
-for exe in target/release/lxc-*; do
+installed=()
+for exe in "$bin"/lxc-*; do
     case $exe in *.d) continue ;; esac
     install -m 0755 "$exe" "$PREFIX/bin/"
+    installed+=("$(basename "$exe")")
 done
-echo "installed: $(cd target/release && ls lxc-* | grep -v '\.d$' | tr '\n' ' ')to $PREFIX/bin"
+echo "installed to $PREFIX/bin: ${installed[*]}"

@@ -280,6 +280,19 @@ impl Shim {
         if let (Some(id), Some(p)) = (id.clone(), self.pending_freeze.as_mut()) {
             p.waiters.push((token, id));
         }
+        // A freeze usually takes tens of microseconds; look a few times before parking the
+        // request on the loop's 1 ms tick.
+        for _ in 0..20 {
+            if self.pending_freeze.is_none()
+                || self
+                    .freezer
+                    .as_ref()
+                    .is_some_and(|f| f.is_frozen().unwrap_or(true))
+            {
+                break;
+            }
+            std::thread::sleep(Duration::from_micros(50));
+        }
         self.check_freeze();
         Outcome::Later
     }
