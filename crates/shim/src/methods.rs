@@ -267,6 +267,7 @@ impl Shim {
                 self.set_state(State::Freezing);
                 self.pending_freeze = Some(PendingFreeze {
                     deadline: Instant::now() + timeout,
+                    timeout,
                     waiters: Vec::new(),
                 });
             }
@@ -279,6 +280,9 @@ impl Shim {
         }
         if let (Some(id), Some(p)) = (id.clone(), self.pending_freeze.as_mut()) {
             p.waiters.push((token, id));
+            if let Some(conn) = self.conns.get_mut(&token) {
+                conn.parked += 1;
+            }
         }
         // A freeze usually takes tens of microseconds; look a few times before parking the
         // request on the loop's 1 ms tick.
@@ -307,9 +311,9 @@ impl Shim {
             Ok(true) => Ok(json!({ "state": State::Frozen })),
             Ok(false) if Instant::now() < p.deadline => return,
             Ok(false) => Err(format!(
-                "freeze of {} did not complete within {} s; the container was thawed",
+                "freeze of {} did not complete within {} s; the container was thawed and runs",
                 self.name,
-                (p.deadline.saturating_duration_since(Instant::now())).as_secs()
+                p.timeout.as_secs_f64()
             )),
             Err(e) => Err(format!("freeze: {e}; the container was thawed")),
         };
@@ -333,6 +337,9 @@ impl Shim {
 
     fn answer_all(&mut self, waiters: Vec<(Token, Value)>, result: Result<Value, RpcError>) {
         for (token, id) in waiters {
+            if let Some(conn) = self.conns.get_mut(&token) {
+                conn.parked = conn.parked.saturating_sub(1);
+            }
             let resp = match &result {
                 Ok(v) => Response::ok(id, v.clone()),
                 Err(e) => Response::error(id, e.clone()),

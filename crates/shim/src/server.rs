@@ -20,6 +20,8 @@ pub struct Conn {
     pub waits: Vec<serde_json::Value>,
     /// Gets a notification for every state change.
     pub subscribed: bool,
+    /// Requests parked elsewhere (a freeze in progress) that still owe an answer.
+    pub parked: usize,
     want_write: bool,
     /// Stop reading; close once the output is flushed.
     closing: bool,
@@ -41,6 +43,7 @@ impl Conn {
             outbuf: Vec::new(),
             waits: Vec::new(),
             subscribed: false,
+            parked: 0,
             want_write: false,
             closing: false,
         }
@@ -91,13 +94,18 @@ impl Conn {
         if self.closing {
             self.inbuf = Vec::new();
         }
-        if eof && out.is_empty() && self.waits.is_empty() && !self.subscribed {
+        if eof && out.is_empty() && !self.owes_more() {
             return ReadOutcome::Closed;
         }
         if eof {
             self.closing = true;
         }
         ReadOutcome::Requests(out)
+    }
+
+    /// Whether more is to be sent to this client later: a half-closed client still gets it.
+    fn owes_more(&self) -> bool {
+        !self.waits.is_empty() || self.subscribed || self.parked > 0
     }
 
     /// Queues a response; false when the client is too far behind and must be dropped.
@@ -140,7 +148,7 @@ impl Conn {
             }
             self.want_write = want;
         }
-        !(self.closing && self.outbuf.is_empty() && self.waits.is_empty() && !self.subscribed)
+        !(self.closing && self.outbuf.is_empty() && !self.owes_more())
     }
 
     /// Last chance before the shim exits: write until done or `deadline`.

@@ -151,6 +151,8 @@ struct StartError {
 /// A freeze asked for and not complete yet.
 pub(crate) struct PendingFreeze {
     pub deadline: Instant,
+    /// The freeze's time limit, for the message when it runs out.
+    pub timeout: Duration,
     /// Requests to answer when it completes or fails.
     pub waiters: Vec<(Token, Value)>,
 }
@@ -690,6 +692,9 @@ impl Shim {
         let result = json!({ "state": State::Stopped, "exit": status });
         if let Some(p) = self.pending_freeze.take() {
             for (token, id) in p.waiters {
+                if let Some(conn) = self.conns.get_mut(&token) {
+                    conn.parked = conn.parked.saturating_sub(1);
+                }
                 let err = RpcError::new(ErrorCode::InvalidState, format!("{} stopped", self.name));
                 self.reply(token, &Response::error(id, err));
             }
