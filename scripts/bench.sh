@@ -201,4 +201,14 @@ finally:
     for n in list(ours_started): stop_ours(n)
     for n in list(lxc_started): stop_lxc(n)
     shutil.rmtree(WORK, ignore_errors=True)
+    # LXC keeps per-lxcpath runtime directories under /var/run/lxc (and its lock/ tree):
+    # remove the ones of our temporary lxcpath, and their parents if that leaves them empty.
+    for root in ("/var/run/lxc", "/var/run/lxc/lock"):
+        d = root + WORK
+        shutil.rmtree(d, ignore_errors=True)
+        parent = os.path.dirname(d)
+        while parent != root:
+            try: os.rmdir(parent)
+            except OSError: break
+            parent = os.path.dirname(parent)
 PY
