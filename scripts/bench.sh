@@ -200,6 +200,15 @@ try:
 finally:
     for n in list(ours_started): stop_ours(n)
     for n in list(lxc_started): stop_lxc(n)
+    # LXC's lxc-monitor starts an lxc-monitord for the lxcpath that outlives it: ours to end.
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            comm = open(f"/proc/{pid}/comm").read().strip()
+            args = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+        except OSError:
+            continue
+        if comm == "lxc-monitord" and WORK.encode() in args:
+            os.kill(int(pid), 15)
     shutil.rmtree(WORK, ignore_errors=True)
     # LXC keeps per-lxcpath runtime directories under /var/run/lxc (and its lock/ tree):
     # remove the ones of our temporary lxcpath, and their parents if that leaves them empty.
