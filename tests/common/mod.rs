@@ -271,3 +271,28 @@ pub fn socket_roundtrip(sock: &Path, line: &[u8]) -> Option<String> {
         _ => None,
     }
 }
+
+/// Builds a busybox root filesystem (scripts/mkrootfs.sh) in `dir`.
+pub fn make_rootfs(dir: &Path) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/mkrootfs.sh");
+    let out = run(
+        Command::new("bash").arg(&script).arg(dir),
+        Duration::from_secs(60),
+    );
+    assert!(
+        out.status.success(),
+        "mkrootfs.sh failed (the tests need busybox-static): {}",
+        stderr(&out)
+    );
+}
+
+/// The host's mount table as this process sees it (mount ids and mount points).
+pub fn host_mounts() -> Vec<String> {
+    let text = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    let mut v: Vec<String> = text
+        .lines()
+        .map(|l| l.split_whitespace().take(5).collect::<Vec<_>>().join(" "))
+        .collect();
+    v.sort();
+    v
+}

@@ -5,6 +5,7 @@
 
 pub mod cmd;
 pub mod container;
+pub mod launch;
 
 use argh::FromArgs;
 use std::fmt;

@@ -8,6 +8,7 @@
 mod error;
 mod key;
 mod model;
+pub mod mount;
 mod parse;
 mod value;
 mod write;

@@ -112,13 +112,7 @@ pub(crate) fn parse_rootfs(value: &str) -> Result<String, String> {
 
 /// An fstab(5) line: spec, file, vfstype, options, then optional dump and pass.
 pub(crate) fn parse_mount_entry(value: &str) -> Result<String, String> {
-    let fields = value.split_whitespace().count();
-    if !(4..=6).contains(&fields) {
-        return Err(format!(
-            "mount entry {value:?} has {fields} fields, expected 4 to 6 \
-             (spec file vfstype options [dump [pass]])"
-        ));
-    }
+    crate::mount::parse_mount_line(value, "")?;
     Ok(value.to_owned())
 }
 

@@ -15,6 +15,11 @@ pub struct LaunchSpec {
     pub config: lxc_config::Config,
     /// COMMAND and its arguments (non-empty).
     pub command: Vec<String>,
+    /// The mounts of `lxc.mount`/`lxc.mount.fstab` (read by the command) then
+    /// `lxc.mount.entry`, in order.
+    pub mounts: Vec<lxc_config::mount::MountEntry>,
+    /// lxc-start: COMMAND is the container's pid 1, without an init of ours.
+    pub system: bool,
 }
 
 /// From the shim to the command that started it.

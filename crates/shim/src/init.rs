@@ -3,6 +3,7 @@
 //! COMMAND ends kills what remains and reports COMMAND's status to the shim. It runs in a
 //! clone of the single-threaded shim and never execs; every signal stays blocked and is taken
 //! synchronously with sigwaitinfo, so no handler ever runs here.
+use crate::mounts;
 use crate::sync::InitMsg;
 use crate::sys;
 use lxc_proto::ExitStatus;
@@ -25,6 +26,9 @@ pub struct InitPlan {
     pub hostname: String,
     pub argv: Vec<CString>,
     pub env: Vec<CString>,
+    pub fs: mounts::FsPlan,
+    /// lxc-start: COMMAND (/sbin/init) is pid 1 itself, with no init of ours.
+    pub system: bool,
 }
 
 /// Runs the init; never returns. `stdio` and `sync` are descriptors numbered 10 or above.
@@ -50,8 +54,27 @@ pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd) -> ! {
         sys::exit_now(125);
     }
     // The shim moves us into the container's cgroups meanwhile; COMMAND must start inside.
-    if !wait_for_go() {
+    // When the container's own cgroups are to be mounted, they must exist first.
+    let early_go = plan.fs.cgroup.is_some();
+    if early_go && !wait_for_go() {
         sys::exit_now(125);
+    }
+    match mounts::set_up(&plan.fs) {
+        Ok(None) => {}
+        Ok(Some(warning)) => report(&InitMsg::Warning(warning)),
+        Err((step, errno)) => {
+            report(&InitMsg::SetupFailed {
+                step,
+                errno: errno as i32,
+            });
+            sys::exit_now(125);
+        }
+    }
+    if !early_go && !wait_for_go() {
+        sys::exit_now(125);
+    }
+    if plan.system {
+        exec_as_pid1(plan);
     }
     let cmd = match start_command(plan) {
         Ok(pid) => pid,
@@ -125,15 +148,25 @@ fn set_up(plan: &InitPlan) -> Result<(), (String, Errno)> {
     )
     .map_err(fail("make the mounts private"))?;
     nix::unistd::sethostname(&plan.hostname).map_err(fail("set the hostname"))?;
-    mount(
-        Some("proc"),
-        "/proc",
-        Some("proc"),
-        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
-        None::<&str>,
-    )
-    .map_err(fail("mount /proc"))?;
     Ok(())
+}
+
+/// lxc-start: this process becomes COMMAND. The sync channel is closed by a successful exec,
+/// which is how the shim learns that the container runs.
+fn exec_as_pid1(plan: &InitPlan) -> ! {
+    let _ = sys::set_cloexec(SYNC_FD);
+    let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
+    let errno = match plan.argv.first() {
+        Some(prog) => match execvpe(prog, &plan.argv, &plan.env) {
+            Err(e) => e,
+            Ok(never) => match never {},
+        },
+        None => Errno::ENOENT,
+    };
+    report(&InitMsg::ExecFailed {
+        errno: errno as i32,
+    });
+    sys::exit_now(if errno == Errno::ENOENT { 127 } else { 126 });
 }
 
 /// Forks COMMAND and execs it; an exec failure comes back as its errno over a close-on-exec

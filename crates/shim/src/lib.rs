@@ -6,6 +6,7 @@
 pub mod cgroup;
 mod init;
 mod methods;
+mod mounts;
 mod ps;
 mod server;
 mod supervisor;

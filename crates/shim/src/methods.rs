@@ -160,12 +160,47 @@ impl Shim {
             return;
         }
         log::info!(
-            "stop: SIGTERM to COMMAND, kill in {} s",
+            "stop: signal {} to {}, kill in {} s",
+            self.halt_signal,
+            if self.system { "pid 1" } else { "COMMAND" },
             timeout.as_secs_f64()
         );
-        let _ = sys::send_signal(self.init, libc::SIGTERM);
+        // App containers: our init passes it on to COMMAND. System containers: pid 1 itself.
+        let _ = sys::send_signal(self.init, self.halt_signal);
         let deadline = Instant::now() + timeout;
         self.stop_deadline = Some(self.stop_deadline.map_or(deadline, |d| d.min(deadline)));
+    }
+
+    /// The grace time of a stop is over: `lxc.signal.stop` first when it is set (and not
+    /// SIGKILL), with one more second, then the kill.
+    pub(crate) fn grace_over(&mut self) {
+        match self.stop_signal {
+            Some(sig) if !self.stop_signal_sent => {
+                log::info!("stop: grace time over, signal {sig} to every process");
+                self.stop_signal_sent = true;
+                self.signal_all(sig);
+                self.stop_deadline = Some(Instant::now() + Duration::from_secs(1));
+            }
+            _ => self.kill_all(),
+        }
+    }
+
+    /// Sends `sig` to every member of the container's cgroup but our own init (an app
+    /// container's init would only pass it on to COMMAND a second time). Returns how many.
+    fn signal_all(&mut self, sig: i32) -> usize {
+        let Some(dir) = self.cgroups.first() else {
+            return 0;
+        };
+        let skip = if self.system {
+            None
+        } else {
+            Some(self.init.as_raw())
+        };
+        let pids = cgroup::procs(dir).unwrap_or_default();
+        pids.into_iter()
+            .filter(|&p| Some(p) != skip)
+            .filter(|&p| sys::send_signal(nix::unistd::Pid::from_raw(p), sig).is_ok())
+            .count()
     }
 
     /// Kills every process of the container, however fast it forks: cgroup2's `cgroup.kill`
@@ -219,8 +254,7 @@ impl Shim {
         }
     }
 
-    /// Sends `signal` to every process of the container (the cgroup's member list) but our
-    /// init, which would only pass it on to COMMAND a second time.
+    /// Sends `signal` to every process of the container (the cgroup's member list).
     fn kill(&mut self, params: &Map<String, Value>) -> Result<Value, RpcError> {
         only(params, "kill", &["signal"])?;
         let signal = params
@@ -235,17 +269,7 @@ impl Shim {
                 format!("{} is STARTING", self.name),
             ));
         }
-        let Some(dir) = self.cgroups.first() else {
-            return Err(RpcError::new(ErrorCode::Internal, "no cgroup"));
-        };
-        let pids =
-            cgroup::procs(dir).map_err(|e| RpcError::new(ErrorCode::Internal, e.to_string()))?;
-        let mut sent = 0;
-        for pid in pids.into_iter().filter(|&p| p != self.init.as_raw()) {
-            if sys::send_signal(nix::unistd::Pid::from_raw(pid), signal).is_ok() {
-                sent += 1;
-            }
-        }
+        let sent = self.signal_all(signal);
         log::info!("kill: signal {signal} to {sent} processes");
         Ok(json!({ "signal": signal, "processes": sent }))
     }

@@ -188,6 +188,14 @@ pub(crate) struct Shim {
     /// When a graceful stop turns into a kill.
     pub stop_deadline: Option<Instant>,
     pub pending_freeze: Option<PendingFreeze>,
+    /// lxc-start: the init is COMMAND itself.
+    pub system: bool,
+    /// Sent to COMMAND (app) or pid 1 (system) by a graceful stop.
+    pub halt_signal: i32,
+    /// `lxc.signal.stop`: sent when the grace time is over, before the kill; None = kill.
+    pub stop_signal: Option<i32>,
+    /// Whether `stop_signal` has been sent.
+    pub stop_signal_sent: bool,
 }
 
 impl Shim {
@@ -234,7 +242,7 @@ impl Shim {
         {
             fail!("chmod {}: {e}", sock_path.display());
         }
-        let plan = match plan_init(spec, &name) {
+        let plan = match plan_init(spec, &name, &hierarchies) {
             Ok(p) => p,
             Err(e) => fail!("{e}"),
         };
@@ -342,6 +350,18 @@ impl Shim {
             next_conn: FIRST_CONN,
             stop_deadline: None,
             pending_freeze: None,
+            system: spec.system,
+            halt_signal: spec.config.settings.signal_halt.unwrap_or(if spec.system {
+                libc::SIGPWR
+            } else {
+                libc::SIGTERM
+            }),
+            stop_signal: spec
+                .config
+                .settings
+                .signal_stop
+                .filter(|&s| s != libc::SIGKILL),
+            stop_signal_sent: false,
             uid: nix::unistd::geteuid().as_raw(),
         })
     }
@@ -351,7 +371,7 @@ impl Shim {
         self.announce(State::Starting);
         while self.init_status.is_none() {
             if self.stop_deadline.is_some_and(|d| d <= Instant::now()) {
-                self.kill_all();
+                self.grace_over();
             }
             self.check_freeze();
             let mut timeout = self
@@ -518,7 +538,13 @@ impl Shim {
                 &mut buf,
                 nix::sys::socket::MsgFlags::empty(),
             ) {
-                Ok(0) => return,
+                Ok(0) => {
+                    // lxc-start: a successful exec of pid 1 closed its end of the channel.
+                    if self.system && self.state == State::Starting && self.failure.is_none() {
+                        self.on_init_msg(InitMsg::Running { pid: 1 });
+                    }
+                    return;
+                }
                 Ok(n) => match InitMsg::decode(&buf[..n]) {
                     Some(msg) => self.on_init_msg(msg),
                     None => log::warn!(
@@ -560,6 +586,7 @@ impl Shim {
                 self.exit = Some(status);
                 self.set_state(State::Stopping);
             }
+            InitMsg::Warning(w) => log::warn!("{w}"),
         }
     }
 
@@ -778,7 +805,11 @@ fn dup_high(fd: RawFd) -> io::Result<OwnedFd> {
     sys::adopt_fd(new)
 }
 
-fn plan_init(spec: &LaunchSpec, name: &str) -> Result<InitPlan, String> {
+fn plan_init(
+    spec: &LaunchSpec,
+    name: &str,
+    hierarchies: &[cgroup::Hierarchy],
+) -> Result<InitPlan, String> {
     let argv = spec
         .command
         .iter()
@@ -788,16 +819,34 @@ fn plan_init(spec: &LaunchSpec, name: &str) -> Result<InitPlan, String> {
     if argv.is_empty() {
         return Err("no command to execute".into());
     }
-    let mut env: Vec<CString> = std::env::vars_os()
-        .filter(|(k, _)| k.as_bytes() != b"container")
-        .filter_map(|(k, v)| {
-            let mut kv = k.as_bytes().to_vec();
-            kv.push(b'=');
-            kv.extend_from_slice(v.as_bytes());
-            CString::new(kv).ok()
+    let mut env: Vec<CString> = if spec.system {
+        // A system container starts from a clean environment, as LXC's does.
+        vec![c"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_owned()]
+    } else {
+        std::env::vars_os()
+            .filter(|(k, _)| k.as_bytes() != b"container")
+            .filter_map(|(k, v)| {
+                let mut kv = k.as_bytes().to_vec();
+                kv.push(b'=');
+                kv.extend_from_slice(v.as_bytes());
+                CString::new(kv).ok()
+            })
+            .collect()
+    };
+    env.push(c"container=lxc".to_owned());
+    let cgroup_dirs = hierarchies
+        .iter()
+        .map(|h| {
+            let base = h
+                .mount
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned());
+            (
+                base.unwrap_or_else(|| "cgroup".into()),
+                h.container_dir(name),
+            )
         })
         .collect();
-    env.push(c"container=lxc".to_owned());
     Ok(InitPlan {
         hostname: spec
             .config
@@ -807,5 +856,7 @@ fn plan_init(spec: &LaunchSpec, name: &str) -> Result<InitPlan, String> {
             .unwrap_or_else(|| name.to_string()),
         argv,
         env,
+        fs: crate::mounts::plan(&spec.config.settings, spec.mounts.clone(), cgroup_dirs),
+        system: spec.system,
     })
 }

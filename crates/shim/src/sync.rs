@@ -13,6 +13,8 @@ pub enum InitMsg {
     SetupFailed { step: String, errno: i32 },
     /// COMMAND ended; everything else in the container has been killed and reaped.
     Exited(ExitStatus),
+    /// Set-up had to degrade (for the shim's log).
+    Warning(String),
 }
 
 impl InitMsg {
@@ -26,6 +28,7 @@ impl InitMsg {
                 signal: Some(s), ..
             }) => format!("exited signal {s}"),
             InitMsg::Exited(s) => format!("exited code {}", s.code.unwrap_or(0)),
+            InitMsg::Warning(w) => format!("warning {w}"),
         }
     }
 
@@ -52,6 +55,7 @@ impl InitMsg {
                 ("code", n) => InitMsg::Exited(ExitStatus::exited(n.parse().ok()?)),
                 _ => return None,
             },
+            "warning" => InitMsg::Warning(rest.to_string()),
             _ => return None,
         })
     }
@@ -72,6 +76,7 @@ mod tests {
             },
             InitMsg::Exited(ExitStatus::exited(7)),
             InitMsg::Exited(ExitStatus::signaled(9)),
+            InitMsg::Warning("entered /r with chroot".into()),
         ] {
             assert_eq!(InitMsg::decode(m.encode().as_bytes()), Some(m));
         }

@@ -146,6 +146,12 @@ pub fn clear_cloexec(fd: RawFd) -> nix::Result<()> {
     Errno::result(unsafe { libc::fcntl(fd, libc::F_SETFD, 0) }).map(drop)
 }
 
+/// Sets FD_CLOEXEC.
+pub fn set_cloexec(fd: RawFd) -> nix::Result<()> {
+    // SAFETY: fcntl F_SETFD on an integer descriptor has no memory-safety preconditions.
+    Errno::result(unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) }).map(drop)
+}
+
 /// Writes all of `buf` to a raw descriptor (used by the init and the exec-error pipe).
 pub fn write_raw(fd: RawFd, buf: &[u8]) -> nix::Result<()> {
     // SAFETY: `buf` is a valid slice for its whole length.

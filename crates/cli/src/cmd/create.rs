@@ -4,7 +4,7 @@ use crate::{common_opts, CliError};
 use argh::FromArgs;
 use std::fs;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Create a container: store its configuration under the lxcpath.
 #[derive(FromArgs)]
@@ -35,12 +35,32 @@ const DEFAULT_CONFIG: &str = "\
 
 pub fn run(args: Args) -> Result<i32, CliError> {
     let ct = Container::new(&args.name, args.lxcpath.as_ref())?;
+    let mut fstab_copy = None;
     let text = match &args.rcfile {
         Some(path) => {
             let text = fs::read_to_string(path)
                 .map_err(|e| CliError::failed(format!("{}: {e}", path.display())))?;
-            lxc_config::parse_str(&text, &path.display().to_string())
+            let config = lxc_config::parse_str(&text, &path.display().to_string())
                 .map_err(|e| CliError::failed(e.to_string()))?;
+            // The fstab and the mount entries are checked now, not at the first start.
+            crate::launch::collect_mounts(&config).map_err(|e| CliError::failed(e.message))?;
+            if let Some(fstab) = config
+                .settings
+                .fstab
+                .as_deref()
+                .filter(|f| !f.starts_with('/'))
+            {
+                // The stored config keeps its relative path: the fstab goes along with it.
+                if Path::new(fstab)
+                    .components()
+                    .any(|c| c == std::path::Component::ParentDir)
+                {
+                    return Err(CliError::failed(format!(
+                        "lxc.mount: relative fstab path {fstab:?} leaves the config's directory; use an absolute path"
+                    )));
+                }
+                fstab_copy = Some((crate::launch::fstab_path(&config, fstab), fstab.to_string()));
+            }
             text
         }
         None => DEFAULT_CONFIG.to_string(),
@@ -63,13 +83,28 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             )))
         }
     }
+    if let Some((from, rel)) = &fstab_copy {
+        let to = ct.dir().join(rel);
+        let copied = to
+            .parent()
+            .map_or(Ok(()), fs::create_dir_all)
+            .and_then(|_| fs::copy(from, &to).map(drop));
+        if let Err(e) = copied {
+            let _ = fs::remove_dir_all(ct.dir());
+            return Err(CliError::failed(format!(
+                "copy {} to {}: {e}",
+                from.display(),
+                to.display()
+            )));
+        }
+    }
     let tmp = ct.dir().join(".config.tmp");
     let written = fs::File::create(&tmp)
         .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|_| f.sync_all()))
         .and_then(|_| fs::rename(&tmp, ct.config_path()));
     if let Err(e) = written {
         let _ = fs::remove_file(&tmp);
-        let _ = fs::remove_dir(ct.dir());
+        let _ = fs::remove_dir_all(ct.dir());
         return Err(CliError::failed(format!(
             "write {}: {e}",
             ct.config_path().display()

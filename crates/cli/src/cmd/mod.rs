@@ -8,6 +8,7 @@ pub mod kill;
 pub mod ls;
 pub mod monitor;
 pub mod ps;
+pub mod start;
 pub mod state;
 pub mod stop;
 pub mod wait;

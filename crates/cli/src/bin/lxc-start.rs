@@ -1,0 +1,3 @@
+fn main() {
+    lxc_cli::main(lxc_cli::cmd::start::run)
+}

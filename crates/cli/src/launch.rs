@@ -1,0 +1,233 @@
+//! Starting a container, shared by lxc-execute (COMMAND under an init of ours) and lxc-start
+//! (COMMAND, /sbin/init by default, as pid 1): the effective config, the mounts it names, the
+//! lock, the shim, then the launch channel until RUNNING (`-d`) or until the end.
+use crate::container::Container;
+use crate::CliError;
+use lxc_config::mount::{parse_fstab, parse_mount_line, MountEntry};
+use lxc_config::{Config, Feature};
+use lxc_proto::launch::{LaunchEvent, LaunchRequest, LaunchSpec};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH};
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+
+/// Exit code when the container could not be set up.
+pub const SETUP_FAILED: i32 = 125;
+
+/// A failure before COMMAND could run: exit 125.
+pub fn setup_error(message: impl Into<String>) -> CliError {
+    CliError::with_code(SETUP_FAILED, message)
+}
+
+/// What to start.
+pub struct Launch<'a> {
+    pub ct: &'a Container,
+    pub rcfile: Option<&'a PathBuf>,
+    pub defines: &'a [String],
+    pub command: Vec<String>,
+    /// lxc-start: COMMAND is pid 1.
+    pub system: bool,
+    /// Return once RUNNING, COMMAND's stdio on /dev/null.
+    pub daemon: bool,
+    /// lxc-start without COMMAND: the rootfs's /sbin/init, never the host's.
+    pub needs_rootfs: bool,
+}
+
+/// Starts the container; returns the exit code (COMMAND's status, or 0 for `daemon`).
+pub fn launch(l: Launch) -> Result<i32, CliError> {
+    let ct = l.ct;
+    let config = load_config(ct, l.rcfile, l.defines)?;
+    check_supported(&config)?;
+    if l.needs_rootfs && config.settings.rootfs.is_none() {
+        return Err(setup_error(
+            "no lxc.rootfs.path: lxc-start boots the rootfs's /sbin/init, never the host's (give a rootfs, or a COMMAND after --)",
+        ));
+    }
+    if let Some(root) = &config.settings.rootfs {
+        if !Path::new(root).is_dir() {
+            let why = std::fs::metadata(root).err().map_or_else(
+                || "not a directory".to_string(),
+                |e| e.raw_os_error().map_or(e.to_string(), strerror),
+            );
+            return Err(setup_error(format!("rootfs {root}: {why}")));
+        }
+    }
+    let mounts = collect_mounts(&config)?;
+    log::debug!("config ready");
+
+    let lock = match ct.rundir.try_lock() {
+        Ok(Some(lock)) => lock,
+        Ok(None) => {
+            return Err(CliError {
+                names_container: true,
+                ..setup_error(format!("{} is already running", ct.name))
+            })
+        }
+        Err(e) => {
+            return Err(setup_error(format!(
+                "lock {}: {e}",
+                ct.rundir.path().display()
+            )))
+        }
+    };
+    // We hold the lock and no shim does: anything in the run directory is a dead shim's.
+    ct.rundir
+        .clear_stale()
+        .map_err(|e| setup_error(format!("clean up after a dead shim: {e}")))?;
+
+    let (ours, theirs) =
+        UnixStream::pair().map_err(|e| setup_error(format!("create launch channel: {e}")))?;
+    let spec = LaunchSpec {
+        name: ct.name.clone(),
+        config,
+        command: l.command,
+        mounts,
+        system: l.system,
+    };
+    let stdio = if l.daemon {
+        lxc_shim::Stdio::Null
+    } else {
+        lxc_shim::Stdio::Inherit
+    };
+    lxc_shim::spawn(&spec, theirs, lock, stdio)
+        .map_err(|e| setup_error(format!("fork the shim: {e}")))?;
+    log::debug!("shim forked");
+
+    if !l.daemon {
+        forward_signals(&ours)?;
+    }
+    let mut reader = BufReader::new(&ours);
+    let mut buf = String::new();
+    loop {
+        buf.clear();
+        match reader.read_line(&mut buf) {
+            Ok(0) | Err(_) => return Err(setup_error("its shim ended without reporting a status")),
+            Ok(_) => {}
+        }
+        let Ok(event) = serde_json::from_str::<LaunchEvent>(&buf) else {
+            return Err(setup_error("bad message from its shim"));
+        };
+        log::debug!("shim: {event:?}");
+        match event {
+            LaunchEvent::Ready { .. } if l.daemon => return Ok(0),
+            LaunchEvent::Ready { .. } => {}
+            LaunchEvent::Failed { code, message } => {
+                return Err(CliError::with_code(code, message))
+            }
+            LaunchEvent::Exited { status } => return Ok(status.shell_code()),
+        }
+    }
+}
+
+/// strerror(3) without Rust's "(os error N)".
+fn strerror(errno: i32) -> String {
+    let s = std::io::Error::from_raw_os_error(errno).to_string();
+    s.split(" (os error").next().unwrap_or(&s).to_string()
+}
+
+/// NAME's stored config, else `-f`, else the built-in default; then each `-s` on top.
+fn load_config(
+    ct: &Container,
+    rcfile: Option<&PathBuf>,
+    defines: &[String],
+) -> Result<Config, CliError> {
+    let stored = ct.config_path();
+    let mut config = if stored.is_file() {
+        lxc_config::parse_file(&stored).map_err(|e| setup_error(e.to_string()))?
+    } else if let Some(path) = rcfile {
+        lxc_config::parse_file(path).map_err(|e| setup_error(e.to_string()))?
+    } else {
+        Config::default()
+    };
+    for (i, d) in defines.iter().enumerate() {
+        config
+            .set(d, "-s option", i + 1)
+            .map_err(|e| setup_error(e.to_string()))?;
+    }
+    Ok(config)
+}
+
+/// Keys whose feature is not built yet are refused by name, never ignored.
+fn check_supported(config: &Config) -> Result<(), CliError> {
+    for e in &config.entries {
+        let supported = match e.feature() {
+            Feature::Uts | Feature::Rootfs | Feature::Mount | Feature::Signal => true,
+            // No console is ever allocated: "none" is exactly what happens.
+            Feature::Console => e.value == "none" || e.value.is_empty(),
+            Feature::Network => false,
+        };
+        if !supported {
+            return Err(setup_error(format!(
+                "{}:{}: {}: not supported yet",
+                e.source, e.line, e.key
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The fstab file's entries (a relative path is relative to the config file that names it),
+/// then the `lxc.mount.entry` lines, in order; every error names its file and line.
+pub fn collect_mounts(config: &Config) -> Result<Vec<MountEntry>, CliError> {
+    let mut mounts = Vec::new();
+    if let Some(fstab) = &config.settings.fstab {
+        let path = fstab_path(config, fstab);
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| setup_error(format!("fstab {}: {e}", path.display())))?;
+        mounts = parse_fstab(&text, &path.display().to_string())
+            .map_err(|e| setup_error(e.to_string()))?;
+    }
+    let mut entries = Vec::new();
+    for e in config.entries.iter().filter(|e| e.key == "lxc.mount.entry") {
+        if e.value.is_empty() {
+            entries.clear();
+            continue;
+        }
+        let origin = format!("{}:{}", e.source, e.line);
+        let m = parse_mount_line(&e.value, &origin)
+            .map_err(|m| setup_error(format!("{origin}: {}: {m}", e.key)))?;
+        entries.push(m);
+    }
+    mounts.extend(entries);
+    Ok(mounts)
+}
+
+/// Where `lxc.mount`/`lxc.mount.fstab` points: relative paths are taken from the directory of
+/// the config file that set the key (the current directory for `-s`).
+pub fn fstab_path(config: &Config, fstab: &str) -> PathBuf {
+    let p = Path::new(fstab);
+    if p.is_absolute() {
+        return p.to_path_buf();
+    }
+    let setter = config
+        .entries
+        .iter()
+        .rev()
+        .find(|e| (e.key == "lxc.mount" || e.key == "lxc.mount.fstab") && !e.value.is_empty());
+    match setter.map(|e| Path::new(&e.source)).filter(|s| s.is_file()) {
+        Some(file) => file.parent().unwrap_or(Path::new(".")).join(p),
+        None => p.to_path_buf(),
+    }
+}
+
+/// INT, TERM, HUP, QUIT, USR1, USR2 and WINCH received here go to COMMAND through the shim.
+fn forward_signals(launch: &UnixStream) -> Result<(), CliError> {
+    let mut signals = signal_hook::iterator::Signals::new([
+        SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
+    ])
+    .map_err(|e| setup_error(format!("install signal handlers: {e}")))?;
+    let mut out = launch
+        .try_clone()
+        .map_err(|e| setup_error(format!("clone launch channel: {e}")))?;
+    std::thread::spawn(move || {
+        for signal in signals.forever() {
+            let mut line =
+                serde_json::to_vec(&LaunchRequest::Signal { signal }).unwrap_or_default();
+            line.push(b'\n');
+            if out.write_all(&line).is_err() {
+                return;
+            }
+        }
+    });
+    Ok(())
+}

@@ -1,0 +1,229 @@
+//! fstab(5) lines as `lxc.mount` / `lxc.mount.fstab` files and `lxc.mount.entry` give them:
+//! `spec file vfstype options [dump [pass]]`. Options become mount(2) flags (Linux values),
+//! LXC's own options (`create=dir`, `create=file`, `optional`), and the rest the data string
+//! handed to the filesystem (`size=10m,mode=755`). Pure: no file is read here but by the caller.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ConfigError;
+
+/// mount(2) flag values (linux/mount.h).
+pub mod flags {
+    pub const RDONLY: u64 = 1;
+    pub const NOSUID: u64 = 2;
+    pub const NODEV: u64 = 4;
+    pub const NOEXEC: u64 = 8;
+    pub const SYNCHRONOUS: u64 = 16;
+    pub const REMOUNT: u64 = 32;
+    pub const MANDLOCK: u64 = 64;
+    pub const DIRSYNC: u64 = 128;
+    pub const NOATIME: u64 = 1024;
+    pub const NODIRATIME: u64 = 2048;
+    pub const BIND: u64 = 4096;
+    pub const REC: u64 = 16384;
+    pub const RELATIME: u64 = 1 << 21;
+    pub const STRICTATIME: u64 = 1 << 24;
+    pub const LAZYTIME: u64 = 1 << 25;
+}
+
+/// What `create=` makes when the target is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Create {
+    Dir,
+    File,
+}
+
+/// One mount to make in the container.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MountEntry {
+    /// fs_spec: a device, a host path for bind mounts, or a name (`tmpfs`, `proc`, `none`).
+    pub source: String,
+    /// fs_file: relative to the rootfs when there is one (a leading `/` is allowed).
+    pub target: String,
+    /// fs_vfstype (`none` for bind mounts).
+    pub fstype: String,
+    /// mount(2) flags from the options (see [`flags`]).
+    pub flags: u64,
+    /// Options that are not flags, comma-separated, for the filesystem.
+    pub data: String,
+    /// `create=dir` / `create=file`.
+    pub create: Option<Create>,
+    /// `optional`: a missing source or target is skipped, not an error.
+    pub optional: bool,
+    /// Where it was written, for errors: `FILE:LINE`.
+    pub origin: String,
+}
+
+impl MountEntry {
+    /// A bind mount (`bind`/`rbind` in the options).
+    pub fn is_bind(&self) -> bool {
+        self.flags & flags::BIND != 0
+    }
+}
+
+/// Parses one fstab line (not blank, not a comment). `origin` names it in the entry.
+pub fn parse_mount_line(line: &str, origin: &str) -> Result<MountEntry, String> {
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    if !(4..=6).contains(&fields.len()) {
+        return Err(format!(
+            "mount entry {:?} has {} fields, expected 4 to 6 (spec file vfstype options [dump [pass]])",
+            line.trim(),
+            fields.len()
+        ));
+    }
+    for (i, f) in fields.iter().enumerate().skip(4) {
+        if f.parse::<u32>().is_err() {
+            let what = if i == 4 { "dump" } else { "pass" };
+            return Err(format!(
+                "mount entry {:?}: {what} field {f:?} is not a number",
+                line.trim()
+            ));
+        }
+    }
+    let target = fields[1];
+    if target.split('/').any(|c| c == "..") {
+        return Err(format!("mount target {target:?} contains \"..\""));
+    }
+    let mut entry = MountEntry {
+        source: fields[0].to_owned(),
+        target: target.to_owned(),
+        fstype: fields[2].to_owned(),
+        flags: 0,
+        data: String::new(),
+        create: None,
+        optional: false,
+        origin: origin.to_owned(),
+    };
+    let mut data = Vec::new();
+    for opt in fields[3].split(',').filter(|o| !o.is_empty()) {
+        let (set, clear) = match opt {
+            "defaults" | "rw" | "suid" | "dev" | "exec" | "async" | "auto" | "noauto"
+            | "nouser" | "user" | "users" | "nofail" => (
+                0,
+                match opt {
+                    "rw" => flags::RDONLY,
+                    "suid" => flags::NOSUID,
+                    "dev" => flags::NODEV,
+                    "exec" => flags::NOEXEC,
+                    "async" => flags::SYNCHRONOUS,
+                    _ => 0,
+                },
+            ),
+            "ro" => (flags::RDONLY, 0),
+            "nosuid" => (flags::NOSUID, 0),
+            "nodev" => (flags::NODEV, 0),
+            "noexec" => (flags::NOEXEC, 0),
+            "sync" => (flags::SYNCHRONOUS, 0),
+            "dirsync" => (flags::DIRSYNC, 0),
+            "mand" => (flags::MANDLOCK, 0),
+            "noatime" => (flags::NOATIME, 0),
+            "nodiratime" => (flags::NODIRATIME, 0),
+            "relatime" => (flags::RELATIME, 0),
+            "strictatime" => (flags::STRICTATIME, 0),
+            "lazytime" => (flags::LAZYTIME, 0),
+            "bind" => (flags::BIND, 0),
+            "rbind" => (flags::BIND | flags::REC, 0),
+            "optional" => {
+                entry.optional = true;
+                (0, 0)
+            }
+            "create=dir" => {
+                entry.create = Some(Create::Dir);
+                (0, 0)
+            }
+            "create=file" => {
+                entry.create = Some(Create::File);
+                (0, 0)
+            }
+            o if o.starts_with("create=") => {
+                return Err(format!(
+                    "mount option {o:?}: expected create=dir or create=file"
+                ))
+            }
+            "remount" | "move" | "shared" | "rshared" | "slave" | "rslave" | "private"
+            | "rprivate" | "unbindable" | "runbindable" => {
+                return Err(format!(
+                    "mount option {opt:?} is not supported in a container's fstab"
+                ))
+            }
+            other => {
+                data.push(other);
+                (0, 0)
+            }
+        };
+        entry.flags = (entry.flags | set) & !clear;
+    }
+    entry.data = data.join(",");
+    Ok(entry)
+}
+
+/// Parses an fstab file's text; blank lines and `#` comments are skipped. Errors name
+/// `source` and the line.
+pub fn parse_fstab(text: &str, source: &str) -> Result<Vec<MountEntry>, ConfigError> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let origin = format!("{source}:{}", i + 1);
+        let entry = parse_mount_line(trimmed, &origin)
+            .map_err(|message| ConfigError::new(source, i + 1, None, message))?;
+        out.push(entry);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines() {
+        let e = parse_mount_line("/srv/data mnt/data none bind,ro,create=dir 0 0", "f:1").unwrap();
+        assert_eq!(e.source, "/srv/data");
+        assert_eq!(e.target, "mnt/data");
+        assert_eq!(e.flags, flags::BIND | flags::RDONLY);
+        assert_eq!(e.create, Some(Create::Dir));
+        assert!(e.is_bind() && !e.optional);
+        let t = parse_mount_line("tmpfs /tmp tmpfs size=1m,mode=1777,nosuid,nodev", "x").unwrap();
+        assert_eq!(t.data, "size=1m,mode=1777");
+        assert_eq!(t.flags, flags::NOSUID | flags::NODEV);
+        let r = parse_mount_line("/a b none rbind,optional,create=file,ro,rw", "x").unwrap();
+        assert_eq!(r.flags, flags::BIND | flags::REC);
+        assert!(r.optional);
+        assert_eq!(r.create, Some(Create::File));
+        assert_eq!(
+            parse_mount_line("proc proc proc defaults", "x")
+                .unwrap()
+                .flags,
+            0
+        );
+    }
+
+    #[test]
+    fn bad_lines() {
+        for bad in [
+            "a b c",
+            "a b c d 0 0 x",
+            "a b c d x",
+            "a b c d 0 y",
+            "a ../b none bind",
+            "a b/../../c none bind",
+            "a b none bind,create=pipe",
+            "a b none bind,shared",
+        ] {
+            assert!(parse_mount_line(bad, "x").is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn fstab_names_file_and_line() {
+        let text = "# comment\n\nproc proc proc defaults 0 0\n/a b none bind\nbroken line\n";
+        let err = parse_fstab(text, "/etc/fstab.ct").unwrap_err();
+        assert!(err.to_string().starts_with("/etc/fstab.ct:5: "), "{err}");
+        let ok = parse_fstab("proc proc proc defaults\n/a b none bind\n", "f").unwrap();
+        assert_eq!(ok.len(), 2);
+        assert_eq!(ok[1].origin, "f:2");
+    }
+}
