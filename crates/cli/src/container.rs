@@ -78,6 +78,7 @@ impl Container {
         match self.rundir.try_lock() {
             Ok(Some(lock)) => {
                 // Nobody holds the lock: the shim is dead. Whatever it left goes now.
+                release_network(&self.rundir)?;
                 self.rundir
                     .remove(lock)
                     .map_err(|e| CliError::failed(format!("clean up after its dead shim: {e}")))?;
@@ -193,4 +194,45 @@ fn names_in(dir: &std::path::Path, marker: &str) -> Vec<String> {
 pub fn lxcpath_or_default(p: Option<&PathBuf>) -> PathBuf {
     p.cloned()
         .unwrap_or_else(|| PathBuf::from(crate::DEFAULT_LXCPATH))
+}
+
+/// What a dead shim's container left on the network: physical interfaces inside its kept
+/// namespace go back to the host under their names, host-side links are deleted (through the
+/// `lxc-netsetup` helper next to this command), and the namespace's bind mount is released.
+pub fn release_network(rundir: &RunDir) -> Result<(), CliError> {
+    let net = match rundir.read_record() {
+        Ok(Some(r)) if !r.net.is_empty() => r.net,
+        _ => return Ok(()),
+    };
+    let mut result = Ok(());
+    if !net.phys.is_empty() || !net.host_links.is_empty() {
+        result = run_net_helper(&net);
+    }
+    if let Some(file) = &net.netns {
+        let _ = nix::mount::umount2(file, nix::mount::MntFlags::MNT_DETACH);
+        let _ = std::fs::remove_file(file);
+    }
+    result.map_err(|e| CliError::failed(format!("give back the network of a dead shim: {e}")))
+}
+
+fn run_net_helper(net: &lxc_proto::net::TeardownRequest) -> Result<(), String> {
+    use std::io::Write;
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let helper = exe.with_file_name(lxc_proto::net::HELPER);
+    let mut child = std::process::Command::new(&helper)
+        .arg("teardown")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("run {}: {e}", helper.display()))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(&serde_json::to_vec(net).map_err(|e| e.to_string())?);
+    }
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+    }
 }

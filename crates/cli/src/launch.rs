@@ -71,6 +71,7 @@ pub fn launch(l: Launch) -> Result<i32, CliError> {
         }
     };
     // We hold the lock and no shim does: anything in the run directory is a dead shim's.
+    crate::container::release_network(&ct.rundir).map_err(|e| setup_error(e.message))?;
     ct.rundir
         .clear_stale()
         .map_err(|e| setup_error(format!("clean up after a dead shim: {e}")))?;
@@ -154,7 +155,7 @@ fn check_supported(config: &Config) -> Result<(), CliError> {
             Feature::Uts | Feature::Rootfs | Feature::Mount | Feature::Signal => true,
             // No console is ever allocated: "none" is exactly what happens.
             Feature::Console => e.value == "none" || e.value.is_empty(),
-            Feature::Network => false,
+            Feature::Network => true,
         };
         if !supported {
             return Err(setup_error(format!(

@@ -8,6 +8,7 @@ pub mod client;
 pub mod launch;
 pub mod logfile;
 pub mod monitor;
+pub mod net;
 pub mod rundir;
 pub mod state;
 pub mod wire;

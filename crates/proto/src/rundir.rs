@@ -26,6 +26,9 @@ pub struct Record {
     pub shim_pid: i32,
     /// The container's cgroup directories (absolute paths), one per hierarchy.
     pub cgroups: Vec<PathBuf>,
+    /// The network to take down once the container has stopped (see `lxc-netsetup`).
+    #[serde(default, skip_serializing_if = "crate::net::TeardownRequest::is_empty")]
+    pub net: crate::net::TeardownRequest,
 }
 
 /// The run directory of one container.
@@ -50,6 +53,12 @@ impl RunDir {
     /// Path of the control socket.
     pub fn socket(&self) -> PathBuf {
         self.dir.join(SOCKET)
+    }
+
+    /// Where the shim bind-mounts the container's network namespace when it must outlive the
+    /// container (physical interfaces inside).
+    pub fn netns_path(&self) -> PathBuf {
+        self.dir.join("netns")
     }
 
     /// Path of the record.
@@ -159,7 +168,7 @@ impl RunDir {
 
     /// Removes the run directory's files, the lock last, then the directory. `lock` must be held.
     pub fn remove_files(&self, lock: File) {
-        for f in [SOCKET, RECORD, ".state.json.tmp"] {
+        for f in [SOCKET, RECORD, ".state.json.tmp", "netns"] {
             let _ = fs::remove_file(self.dir.join(f));
         }
         let _ = fs::remove_file(self.dir.join(LOCK));
@@ -245,13 +254,25 @@ mod tests {
 
     #[test]
     fn record_wire_form() {
-        let r = Record {
+        let mut r = Record {
             shim_pid: 7,
             cgroups: vec!["/sys/fs/cgroup/pids/lxc/a".into()],
+            ..Record::default()
         };
         assert_eq!(
             serde_json::to_string(&r).unwrap(),
             r#"{"shim_pid":7,"cgroups":["/sys/fs/cgroup/pids/lxc/a"]}"#
         );
+        r.net.netns = Some("/var/run/lxc/a/netns".into());
+        r.net.phys.push(crate::net::PhysLink {
+            name: "eth1".into(),
+            original: "enp3s0".into(),
+            was_up: true,
+        });
+        let text = serde_json::to_string(&r).unwrap();
+        assert!(text.ends_with(
+            r#""net":{"netns":"/var/run/lxc/a/netns","phys":[{"name":"eth1","original":"enp3s0","was_up":true}]}}"#
+        ));
+        assert_eq!(serde_json::from_str::<Record>(&text).unwrap(), r);
     }
 }

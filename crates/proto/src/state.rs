@@ -121,6 +121,12 @@ pub struct Info {
     pub cgroups: Vec<String>,
     /// Protocol version spoken by the shim.
     pub protocol: u32,
+    /// The container's addresses, without prefix (none without a network namespace).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ips: Vec<String>,
+    /// The container's interfaces as they were set up.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub interfaces: Vec<crate::net::Interface>,
 }
 
 #[cfg(test)]

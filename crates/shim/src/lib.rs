@@ -7,6 +7,7 @@ pub mod cgroup;
 mod init;
 mod methods;
 mod mounts;
+mod net;
 mod ps;
 mod server;
 mod supervisor;

@@ -125,6 +125,8 @@ impl Shim {
                 .map(|p| p.display().to_string())
                 .collect(),
             protocol: PROTOCOL_VERSION,
+            ips: self.network.ips(),
+            interfaces: self.network.interfaces.clone(),
         }
     }
 

@@ -190,6 +190,10 @@ pub(crate) struct Shim {
     pub pending_freeze: Option<PendingFreeze>,
     /// lxc-start: the init is COMMAND itself.
     pub system: bool,
+    /// What anyone needs to clean up after this shim (also in the run directory).
+    record: Record,
+    /// The interfaces as set up.
+    pub network: lxc_proto::net::SetupResult,
     /// Sent to COMMAND (app) or pid 1 (system) by a graceful stop.
     pub halt_signal: i32,
     /// `lxc.signal.stop`: sent when the grace time is over, before the kill; None = kill.
@@ -228,6 +232,7 @@ impl Shim {
         let record = Record {
             shim_pid: std::process::id() as i32,
             cgroups: cgroups.clone(),
+            ..Record::default()
         };
         if let Err(e) = rundir.write_record(&record) {
             fail!("write {}: {e}", rundir.record_path().display());
@@ -283,7 +288,7 @@ impl Shim {
         // handlers, and it takes signals with sigwaitinfo from then on.
         let mut old = SigSet::empty();
         let _ = sigprocmask(SigmaskHow::SIG_BLOCK, Some(&SigSet::all()), Some(&mut old));
-        let forked = sys::clone_fork(CLONE_FLAGS);
+        let forked = sys::clone_fork(clone_flags(spec));
         if let Ok(sys::Forked::Child) = forked {
             let raw = [
                 stdio[0].as_raw_fd(),
@@ -303,21 +308,41 @@ impl Shim {
         log::info!("init started, pid {init}");
         // While the init sets up its namespaces, make the cgroups and move it in: the two
         // run in parallel, and COMMAND starts only after `go`.
-        if let Err(e) = cgroup::create(&hierarchies, &name)
-            .and_then(|_| cgroup::join(&cgroups, init))
-            .and_then(|_| {
-                nix::sys::socket::send(
-                    ours.as_raw_fd(),
-                    init::GO,
-                    nix::sys::socket::MsgFlags::empty(),
-                )
-                .map(drop)
-                .map_err(io::Error::from)
-            })
+        if let Err(e) =
+            cgroup::create(&hierarchies, &name).and_then(|_| cgroup::join(&cgroups, init))
         {
             let _ = sys::send_signal(init, libc::SIGKILL);
             let _ = waitpid(init, None);
             fail!("create cgroup: {e}");
+        }
+        let mut record = record;
+        let mut network = lxc_proto::net::SetupResult::default();
+        if !spec.config.settings.networks.is_empty() {
+            match crate::net::set_up(spec, init, &rundir, &mut record) {
+                Ok(r) => network = r,
+                Err(e) => {
+                    let _ = sys::send_signal(init, libc::SIGKILL);
+                    let _ = waitpid(init, None);
+                    if let Err(t) = crate::net::tear_down(&record.net) {
+                        log::error!("network teardown: {t}");
+                    }
+                    fail!("{e}");
+                }
+            }
+            log::debug!("network set up: {network:?}");
+        }
+        if let Err(e) = Ok::<(), io::Error>(()).and_then(|_| {
+            nix::sys::socket::send(
+                ours.as_raw_fd(),
+                init::GO,
+                nix::sys::socket::MsgFlags::empty(),
+            )
+            .map(drop)
+            .map_err(io::Error::from)
+        }) {
+            let _ = sys::send_signal(init, libc::SIGKILL);
+            let _ = waitpid(init, None);
+            fail!("start the container: {e}");
         }
         log::debug!("cgroups made and joined");
         drop(launch);
@@ -351,6 +376,8 @@ impl Shim {
             stop_deadline: None,
             pending_freeze: None,
             system: spec.system,
+            record,
+            network,
             halt_signal: spec.config.settings.signal_halt.unwrap_or(if spec.system {
                 libc::SIGPWR
             } else {
@@ -699,6 +726,9 @@ impl Shim {
             .unwrap_or(ExitStatus::signaled(libc::SIGKILL));
         self.exit = Some(status);
         log::debug!("init reaped");
+        if let Err(e) = crate::net::tear_down(&self.record.net) {
+            log::error!("network teardown: {e}");
+        }
         if let Err(e) = rundir::remove_cgroups(&self.cgroups) {
             log::error!("remove cgroup: {e}");
         }
@@ -779,6 +809,15 @@ fn announce_failed_start(name: &str) {
 
 const CLONE_FLAGS: libc::c_int =
     libc::CLONE_NEWPID | libc::CLONE_NEWNS | libc::CLONE_NEWUTS | libc::CLONE_NEWIPC;
+
+/// The spec's section 3.2: a network namespace only when the config has network settings.
+fn clone_flags(spec: &LaunchSpec) -> libc::c_int {
+    if spec.config.settings.networks.is_empty() {
+        CLONE_FLAGS
+    } else {
+        CLONE_FLAGS | libc::CLONE_NEWNET
+    }
+}
 
 fn unreachable_child() -> ! {
     // init::run never returns; this only satisfies the type checker.

@@ -17,6 +17,9 @@ pub struct Args {
     /// show the init's pid only
     #[argh(switch, short = 'p')]
     pid: bool,
+    /// show the IP addresses only
+    #[argh(switch, short = 'i')]
+    ips: bool,
     /// print the shim's info object as JSON
     #[argh(switch)]
     json: bool,
@@ -60,7 +63,7 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         println!("{v}");
         return Ok(0);
     }
-    let all = !args.state && !args.pid;
+    let all = !args.state && !args.pid && !args.ips;
     if all {
         println!("{:<16}{}", "Name:", ct.name);
     }
@@ -70,6 +73,11 @@ pub fn run(args: Args) -> Result<i32, CliError> {
     if all || args.pid {
         if let Some(pid) = pid.filter(|_| state != State::Stopped) {
             println!("{:<16}{}", "PID:", pid);
+        }
+    }
+    if all || args.ips {
+        for ip in info.iter().flat_map(|i| i.ips.iter()) {
+            println!("{:<16}{}", "IP:", ip);
         }
     }
     Ok(0)

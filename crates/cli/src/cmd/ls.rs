@@ -10,7 +10,7 @@ use std::path::PathBuf;
 /// List containers.
 #[derive(FromArgs)]
 pub struct Args {
-    /// a table with STATE and PID
+    /// a table with STATE, PID, IPV4 and IPV6
     #[argh(switch, short = 'f')]
     fancy: bool,
     /// only running containers
@@ -54,23 +54,23 @@ pub fn run(args: Args) -> Result<i32, CliError> {
     names.extend(run_dir_names());
     names.sort();
     names.dedup();
-    let mut rows: Vec<(String, State, Option<i32>)> = Vec::new();
+    let mut rows: Vec<(String, State, Option<i32>, Vec<String>)> = Vec::new();
     for name in names {
         let ct = Container::new(&name, Some(&lxcpath))?;
-        let (state, pid) = match ct.status() {
+        let (state, pid, ips) = match ct.status() {
             Ok(Status::Running(mut c)) if args.fancy || args.json => {
                 match c
                     .call("info", serde_json::json!({}))
                     .ok()
                     .and_then(|v| serde_json::from_value::<Info>(v).ok())
                 {
-                    Some(i) => (i.state, i.pid),
+                    Some(i) => (i.state, i.pid, i.ips),
                     None => continue,
                 }
             }
-            Ok(Status::Running(_)) => (State::Running, None),
-            Ok(Status::Starting) => (State::Starting, None),
-            Ok(Status::Stopped) if ct.is_created() => (State::Stopped, None),
+            Ok(Status::Running(_)) => (State::Running, None, Vec::new()),
+            Ok(Status::Starting) => (State::Starting, None, Vec::new()),
+            Ok(Status::Stopped) if ct.is_created() => (State::Stopped, None, Vec::new()),
             // Gone meanwhile, or unreadable: not listed.
             _ => continue,
         };
@@ -78,26 +78,37 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         if (args.running && stopped) || (args.stopped && !stopped) {
             continue;
         }
-        rows.push((name, state, pid));
+        rows.push((name, state, pid, ips));
     }
     if args.json {
         let v: Vec<serde_json::Value> = rows
             .iter()
-            .map(|(n, s, p)| serde_json::json!({ "name": n, "state": s, "pid": p }))
+            .map(
+                |(n, s, p, ips)| serde_json::json!({ "name": n, "state": s, "pid": p, "ips": ips }),
+            )
             .collect();
         println!("{}", serde_json::Value::Array(v));
     } else if args.fancy {
-        let mut t = vec![["NAME", "STATE", "PID"].map(String::from)];
-        for (n, s, p) in &rows {
-            t.push([
-                n.clone(),
-                s.to_string(),
-                p.map_or("-".into(), |p| p.to_string()),
-            ]);
+        let mut t = vec![["NAME", "STATE", "PID", "IPV4", "IPV6"].map(String::from)];
+        for (n, s, p, ips) in &rows {
+            let family = |v6: bool| {
+                let list: Vec<&str> = ips
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|ip| ip.contains(':') == v6)
+                    .collect();
+                if list.is_empty() {
+                    "-".to_string()
+                } else {
+                    list.join(",")
+                }
+            };
+            let pid = p.map_or("-".into(), |p| p.to_string());
+            t.push([n.clone(), s.to_string(), pid, family(false), family(true)]);
         }
         print!("{}", table(&t));
     } else {
-        for (n, _, _) in &rows {
+        for (n, _, _, _) in &rows {
             println!("{n}");
         }
     }
