@@ -96,6 +96,8 @@ pub fn stderr(out: &Output) -> String {
 pub struct Ct {
     pub name: String,
     pub lxcpath: PathBuf,
+    /// Run every command in this named network namespace (the test's own host network).
+    pub netns: Option<String>,
 }
 
 impl Ct {
@@ -105,7 +107,19 @@ impl Ct {
         let lxcpath = std::env::temp_dir().join(format!("{name}.lxcpath"));
         std::fs::create_dir_all(&lxcpath).unwrap();
         std::fs::write(lxcpath.join(".lxct-marker"), b"").unwrap();
-        Ct { name, lxcpath }
+        Ct {
+            name,
+            lxcpath,
+            netns: None,
+        }
+    }
+
+    /// A container whose commands (and so its shim and its host-side links) live in the test's
+    /// network namespace `net`.
+    pub fn in_netns(tag: &str, net: &TestNet) -> Ct {
+        let mut ct = Ct::new(tag);
+        ct.netns = Some(net.name.clone());
+        ct
     }
 
     /// `lxc-<cmd> -n NAME -P LXCPATH <args>` with a deadline of 30 s.
@@ -115,7 +129,15 @@ impl Ct {
 
     /// The same command, not started yet.
     pub fn command(&self, cmd: &str, args: &[&str]) -> Command {
-        let mut c = Command::new(bin(&format!("lxc-{cmd}")));
+        let exe = bin(&format!("lxc-{cmd}"));
+        let mut c = match &self.netns {
+            Some(ns) => {
+                let mut c = Command::new("nsenter");
+                c.arg(format!("--net=/var/run/netns/{ns}")).arg(exe);
+                c
+            }
+            None => Command::new(exe),
+        };
         c.arg("-n")
             .arg(&self.name)
             .arg("-P")
@@ -295,4 +317,85 @@ pub fn host_mounts() -> Vec<String> {
         .collect();
     v.sort();
     v
+}
+
+/// A network namespace of the test's own (`ip netns add`), standing in for the host's network:
+/// containers started in it put their host-side links there, never in the real host's.
+/// Deleted on drop, and everything in it with it.
+pub struct TestNet {
+    pub name: String,
+}
+
+impl TestNet {
+    pub fn new(tag: &str) -> TestNet {
+        require_root();
+        let name = unique(tag);
+        let net = TestNet { name };
+        net.ip(&["netns", "add", &net.name.clone()]);
+        net.run(&["link", "set", "lo", "up"]);
+        net
+    }
+
+    fn ip(&self, args: &[&str]) {
+        let out = run(Command::new("ip").args(args), Duration::from_secs(10));
+        assert!(out.status.success(), "ip {args:?}: {}", stderr(&out));
+    }
+
+    /// `ip -n NS ARGS`, asserting success.
+    pub fn run(&self, args: &[&str]) {
+        let mut all = vec!["-n", self.name.as_str()];
+        all.extend_from_slice(args);
+        self.ip(&all);
+    }
+
+    /// `ip -n NS ARGS`, its output whatever happens.
+    pub fn output(&self, args: &[&str]) -> Output {
+        run(
+            Command::new("ip").arg("-n").arg(&self.name).args(args),
+            Duration::from_secs(10),
+        )
+    }
+
+    /// Names of the links in the namespace, sorted.
+    pub fn links(&self) -> Vec<String> {
+        let out = self.output(&["-o", "link", "show"]);
+        let mut v: Vec<String> = stdout(&out)
+            .lines()
+            .filter_map(|l| l.split(": ").nth(1))
+            .map(|n| n.split('@').next().unwrap_or(n).to_string())
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// A bridge with addresses, up.
+    pub fn bridge(&self, name: &str, addrs: &[&str]) {
+        self.run(&["link", "add", name, "type", "bridge"]);
+        for a in addrs {
+            if a.contains(':') {
+                self.run(&["addr", "add", a, "dev", name, "nodad"]);
+            } else {
+                self.run(&["addr", "add", a, "dev", name]);
+            }
+        }
+        self.run(&["link", "set", name, "up"]);
+    }
+
+    /// A veth pair, both ends up.
+    pub fn veth(&self, a: &str, b: &str) {
+        self.run(&["link", "add", a, "type", "veth", "peer", "name", b]);
+        self.run(&["link", "set", a, "up"]);
+        self.run(&["link", "set", b, "up"]);
+    }
+}
+
+impl Drop for TestNet {
+    fn drop(&mut self) {
+        if std::env::var_os("KEEP_TEST_ARTIFACTS").is_none() {
+            let _ = run(
+                Command::new("ip").args(["netns", "del", &self.name]),
+                Duration::from_secs(10),
+            );
+        }
+    }
 }

@@ -64,24 +64,21 @@ fn bad_configs_name_file_line_and_key() {
 }
 
 #[test]
-fn later_features_are_refused_by_name_not_ignored() {
+fn unsupported_values_are_refused_by_name_not_ignored() {
     let ct = Ct::new("later");
-    for kv in [
-        "lxc.network.type=veth",
-        "lxc.net.0.type=empty",
-        "lxc.console.path=/dev/tty1",
-    ] {
-        let out = ct.execute(&["-s", kv, "--", "true"]);
-        assert_eq!(code(&out), 125);
-        let key = kv.split('=').next().unwrap();
-        assert!(
-            stderr(&out).contains(&format!("{key}: not supported yet")),
-            "{}",
-            stderr(&out)
-        );
-    }
-    // lxc-create stores such configs (they are valid); running them is what waits. The
-    // spec's fstab is relative to the config: it is checked and stored along with it.
+    // A console other than none would need a pty of ours: refused, never ignored.
+    let out = ct.execute(&["-s", "lxc.console.path=/dev/tty1", "--", "true"]);
+    assert_eq!(code(&out), 125);
+    assert!(
+        stderr(&out).contains("-s option:1: lxc.console.path: not supported yet"),
+        "{}",
+        stderr(&out)
+    );
+    let out = ct.execute(&["-s", "lxc.console.path=none", "--", "true"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // The spec's own config (2008 keys, its relative ./fstab) is stored by lxc-create, the
+    // fstab along with it. It is not run here: its macvlan sits on the host's eth0 (the
+    // network tests run it on a stand-in).
     std::fs::write(ct.lxcpath.join("fstab"), "# the spec's ./fstab\n").unwrap();
     let path = ct.lxcpath.join("spec.conf");
     std::fs::write(
@@ -92,13 +89,7 @@ fn later_features_are_refused_by_name_not_ignored() {
     )
     .unwrap();
     assert_eq!(code(&ct.lxc("create", &["-f", path.to_str().unwrap()])), 0);
-    let out = ct.execute(&["--", "true"]);
-    assert_eq!(code(&out), 125);
-    assert!(
-        stderr(&out).contains(":3: lxc.network.type: not supported yet"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(ct.lxcpath.join(&ct.name).join("fstab").is_file());
     ct.assert_clean();
 }
 

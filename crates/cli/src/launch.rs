@@ -173,8 +173,10 @@ pub fn collect_mounts(config: &Config) -> Result<Vec<MountEntry>, CliError> {
     let mut mounts = Vec::new();
     if let Some(fstab) = &config.settings.fstab {
         let path = fstab_path(config, fstab);
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| setup_error(format!("fstab {}: {e}", path.display())))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            let why = e.raw_os_error().map_or(e.to_string(), strerror);
+            setup_error(format!("fstab {}: {why}", path.display()))
+        })?;
         mounts = parse_fstab(&text, &path.display().to_string())
             .map_err(|e| setup_error(e.to_string()))?;
     }

@@ -86,6 +86,18 @@ pub fn plan(nets: &[Network], rand: &mut impl FnMut() -> u8) -> Result<Vec<Iface
         if (n.ipv4_gateway.is_some() || n.ipv6_gateway.is_some()) && !n.up {
             return Err(format!("{name}: a gateway needs flags = up"));
         }
+        let auto = matches!(n.ipv4_gateway, Some(Gateway::Auto))
+            || matches!(n.ipv6_gateway, Some(Gateway::Auto));
+        if auto && !(n.kind == NetType::Veth && n.link.is_some()) {
+            let family = if matches!(n.ipv4_gateway, Some(Gateway::Auto)) {
+                "ipv4"
+            } else {
+                "ipv6"
+            };
+            return Err(format!(
+                "{name}: {family}.gateway = auto needs a bridge (a veth with lxc.net.N.link)"
+            ));
+        }
         let (host, temp) = match n.kind {
             NetType::Veth => (
                 Some(
