@@ -27,6 +27,46 @@ TAG = f"bench{os.getpid()}"
 LXC_CONF = "lxc.mount.auto = proc:mixed\nlxc.console.path = none\nlxc.net.0.type = none\n"
 ours_started, lxc_started = set(), set()
 
+# The network measurements, run inside the bench's network namespace (see part 4).
+NET_BENCH = r"""
+import json, statistics, subprocess, sys, time
+RUNS, BIN, OURS_P, LXC_P, TAG, HAVE_LXC = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6] == "1"
+def ok(argv):
+    r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if r.returncode: raise SystemExit(" ".join(argv) + ": " + r.stderr.decode().strip())
+def ms(argv):
+    s = []
+    for i in range(RUNS + 3):
+        t = time.perf_counter(); ok(argv); d = (time.perf_counter() - t) * 1000
+        if i >= 3: s.append(d)
+    return statistics.median(s)
+def mem(pid):
+    rss = pss = priv = 0
+    for l in open(f"/proc/{pid}/status"):
+        if l.startswith("VmRSS:"): rss = int(l.split()[1])
+    for l in open(f"/proc/{pid}/smaps_rollup"):
+        if l.startswith("Pss:"): pss = int(l.split()[1])
+        if l.startswith("Private_"): priv += int(l.split()[1])
+    return [rss, pss, priv]
+ours = lambda cmd, n, *a: [f"{BIN}/lxc-{cmd}", "-n", n, "-P", OURS_P, *a]
+theirs = lambda cmd, n, *a: [f"/usr/bin/lxc-{cmd}", "-n", n, "-P", LXC_P, *a]
+r = {"net_o": ms(ours("execute", TAG + "-nv", "--", "/bin/true")),
+     "nonet_o": ms(ours("execute", TAG + "-nn", "--", "/bin/true")), "net_l": None, "nonet_l": None}
+if HAVE_LXC:
+    r["net_l"] = ms(theirs("execute", TAG + "-nv", "--", "/bin/true"))
+    r["nonet_l"] = ms(theirs("execute", TAG + "-nn", "--", "/bin/true"))
+shims = []
+for n in (TAG + "-nv", TAG + "-nn"):
+    ok(ours("execute", n, "-d", "--", "sleep", "1000"))
+time.sleep(0.3)
+for n in (TAG + "-nv", TAG + "-nn"):
+    info = json.loads(subprocess.run(ours("info", n, "--json"), capture_output=True, text=True).stdout)
+    shims.append(mem(info["shim_pid"]))
+    subprocess.run(ours("stop", n, "-k"), capture_output=True)
+r["shim_net"], r["shim_nonet"] = shims
+print(json.dumps(r))
+"""
+
 def sh(argv, **kw):
     return subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
 
@@ -197,6 +237,49 @@ try:
            ["shim + init Pss per container, kB (LXC: monitor + init)", fmt(so[3]), fmt(sl[3])],
            ["shim + init VmRSS per container, kB", fmt(so[4]), fmt(sl[4])],
            [f"stopping all {SCALE} (lxc-stop -k each), s", fmt(so[5]), fmt(sl[5])]])
+    # 4. network: a veth on a bridge against no network, in a namespace of the bench's own
+    # (its bridge and the containers' host-side veth ends live there, never on the host). The
+    # measurements run inside `nsenter --net` plus a private mount namespace with a sysfs of
+    # that network namespace (LXC looks bridges up in /sys/class/net) and the cgroup tree
+    # bound back under it: the same environment for both.
+    NETNS = f"lxcbench-{os.getpid()}"
+    ok(["ip", "netns", "add", NETNS])
+    try:
+        for cmd in (["link", "add", "br0", "type", "bridge"], ["addr", "add", "192.0.2.1/24", "dev", "br0"],
+                    ["link", "set", "br0", "up"], ["link", "set", "lo", "up"]):
+            ok(["ip", "-n", NETNS] + cmd)
+        veth = "lxc.net.0.type = veth\nlxc.net.0.link = br0\nlxc.net.0.flags = up\nlxc.net.0.ipv4.address = 192.0.2.2/24\n"
+        for name, text in ((f"{TAG}-nv", veth), (f"{TAG}-nn", "")):
+            with open(f"{WORK}/{name}.conf", "w") as f: f.write(text)
+            ok([f"{BIN}/lxc-create", "-n", name, "-P", OURS_P, "-f", f"{WORK}/{name}.conf"])
+        if HAVE_LXC:
+            os.makedirs(f"{LXC_P}/{TAG}-nv", exist_ok=True)
+            with open(f"{LXC_P}/{TAG}-nv/config", "w") as f:
+                f.write(LXC_CONF.replace("lxc.net.0.type = none\n", "") + veth)
+            create_lxc(f"{TAG}-nn")
+        inner = f"{WORK}/net-bench.py"
+        with open(inner, "w") as f:
+            f.write(NET_BENCH)
+        cg = f"{WORK}/cgroup"; os.makedirs(cg)
+        wrap = ("mount --rbind /sys/fs/cgroup \"$1\" && mount -t sysfs sysfs /sys && "
+                "mount --rbind \"$1\" /sys/fs/cgroup && shift && exec \"$@\"")
+        out = subprocess.run(["nsenter", f"--net=/var/run/netns/{NETNS}", "unshare", "--mount", "--propagation", "private",
+                              "sh", "-c", wrap, "sh", cg, "python3", inner, str(RUNS), BIN, OURS_P, LXC_P, TAG,
+                              "1" if HAVE_LXC else "0"], capture_output=True, text=True)
+        if out.returncode != 0:
+            raise SystemExit(f"bench: network part failed: {out.stderr.strip()}")
+        r = json.loads(out.stdout)
+        table("Network (lxc-execute -- /bin/true, median ms; one veth on a bridge against none):",
+              ["measure", "ours", "LXC"],
+              [["no network (shares the caller's)", fmt(r["nonet_o"]), fmt(r["nonet_l"])],
+               ["one veth on a bridge, with an address", fmt(r["net_o"]), fmt(r["net_l"])],
+               ["cost of the veth", fmt(r["net_o"] - r["nonet_o"]), fmt(r["net_l"] and r["net_l"] - r["nonet_l"])],
+               ["idle shim VmRSS / Pss / private kB, with the veth", "{} / {} / {}".format(*r["shim_net"]), ""],
+               ["idle shim VmRSS / Pss / private kB, without network", "{} / {} / {}".format(*r["shim_nonet"]), ""],
+               ["lxc-execute (= the shim's image) / lxc-netsetup size, kB",
+                f"{os.path.getsize(BIN + '/lxc-execute') // 1024} / {os.path.getsize(BIN + '/lxc-netsetup') // 1024}", ""]])
+    finally:
+        sh(["ip", "netns", "del", NETNS])
 finally:
     for n in list(ours_started): stop_ours(n)
     for n in list(lxc_started): stop_lxc(n)

@@ -197,15 +197,15 @@ pub fn lxcpath_or_default(p: Option<&PathBuf>) -> PathBuf {
 }
 
 /// What a dead shim's container left on the network: physical interfaces inside its kept
-/// namespace go back to the host under their names, host-side links are deleted (through the
-/// `lxc-netsetup` helper next to this command), and the namespace's bind mount is released.
+/// namespace go back to the host under their names (through the `lxc-netsetup` helper next to
+/// this command), and the namespace's bind mount is released.
 pub fn release_network(rundir: &RunDir) -> Result<(), CliError> {
     let net = match rundir.read_record() {
         Ok(Some(r)) if !r.net.is_empty() => r.net,
         _ => return Ok(()),
     };
     let mut result = Ok(());
-    if !net.phys.is_empty() || !net.host_links.is_empty() {
+    if !net.phys.is_empty() {
         result = run_net_helper(&net);
     }
     if let Some(file) = &net.netns {

@@ -2,7 +2,7 @@
 //! clean-up after a dead shim). Not for users.
 //!   lxc-netsetup setup PID         stdin: SetupRequest JSON; stdout: SetupResult JSON
 //!   lxc-netsetup teardown          stdin: TeardownRequest JSON; gives physical interfaces
-//!                                  back, deletes the host-side links still there
+//!                                  back from the kept network namespace
 //! Errors: one line on stderr naming the interface and the cause, exit 1.
 use std::io::Read;
 use std::process::ExitCode;

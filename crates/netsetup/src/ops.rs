@@ -9,7 +9,8 @@ use lxc_config::{Gateway, MacvlanMode, NetType};
 use lxc_proto::net::PhysLink;
 use rtnetlink::packet_route::address::{AddressAttribute, AddressFlags};
 use rtnetlink::packet_route::link::{
-    InfoKind, LinkAttribute, LinkFlags, LinkInfo, LinkMessage, MacVlanMode as NlMode,
+    InfoData, InfoKind, InfoVeth, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
+    MacVlanMode as NlMode,
 };
 use rtnetlink::{Handle, LinkMacVlan, LinkUnspec, LinkVeth, RouteMessageBuilder};
 use std::fmt;
@@ -221,6 +222,33 @@ impl Nl {
         Ok(())
     }
 
+    /// Creates a link; a name the user chose (`veth.pair`) that still exists is retried for a
+    /// moment: the previous run's veth end leaves with its namespace, which the kernel frees
+    /// asynchronously.
+    async fn create_retrying(
+        &self,
+        iface: &str,
+        name: &str,
+        msg: LinkMessage,
+        user_named: bool,
+    ) -> Result<(), NetError> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(500);
+        loop {
+            match self.h.link().add(msg.clone()).execute().await {
+                Ok(()) => return Ok(()),
+                Err(rtnetlink::Error::NetlinkError(m))
+                    if user_named
+                        && m.raw_code() == -17
+                        && std::time::Instant::now() < deadline =>
+                {
+                    // EEXIST
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(e) => return Err(NetError::nl(iface, format!("create veth pair {name}"), e)),
+            }
+        }
+    }
+
     /// Moves `index` into the namespace `netns_fd` and renames it there in the same message.
     async fn move_in(&self, iface: &str, index: u32, netns_fd: RawFd) -> Result<(), NetError> {
         let msg = LinkUnspec::new_with_index(index)
@@ -241,10 +269,7 @@ impl Nl {
         let mut gateways = Gateways::default();
         match p.kind {
             NetType::Veth => {
-                let (host, temp) = (
-                    p.host.clone().unwrap_or_default(),
-                    p.temp.clone().unwrap_or_default(),
-                );
+                let host = p.host.clone().unwrap_or_default();
                 let bridge = match &p.link {
                     Some(link) => {
                         let m = self
@@ -265,38 +290,42 @@ impl Nl {
                     }
                     None => None,
                 };
-                self.h
-                    .link()
-                    .add(LinkVeth::new(&host, &temp).build())
-                    .execute()
-                    .await
-                    .map_err(|e| NetError::nl(iface, format!("create veth pair {host}"), e))?;
-                made.host_links.push(host.clone());
-                let hi = self.index(iface, &host).await?;
-                let pi = self.index(iface, &temp).await?;
+                // One message: the host end (MTU, bridge, up) and the peer made directly inside
+                // the container under its final name, MAC and MTU. Moving an existing link
+                // between namespaces costs a grace period (about 20 ms); this does not.
+                let mut b = LinkVeth::new(&host, iface).up();
                 if let Some(mtu) = p.mtu {
-                    self.set(
-                        iface,
-                        &format!("set the MTU of {host} to {mtu}"),
-                        LinkUnspec::new_with_index(hi).mtu(mtu).build(),
-                    )
-                    .await?;
+                    b = b.mtu(mtu);
                 }
-                let mut attach = LinkUnspec::new_with_index(hi).up();
                 if let Some((bi, _)) = &bridge {
-                    attach = attach.controller(*bi);
+                    b = b.controller(*bi);
                 }
-                self.set(iface, &format!("attach {host}"), attach.build())
-                    .await?;
+                let mut msg = b.build();
+                let mut peer_attrs = vec![LinkAttribute::NetNsFd(netns_fd)];
+                if let Some(mac) = p.hwaddr {
+                    peer_attrs.push(LinkAttribute::Address(mac.to_vec()));
+                }
+                if let Some(mtu) = p.mtu {
+                    peer_attrs.push(LinkAttribute::Mtu(mtu));
+                }
+                for attr in msg.attributes.iter_mut() {
+                    if let LinkAttribute::LinkInfo(infos) = attr {
+                        for info in infos.iter_mut() {
+                            if let LinkInfo::Data(InfoData::Veth(InfoVeth::Peer(peer))) = info {
+                                peer.attributes.append(&mut peer_attrs);
+                            }
+                        }
+                    }
+                }
+                let created = self.create_retrying(iface, &host, msg, p.host_named).await;
+                created?;
+                made.host_links.push(host.clone());
                 if let Some((bi, link)) = &bridge {
                     gateways = self.bridge_gateways(iface, *bi, link, p).await?;
                 }
-                self.set_mac_mtu(iface, pi, p).await?;
-                self.move_in(iface, pi, netns_fd).await?;
             }
             NetType::Macvlan => {
                 let link = p.link.clone().unwrap_or_default();
-                let temp = p.temp.clone().unwrap_or_default();
                 let parent = self.index(iface, &link).await?;
                 let mode = match p.macvlan_mode {
                     MacvlanMode::Private => NlMode::Private,
@@ -304,16 +333,22 @@ impl Nl {
                     MacvlanMode::Bridge => NlMode::Bridge,
                     MacvlanMode::Passthru => NlMode::Passthrough,
                 };
+                // Made directly inside the container (IFLA_NET_NS_FD), on its parent here.
+                let mut b = LinkMacVlan::new(iface, parent, mode);
+                if let Some(mac) = p.hwaddr {
+                    b = b.address(mac.to_vec());
+                }
+                if let Some(mtu) = p.mtu {
+                    b = b.mtu(mtu);
+                }
+                let mut msg = b.build();
+                msg.attributes.push(LinkAttribute::NetNsFd(netns_fd));
                 self.h
                     .link()
-                    .add(LinkMacVlan::new(&temp, parent, mode).build())
+                    .add(msg)
                     .execute()
                     .await
                     .map_err(|e| NetError::nl(iface, format!("create macvlan on {link}"), e))?;
-                made.host_links.push(temp.clone());
-                let mi = self.index(iface, &temp).await?;
-                self.set_mac_mtu(iface, mi, p).await?;
-                self.move_in(iface, mi, netns_fd).await?;
             }
             NetType::Phys => {
                 let link = p.link.clone().unwrap_or_default();

@@ -12,8 +12,8 @@ pub struct IfacePlan {
     pub name: String,
     /// veth: the host end (`veth.pair`, or generated `vethXXXXXX`).
     pub host: Option<String>,
-    /// veth: the container end's name until it is moved; macvlan: its name until moved.
-    pub temp: Option<String>,
+    /// Whether `host` was chosen by the user (`veth.pair`) rather than generated.
+    pub host_named: bool,
     /// veth: the bridge; macvlan: the parent; phys: the interface moved in.
     pub link: Option<String>,
     pub hwaddr: Option<[u8; 6]>,
@@ -98,17 +98,13 @@ pub fn plan(nets: &[Network], rand: &mut impl FnMut() -> u8) -> Result<Vec<Iface
                 "{name}: {family}.gateway = auto needs a bridge (a veth with lxc.net.N.link)"
             ));
         }
-        let (host, temp) = match n.kind {
-            NetType::Veth => (
-                Some(
-                    n.veth_pair
-                        .clone()
-                        .unwrap_or_else(|| random_name("veth", rand)),
-                ),
-                Some(random_name("lxcp", rand)),
+        let host = match n.kind {
+            NetType::Veth => Some(
+                n.veth_pair
+                    .clone()
+                    .unwrap_or_else(|| random_name("veth", rand)),
             ),
-            NetType::Macvlan => (None, Some(random_name("lxcm", rand))),
-            _ => (None, None),
+            _ => None,
         };
         let hwaddr = n
             .hwaddr
@@ -120,7 +116,7 @@ pub fn plan(nets: &[Network], rand: &mut impl FnMut() -> u8) -> Result<Vec<Iface
             kind: n.kind,
             name,
             host,
-            temp,
+            host_named: n.veth_pair.is_some(),
             link: n.link.clone(),
             hwaddr,
             mtu: n.mtu,
@@ -185,7 +181,7 @@ mod tests {
             p[0].host.as_ref().unwrap().starts_with("veth")
                 && p[0].host.as_ref().unwrap().len() == 10
         );
-        assert!(p[0].temp.as_ref().unwrap().starts_with("lxcp"));
+        assert!(!p[0].host_named);
         assert_eq!(p[1].name, "lan");
         assert_eq!(
             p[1].macvlan_mode,

@@ -70,7 +70,8 @@ pub struct TeardownRequest {
     /// Host interfaces to give back.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub phys: Vec<PhysLink>,
-    /// Host-side links the container made (veth ends), deleted if still there.
+    /// Host-side links the container made (veth ends), for the record: they leave with the
+    /// container's network namespace.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub host_links: Vec<String>,
 }

@@ -98,11 +98,11 @@ pub fn set_up(
     Ok(result)
 }
 
-/// Gives physical interfaces back, deletes host-side links, releases the namespace's bind
-/// mount. Used by the shim after the stop and after a failed start.
+/// Gives physical interfaces back and releases the namespace's bind mount. Used by the shim
+/// after the stop and after a failed start.
 pub fn tear_down(req: &TeardownRequest) -> Result<(), String> {
     let mut result = Ok(());
-    if !req.phys.is_empty() || !req.host_links.is_empty() {
+    if !req.phys.is_empty() {
         let input = serde_json::to_vec(req).map_err(|e| e.to_string())?;
         result = run_helper(&["teardown".into()], &input).map(drop);
     }
