@@ -341,3 +341,55 @@ fn the_spec_quick_start_config_on_a_stand_in_for_eth0() {
     wait_links(&net, &["eth0", "lo", "peer0"]);
     ct.assert_clean();
 }
+
+#[test]
+fn every_example_config_is_valid_and_the_complex_one_runs() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../config");
+    let net = TestNet::new("examples");
+    net.bridge("br0", &["192.0.2.1/24"]);
+    net.veth("eth1", "eth1peer");
+    let ct = Ct::in_netns("examples", &net);
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    names.sort();
+    for conf in names
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "conf"))
+    {
+        // The installed configs name /etc/lxc; here they are read from the repository.
+        let text = std::fs::read_to_string(conf)
+            .unwrap()
+            .replace("/etc/lxc/", &format!("{}/", dir.display()));
+        let copy = ct.lxcpath.join(conf.file_name().unwrap());
+        std::fs::write(&copy, text).unwrap();
+        let out = ct.lxc("create", &["-f", copy.to_str().unwrap()]);
+        assert_eq!(code(&out), 0, "{}: {}", conf.display(), stderr(&out));
+        assert_eq!(code(&ct.lxc("destroy", &[])), 0);
+    }
+    let complex = ct.lxcpath.join("lxc-complex.conf");
+    let out = ct.execute(&[
+        "-f",
+        complex.to_str().unwrap(),
+        "--",
+        "sh",
+        "-c",
+        "hostname; ip -o -4 addr show eth0; ip -o -4 addr show eth1; ip route show default; \
+                           grep -c . /mnt/hostname; touch /mnt/x 2>/dev/null || echo etc-ro",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let t = stdout(&out);
+    assert!(t.starts_with("complex\n"), "{t}");
+    assert!(
+        t.contains("192.0.2.20/24") && t.contains("198.51.100.20/24"),
+        "{t}"
+    );
+    assert!(
+        t.contains("default via 192.0.2.1 dev eth0") && t.contains("etc-ro"),
+        "{t}"
+    );
+    wait_links(&net, &["br0", "eth1", "eth1peer", "lo"]);
+    ct.assert_clean();
+}
