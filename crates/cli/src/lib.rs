@@ -70,14 +70,30 @@ pub trait CommonOpts {
     fn loglevel(&self) -> Option<&str>;
 }
 
-/// Implements [`CommonOpts`] for an argh struct with fields `name`, `lxcpath`, `logfile`,
-/// `loglevel`.
+/// Declares a command's argh struct with the options every command has appended (`-P`,
+/// `-o`, `-l`), and implements [`CommonOpts`] for it. The first word says what the struct's own
+/// `name` field is: `required` (`name: String`), `optional` (`name: Option<String>`) or `none`.
 #[macro_export]
-macro_rules! common_opts {
-    ($t:ty) => {
+macro_rules! command {
+    ($kind:ident, $(#[$meta:meta])* pub struct $t:ident { $($body:tt)* }) => {
+        $(#[$meta])*
+        #[derive(argh::FromArgs)]
+        pub struct $t {
+            $($body)*
+            /// directory of stored containers (default /var/lib/lxc)
+            #[argh(option, short = 'P')]
+            lxcpath: Option<std::path::PathBuf>,
+            /// log file
+            #[argh(option, short = 'o')]
+            logfile: Option<std::path::PathBuf>,
+            /// log level (ERROR, WARN, INFO, DEBUG, TRACE)
+            #[argh(option, short = 'l')]
+            loglevel: Option<String>,
+        }
+
         impl $crate::CommonOpts for $t {
             fn name(&self) -> Option<&str> {
-                Some(&self.name)
+                $crate::command!(@name self, $kind)
             }
             fn lxcpath(&self) -> Option<&std::path::PathBuf> {
                 self.lxcpath.as_ref()
@@ -90,6 +106,9 @@ macro_rules! common_opts {
             }
         }
     };
+    (@name $s:ident, required) => { Some($s.name.as_str()) };
+    (@name $s:ident, optional) => { $s.name.as_deref() };
+    (@name $s:ident, none) => { None };
 }
 
 /// Runs a command: parses the arguments (exit 2 on a usage error), sets up `-o`/`-l` logging,

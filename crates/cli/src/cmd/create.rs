@@ -1,31 +1,22 @@
 //! `lxc-create -n NAME [-f CONFIG]`: validate, then store a copy as `<lxcpath>/NAME/config`.
 use crate::container::Container;
-use crate::{common_opts, CliError};
-use argh::FromArgs;
+use crate::CliError;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Create a container: store its configuration under the lxcpath.
-#[derive(FromArgs)]
-pub struct Args {
-    /// container name
-    #[argh(option, short = 'n')]
-    name: String,
-    /// configuration file (default: the built-in default configuration)
-    #[argh(option, short = 'f')]
-    rcfile: Option<PathBuf>,
-    /// directory of stored containers (default /var/lib/lxc)
-    #[argh(option, short = 'P')]
-    lxcpath: Option<PathBuf>,
-    /// log file
-    #[argh(option, short = 'o')]
-    logfile: Option<PathBuf>,
-    /// log level (ERROR, WARN, INFO, DEBUG, TRACE)
-    #[argh(option, short = 'l')]
-    loglevel: Option<String>,
-}
-common_opts!(Args);
+crate::command!(
+    required,
+    /// Create a container: store its configuration under the lxcpath.
+    pub struct Args {
+        /// container name
+        #[argh(option, short = 'n')]
+        name: String,
+        /// configuration file (default: the built-in default configuration)
+        #[argh(option, short = 'f')]
+        rcfile: Option<PathBuf>,
+    }
+);
 
 const DEFAULT_CONFIG: &str = "\
 # Created by lxc-create without -f: the built-in default configuration.

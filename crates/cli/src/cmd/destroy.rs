@@ -1,30 +1,20 @@
 //! `lxc-destroy -n NAME [-f]`: remove a stored container; refused while it runs unless `-f`,
 //! which stops it first.
 use crate::container::{rpc_error, Container, Status};
-use crate::{common_opts, CliError};
-use argh::FromArgs;
-use std::path::PathBuf;
+use crate::CliError;
 
-/// Destroy a container: remove its stored configuration and directory.
-#[derive(FromArgs)]
-pub struct Args {
-    /// container name
-    #[argh(option, short = 'n')]
-    name: String,
-    /// stop the container first if it is running
-    #[argh(switch, short = 'f')]
-    force: bool,
-    /// directory of stored containers (default /var/lib/lxc)
-    #[argh(option, short = 'P')]
-    lxcpath: Option<PathBuf>,
-    /// log file
-    #[argh(option, short = 'o')]
-    logfile: Option<PathBuf>,
-    /// log level (ERROR, WARN, INFO, DEBUG, TRACE)
-    #[argh(option, short = 'l')]
-    loglevel: Option<String>,
-}
-common_opts!(Args);
+crate::command!(
+    required,
+    /// Destroy a container: remove its stored configuration and directory.
+    pub struct Args {
+        /// container name
+        #[argh(option, short = 'n')]
+        name: String,
+        /// stop the container first if it is running
+        #[argh(switch, short = 'f')]
+        force: bool,
+    }
+);
 
 pub fn run(args: Args) -> Result<i32, CliError> {
     let ct = Container::new(&args.name, args.lxcpath.as_ref())?;

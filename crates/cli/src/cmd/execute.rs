@@ -4,40 +4,31 @@
 //! container could not be set up, 126/127 when COMMAND could not be executed).
 use crate::container::Container;
 use crate::launch::{launch, Launch};
-use crate::{common_opts, CliError};
-use argh::FromArgs;
+use crate::CliError;
 use std::path::PathBuf;
 
-/// Run COMMAND in a container (application container, with an init of ours as pid 1).
-#[derive(FromArgs)]
-pub struct Args {
-    /// container name
-    #[argh(option, short = 'n')]
-    name: String,
-    /// configuration file, used when NAME has no stored configuration
-    #[argh(option, short = 'f')]
-    rcfile: Option<PathBuf>,
-    /// set KEY=VALUE on top of the configuration (repeatable)
-    #[argh(option, short = 's')]
-    define: Vec<String>,
-    /// return once the container is RUNNING and leave it running (COMMAND's stdio is then
-    /// /dev/null)
-    #[argh(switch, short = 'd')]
-    daemon: bool,
-    /// directory of stored containers (default /var/lib/lxc)
-    #[argh(option, short = 'P')]
-    lxcpath: Option<PathBuf>,
-    /// log file for this command and the container's shim
-    #[argh(option, short = 'o')]
-    logfile: Option<PathBuf>,
-    /// log level (ERROR, WARN, INFO, DEBUG, TRACE)
-    #[argh(option, short = 'l')]
-    loglevel: Option<String>,
-    /// the command to run and its arguments
-    #[argh(positional, greedy)]
-    command: Vec<String>,
-}
-common_opts!(Args);
+crate::command!(
+    required,
+    /// Run COMMAND in a container (application container, with an init of ours as pid 1).
+    pub struct Args {
+        /// container name
+        #[argh(option, short = 'n')]
+        name: String,
+        /// configuration file, used when NAME has no stored configuration
+        #[argh(option, short = 'f')]
+        rcfile: Option<PathBuf>,
+        /// set KEY=VALUE on top of the configuration (repeatable)
+        #[argh(option, short = 's')]
+        define: Vec<String>,
+        /// return once the container is RUNNING and leave it running (COMMAND's stdio is then
+        /// /dev/null)
+        #[argh(switch, short = 'd')]
+        daemon: bool,
+        /// the command to run and its arguments
+        #[argh(positional, greedy)]
+        command: Vec<String>,
+    }
+);
 
 pub fn run(args: Args) -> Result<i32, CliError> {
     log::debug!("lxc-execute started");

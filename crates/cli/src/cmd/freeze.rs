@@ -2,49 +2,31 @@
 //! container through its cgroup. Freezing a frozen container or thawing a running one succeeds
 //! and changes nothing.
 use crate::container::{rpc_error, Container};
-use crate::{common_opts, CliError};
-use argh::FromArgs;
-use std::path::PathBuf;
+use crate::CliError;
 use std::time::{Duration, Instant};
 
-/// Freeze every process of a container.
-#[derive(FromArgs)]
-pub struct FreezeArgs {
-    /// container name
-    #[argh(option, short = 'n')]
-    name: String,
-    /// seconds the freeze may take before it is undone (default 10)
-    #[argh(option, short = 't', default = "10")]
-    timeout: u64,
-    /// directory of stored containers (default /var/lib/lxc)
-    #[argh(option, short = 'P')]
-    lxcpath: Option<PathBuf>,
-    /// log file
-    #[argh(option, short = 'o')]
-    logfile: Option<PathBuf>,
-    /// log level (ERROR, WARN, INFO, DEBUG, TRACE)
-    #[argh(option, short = 'l')]
-    loglevel: Option<String>,
-}
-common_opts!(FreezeArgs);
+crate::command!(
+    required,
+    /// Freeze every process of a container.
+    pub struct FreezeArgs {
+        /// container name
+        #[argh(option, short = 'n')]
+        name: String,
+        /// seconds the freeze may take before it is undone (default 10)
+        #[argh(option, short = 't', default = "10")]
+        timeout: u64,
+    }
+);
 
-/// Thaw every process of a frozen container.
-#[derive(FromArgs)]
-pub struct UnfreezeArgs {
-    /// container name
-    #[argh(option, short = 'n')]
-    name: String,
-    /// directory of stored containers (default /var/lib/lxc)
-    #[argh(option, short = 'P')]
-    lxcpath: Option<PathBuf>,
-    /// log file
-    #[argh(option, short = 'o')]
-    logfile: Option<PathBuf>,
-    /// log level (ERROR, WARN, INFO, DEBUG, TRACE)
-    #[argh(option, short = 'l')]
-    loglevel: Option<String>,
-}
-common_opts!(UnfreezeArgs);
+crate::command!(
+    required,
+    /// Thaw every process of a frozen container.
+    pub struct UnfreezeArgs {
+        /// container name
+        #[argh(option, short = 'n')]
+        name: String,
+    }
+);
 
 pub fn freeze(args: FreezeArgs) -> Result<i32, CliError> {
     let ct = Container::new(&args.name, args.lxcpath.as_ref())?;

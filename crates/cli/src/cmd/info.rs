@@ -1,39 +1,29 @@
 //! `lxc-info -n NAME [-s] [-p] [--json]`: Name, State and PID lines as LXC prints them.
 use crate::container::{rpc_error, Container, Status};
-use crate::{common_opts, CliError};
-use argh::FromArgs;
+use crate::CliError;
 use lxc_proto::{Info, State};
-use std::path::PathBuf;
 
-/// Show information about a container.
-#[derive(FromArgs)]
-pub struct Args {
-    /// container name
-    #[argh(option, short = 'n')]
-    name: String,
-    /// show the state only
-    #[argh(switch, short = 's')]
-    state: bool,
-    /// show the init's pid only
-    #[argh(switch, short = 'p')]
-    pid: bool,
-    /// show the IP addresses only
-    #[argh(switch, short = 'i')]
-    ips: bool,
-    /// print the shim's info object as JSON
-    #[argh(switch)]
-    json: bool,
-    /// directory of stored containers (default /var/lib/lxc)
-    #[argh(option, short = 'P')]
-    lxcpath: Option<PathBuf>,
-    /// log file
-    #[argh(option, short = 'o')]
-    logfile: Option<PathBuf>,
-    /// log level (ERROR, WARN, INFO, DEBUG, TRACE)
-    #[argh(option, short = 'l')]
-    loglevel: Option<String>,
-}
-common_opts!(Args);
+crate::command!(
+    required,
+    /// Show information about a container.
+    pub struct Args {
+        /// container name
+        #[argh(option, short = 'n')]
+        name: String,
+        /// show the state only
+        #[argh(switch, short = 's')]
+        state: bool,
+        /// show the init's pid only
+        #[argh(switch, short = 'p')]
+        pid: bool,
+        /// show the IP addresses only
+        #[argh(switch, short = 'i')]
+        ips: bool,
+        /// print the shim's info object as JSON
+        #[argh(switch)]
+        json: bool,
+    }
+);
 
 pub fn run(args: Args) -> Result<i32, CliError> {
     let ct = Container::new(&args.name, args.lxcpath.as_ref())?;

@@ -1,29 +1,19 @@
 //! `lxc-kill -n NAME -s SIGNAL`: send SIGNAL to every process of the container.
 use crate::container::{rpc_error, Container};
-use crate::{common_opts, CliError};
-use argh::FromArgs;
-use std::path::PathBuf;
+use crate::CliError;
 
-/// Send a signal to every process of a container.
-#[derive(FromArgs)]
-pub struct Args {
-    /// container name
-    #[argh(option, short = 'n')]
-    name: String,
-    /// the signal: a name (TERM, SIGTERM, term) or a number
-    #[argh(option, short = 's', from_str_fn(signal))]
-    signal: i32,
-    /// directory of stored containers (default /var/lib/lxc)
-    #[argh(option, short = 'P')]
-    lxcpath: Option<PathBuf>,
-    /// log file
-    #[argh(option, short = 'o')]
-    logfile: Option<PathBuf>,
-    /// log level (ERROR, WARN, INFO, DEBUG, TRACE)
-    #[argh(option, short = 'l')]
-    loglevel: Option<String>,
-}
-common_opts!(Args);
+crate::command!(
+    required,
+    /// Send a signal to every process of a container.
+    pub struct Args {
+        /// container name
+        #[argh(option, short = 'n')]
+        name: String,
+        /// the signal: a name (TERM, SIGTERM, term) or a number
+        #[argh(option, short = 's', from_str_fn(signal))]
+        signal: i32,
+    }
+);
 
 fn signal(s: &str) -> Result<i32, String> {
     lxc_config::parse_signal(s)

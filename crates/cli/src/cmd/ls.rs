@@ -2,51 +2,27 @@
 //! STATE and PID columns.
 use crate::cmd::ps::table;
 use crate::container::{lxcpath_or_default, run_dir_names, stored_names, Container, Status};
-use crate::{CliError, CommonOpts};
-use argh::FromArgs;
+use crate::CliError;
 use lxc_proto::{Info, State};
-use std::path::PathBuf;
 
-/// List containers.
-#[derive(FromArgs)]
-pub struct Args {
-    /// a table with STATE, PID, IPV4 and IPV6
-    #[argh(switch, short = 'f')]
-    fancy: bool,
-    /// only running containers
-    #[argh(switch)]
-    running: bool,
-    /// only stopped containers
-    #[argh(switch)]
-    stopped: bool,
-    /// one JSON array of {name, state, pid}
-    #[argh(switch)]
-    json: bool,
-    /// directory of stored containers (default /var/lib/lxc)
-    #[argh(option, short = 'P')]
-    lxcpath: Option<PathBuf>,
-    /// log file
-    #[argh(option, short = 'o')]
-    logfile: Option<PathBuf>,
-    /// log level (ERROR, WARN, INFO, DEBUG, TRACE)
-    #[argh(option, short = 'l')]
-    loglevel: Option<String>,
-}
-
-impl CommonOpts for Args {
-    fn name(&self) -> Option<&str> {
-        None
+crate::command!(
+    none,
+    /// List containers.
+    pub struct Args {
+        /// a table with STATE, PID, IPV4 and IPV6
+        #[argh(switch, short = 'f')]
+        fancy: bool,
+        /// only running containers
+        #[argh(switch)]
+        running: bool,
+        /// only stopped containers
+        #[argh(switch)]
+        stopped: bool,
+        /// one JSON array of {name, state, pid}
+        #[argh(switch)]
+        json: bool,
     }
-    fn lxcpath(&self) -> Option<&PathBuf> {
-        self.lxcpath.as_ref()
-    }
-    fn logfile(&self) -> Option<&PathBuf> {
-        self.logfile.as_ref()
-    }
-    fn loglevel(&self) -> Option<&str> {
-        self.loglevel.as_deref()
-    }
-}
+);
 
 pub fn run(args: Args) -> Result<i32, CliError> {
     let lxcpath = lxcpath_or_default(args.lxcpath.as_ref());

@@ -1,54 +1,30 @@
 //! `lxc-monitor [-n REGEX] [--json] [-Q]`: print every state change of every container whose
 //! name matches REGEX (anchored, as LXC's; default all), including containers that start later,
 //! until interrupted. Listens on the monitor channel (lxc_proto::monitor).
-use crate::{CliError, CommonOpts};
-use argh::FromArgs;
+use crate::CliError;
 use lxc_proto::monitor::{Monitor, StateEvent};
 use lxc_proto::State;
 use std::collections::HashMap;
 use std::io::Write;
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Print the state changes of containers as they happen.
-#[derive(FromArgs)]
-pub struct Args {
-    /// containers to watch: a regular expression matched against the whole name (default .*)
-    #[argh(option, short = 'n', default = "String::from(\".*\")")]
-    name: String,
-    /// one JSON object per line
-    #[argh(switch)]
-    json: bool,
-    /// exit after the first STOPPED
-    #[argh(switch, short = 'Q')]
-    quit_on_stop: bool,
-    /// directory of stored containers (accepted for LXC compatibility)
-    #[argh(option, short = 'P')]
-    lxcpath: Option<PathBuf>,
-    /// log file
-    #[argh(option, short = 'o')]
-    logfile: Option<PathBuf>,
-    /// log level (ERROR, WARN, INFO, DEBUG, TRACE)
-    #[argh(option, short = 'l')]
-    loglevel: Option<String>,
-}
-
-impl CommonOpts for Args {
-    fn name(&self) -> Option<&str> {
-        None
+crate::command!(
+    required,
+    /// Print the state changes of containers as they happen.
+    pub struct Args {
+        /// containers to watch: a regular expression matched against the whole name (default .*)
+        #[argh(option, short = 'n', default = "String::from(\".*\")")]
+        name: String,
+        /// one JSON object per line
+        #[argh(switch)]
+        json: bool,
+        /// exit after the first STOPPED
+        #[argh(switch, short = 'Q')]
+        quit_on_stop: bool,
     }
-    fn lxcpath(&self) -> Option<&PathBuf> {
-        self.lxcpath.as_ref()
-    }
-    fn logfile(&self) -> Option<&PathBuf> {
-        self.logfile.as_ref()
-    }
-    fn loglevel(&self) -> Option<&str> {
-        self.loglevel.as_deref()
-    }
-}
+);
 
 /// Flags set by SIGINT/SIGTERM so that the loop ends and the socket is removed.
 pub fn stop_flag() -> Result<Arc<AtomicBool>, CliError> {

@@ -1,46 +1,22 @@
 //! `lxc-ps [-n NAME] [--json]`: the processes of every running container (or of NAME), one
 //! header line, then CONTAINER, PID (host), PID inside the container, USER, TIME and CMD.
 use crate::container::{rpc_error, run_dir_names, Container, Status};
-use crate::{CliError, CommonOpts};
-use argh::FromArgs;
+use crate::CliError;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::path::PathBuf;
 
-/// List the processes of running containers.
-#[derive(FromArgs)]
-pub struct Args {
-    /// only this container
-    #[argh(option, short = 'n')]
-    name: Option<String>,
-    /// print one JSON object per container
-    #[argh(switch)]
-    json: bool,
-    /// directory of stored containers (default /var/lib/lxc)
-    #[argh(option, short = 'P')]
-    lxcpath: Option<PathBuf>,
-    /// log file
-    #[argh(option, short = 'o')]
-    logfile: Option<PathBuf>,
-    /// log level (ERROR, WARN, INFO, DEBUG, TRACE)
-    #[argh(option, short = 'l')]
-    loglevel: Option<String>,
-}
-
-impl CommonOpts for Args {
-    fn name(&self) -> Option<&str> {
-        self.name.as_deref()
+crate::command!(
+    optional,
+    /// List the processes of running containers.
+    pub struct Args {
+        /// only this container
+        #[argh(option, short = 'n')]
+        name: Option<String>,
+        /// print one JSON object per container
+        #[argh(switch)]
+        json: bool,
     }
-    fn lxcpath(&self) -> Option<&PathBuf> {
-        self.lxcpath.as_ref()
-    }
-    fn logfile(&self) -> Option<&PathBuf> {
-        self.logfile.as_ref()
-    }
-    fn loglevel(&self) -> Option<&str> {
-        self.loglevel.as_deref()
-    }
-}
+);
 
 pub fn run(args: Args) -> Result<i32, CliError> {
     let names = match &args.name {

@@ -4,42 +4,33 @@
 //! stdio and exits with pid 1's status.
 use crate::container::Container;
 use crate::launch::{launch, Launch};
-use crate::{common_opts, CliError};
-use argh::FromArgs;
+use crate::CliError;
 use std::path::PathBuf;
 
-/// Start a system container: its own /sbin/init (or COMMAND) as pid 1.
-#[derive(FromArgs)]
-pub struct Args {
-    /// container name
-    #[argh(option, short = 'n')]
-    name: String,
-    /// configuration file, used when NAME has no stored configuration
-    #[argh(option, short = 'f')]
-    rcfile: Option<PathBuf>,
-    /// set KEY=VALUE on top of the configuration (repeatable)
-    #[argh(option, short = 's')]
-    define: Vec<String>,
-    /// return once the container is RUNNING (the default)
-    #[argh(switch, short = 'd')]
-    daemon: bool,
-    /// stay in the foreground with the container's stdio
-    #[argh(switch, short = 'F')]
-    foreground: bool,
-    /// directory of stored containers (default /var/lib/lxc)
-    #[argh(option, short = 'P')]
-    lxcpath: Option<PathBuf>,
-    /// log file for this command and the container's shim
-    #[argh(option, short = 'o')]
-    logfile: Option<PathBuf>,
-    /// log level (ERROR, WARN, INFO, DEBUG, TRACE)
-    #[argh(option, short = 'l')]
-    loglevel: Option<String>,
-    /// pid 1 and its arguments (default /sbin/init)
-    #[argh(positional, greedy)]
-    command: Vec<String>,
-}
-common_opts!(Args);
+crate::command!(
+    required,
+    /// Start a system container: its own /sbin/init (or COMMAND) as pid 1.
+    pub struct Args {
+        /// container name
+        #[argh(option, short = 'n')]
+        name: String,
+        /// configuration file, used when NAME has no stored configuration
+        #[argh(option, short = 'f')]
+        rcfile: Option<PathBuf>,
+        /// set KEY=VALUE on top of the configuration (repeatable)
+        #[argh(option, short = 's')]
+        define: Vec<String>,
+        /// return once the container is RUNNING (the default)
+        #[argh(switch, short = 'd')]
+        daemon: bool,
+        /// stay in the foreground with the container's stdio
+        #[argh(switch, short = 'F')]
+        foreground: bool,
+        /// pid 1 and its arguments (default /sbin/init)
+        #[argh(positional, greedy)]
+        command: Vec<String>,
+    }
+);
 
 pub fn run(args: Args) -> Result<i32, CliError> {
     if args.daemon && args.foreground {

@@ -2,34 +2,24 @@
 //! it to end, then every process of the container is killed; `-k` kills at once. Returns once
 //! the container is STOPPED.
 use crate::container::{rpc_error, Container};
-use crate::{common_opts, CliError};
-use argh::FromArgs;
-use std::path::PathBuf;
+use crate::CliError;
 use std::time::{Duration, Instant};
 
-/// Stop a container.
-#[derive(FromArgs)]
-pub struct Args {
-    /// container name
-    #[argh(option, short = 'n')]
-    name: String,
-    /// seconds COMMAND has to end after SIGTERM before everything is killed (default 60; 0: no grace)
-    #[argh(option, short = 't', default = "60")]
-    timeout: u64,
-    /// kill at once
-    #[argh(switch, short = 'k')]
-    kill: bool,
-    /// directory of stored containers (default /var/lib/lxc)
-    #[argh(option, short = 'P')]
-    lxcpath: Option<PathBuf>,
-    /// log file
-    #[argh(option, short = 'o')]
-    logfile: Option<PathBuf>,
-    /// log level (ERROR, WARN, INFO, DEBUG, TRACE)
-    #[argh(option, short = 'l')]
-    loglevel: Option<String>,
-}
-common_opts!(Args);
+crate::command!(
+    required,
+    /// Stop a container.
+    pub struct Args {
+        /// container name
+        #[argh(option, short = 'n')]
+        name: String,
+        /// seconds COMMAND has to end after SIGTERM before everything is killed (default 60; 0: no grace)
+        #[argh(option, short = 't', default = "60")]
+        timeout: u64,
+        /// kill at once
+        #[argh(switch, short = 'k')]
+        kill: bool,
+    }
+);
 
 pub fn run(args: Args) -> Result<i32, CliError> {
     let ct = Container::new(&args.name, args.lxcpath.as_ref())?;

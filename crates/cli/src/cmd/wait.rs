@@ -3,37 +3,27 @@
 //! runs it follows the shim's `subscribe` stream; otherwise (not started yet, or stopped and
 //! restarted) the monitor channel, bound first so that no change is missed in between.
 use crate::container::{Container, Status};
-use crate::{common_opts, CliError};
-use argh::FromArgs;
+use crate::CliError;
 use lxc_proto::monitor::Monitor;
 use lxc_proto::{ClientError, State};
 use serde_json::Value;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-/// Wait for a container to reach one of the given states.
-#[derive(FromArgs)]
-pub struct Args {
-    /// container name
-    #[argh(option, short = 'n')]
-    name: String,
-    /// the states to wait for, separated by '|' (e.g. 'RUNNING|FROZEN')
-    #[argh(option, short = 's')]
-    state: String,
-    /// seconds to wait at most (default -1: forever)
-    #[argh(option, short = 't', default = "-1")]
-    timeout: i64,
-    /// directory of stored containers (default /var/lib/lxc)
-    #[argh(option, short = 'P')]
-    lxcpath: Option<PathBuf>,
-    /// log file
-    #[argh(option, short = 'o')]
-    logfile: Option<PathBuf>,
-    /// log level (ERROR, WARN, INFO, DEBUG, TRACE)
-    #[argh(option, short = 'l')]
-    loglevel: Option<String>,
-}
-common_opts!(Args);
+crate::command!(
+    required,
+    /// Wait for a container to reach one of the given states.
+    pub struct Args {
+        /// container name
+        #[argh(option, short = 'n')]
+        name: String,
+        /// the states to wait for, separated by '|' (e.g. 'RUNNING|FROZEN')
+        #[argh(option, short = 's')]
+        state: String,
+        /// seconds to wait at most (default -1: forever)
+        #[argh(option, short = 't', default = "-1")]
+        timeout: i64,
+    }
+);
 
 pub fn run(args: Args) -> Result<i32, CliError> {
     let ct = Container::new(&args.name, args.lxcpath.as_ref())?;
