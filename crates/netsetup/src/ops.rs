@@ -497,26 +497,30 @@ impl Nl {
                 .gateway(g)
                 .output_interface(i)
                 .build();
-            self.h
-                .route()
-                .add(route)
-                .execute()
-                .await
-                .map_err(|e| NetError::nl(iface, format!("add default route via {g}"), e))?;
+            self.add_default_route(iface, route, g.into()).await?;
         }
         if let Some(g) = gw.v6 {
             let route = RouteMessageBuilder::<Ipv6Addr>::new()
                 .gateway(g)
                 .output_interface(i)
                 .build();
-            self.h
-                .route()
-                .add(route)
-                .execute()
-                .await
-                .map_err(|e| NetError::nl(iface, format!("add default route via {g}"), e))?;
+            self.add_default_route(iface, route, g.into()).await?;
         }
         Ok(mac)
+    }
+
+    async fn add_default_route(
+        &self,
+        iface: &str,
+        route: rtnetlink::packet_route::route::RouteMessage,
+        via: IpAddr,
+    ) -> Result<(), NetError> {
+        self.h
+            .route()
+            .add(route)
+            .execute()
+            .await
+            .map_err(|e| NetError::nl(iface, format!("add default route via {via}"), e))
     }
 
     /// From inside the container's namespace: the interface goes back to `host_fd`'s namespace

@@ -828,13 +828,7 @@ fn unreachable_child() -> ! {
 /// /dev/null so that it holds no terminal once the init has its copies.
 fn take_stdio() -> io::Result<[OwnedFd; 3]> {
     let fds = [dup_high(0)?, dup_high(1)?, dup_high(2)?];
-    let null = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/null")?;
-    for fd in 0..3 {
-        sys::dup_onto(null.as_raw_fd(), fd)?;
-    }
+    null_stdio()?;
     Ok(fds)
 }
 
