@@ -313,7 +313,9 @@ impl Shim {
         {
             let _ = sys::send_signal(init, libc::SIGKILL);
             let _ = waitpid(init, None);
-            fail!("create cgroup: {e}");
+            // The init may have failed first (and taken its cgroup membership with it).
+            let message = init_failure(&ours).unwrap_or_else(|| format!("create cgroup: {e}"));
+            fail!("{message}");
         }
         let mut record = record;
         let mut network = lxc_proto::net::SetupResult::default();
@@ -326,7 +328,10 @@ impl Shim {
                     if let Err(t) = crate::net::tear_down(&record.net) {
                         log::error!("network teardown: {t}");
                     }
-                    fail!("{e}");
+                    // A failed mount in the init ends it, and its namespace with it: then
+                    // the network helper's error is only a consequence.
+                    let message = init_failure(&ours).unwrap_or(e);
+                    fail!("{message}");
                 }
             }
             log::debug!("network set up: {network:?}");
@@ -764,6 +769,27 @@ impl Shim {
         let deadline = Instant::now() + Duration::from_secs(1);
         for conn in self.conns.values_mut() {
             conn.flush_until(deadline);
+        }
+    }
+}
+
+/// A set-up failure the init reported on the sync channel, if it did (non-blocking: the init
+/// writes it before it exits, and it has been reaped when this is asked).
+fn init_failure(sync: &OwnedFd) -> Option<String> {
+    let mut buf = [0u8; 512];
+    loop {
+        match nix::sys::socket::recv(
+            sync.as_raw_fd(),
+            &mut buf,
+            nix::sys::socket::MsgFlags::MSG_DONTWAIT,
+        ) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => match InitMsg::decode(&buf[..n]) {
+                Some(InitMsg::SetupFailed { step, errno }) => {
+                    return Some(format!("{step}: {}", Errno::from_raw(errno).desc()))
+                }
+                _ => continue,
+            },
         }
     }
 }
