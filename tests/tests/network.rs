@@ -393,3 +393,32 @@ fn every_example_config_is_valid_and_the_complex_one_runs() {
     wait_links(&net, &["br0", "eth1", "eth1peer", "lo"]);
     ct.assert_clean();
 }
+
+#[test]
+fn a_mount_failure_is_reported_as_such_with_a_network_too() {
+    let net = TestNet::new("mountfail");
+    net.bridge("br0", &["192.0.2.1/24"]);
+    let ct = Ct::in_netns("mountfail", &net);
+    for _ in 0..5 {
+        let out = ct.execute(&[
+            "-s",
+            "lxc.net.0.type=veth",
+            "-s",
+            "lxc.net.0.link=br0",
+            "-s",
+            "lxc.net.0.flags=up",
+            "-s",
+            "lxc.mount.entry=none /mnt nosuchfs defaults 0 0",
+            "--",
+            "true",
+        ]);
+        assert_eq!(code(&out), 125, "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains("-s option:4: mount none on /mnt"),
+            "{}",
+            stderr(&out)
+        );
+        wait_links(&net, &["br0", "lo"]);
+        ct.assert_clean();
+    }
+}
