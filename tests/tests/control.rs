@@ -721,3 +721,31 @@ fn a_freeze_that_does_not_take_in_time_is_undone() {
     assert_eq!(code(&ct.lxc("stop", &["-k"])), 0);
     ct.assert_clean();
 }
+
+#[test]
+fn a_shim_that_does_not_answer_gives_a_deadline_error_not_a_hang() {
+    let ct = Ct::new("sigstop");
+    ct.start_detached("sleep 60");
+    let shim = ct.info().unwrap()["shim_pid"].as_i64().unwrap().to_string();
+    let signal = |sig: &str| {
+        let st = Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(&shim)
+            .status()
+            .unwrap();
+        assert!(st.success());
+    };
+    signal("STOP");
+    let t = Instant::now();
+    let out = ct.lxc("state", &[]);
+    let waited = t.elapsed();
+    signal("CONT");
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no answer from its shim in 5 s"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(waited < Duration::from_secs(8), "took {waited:?}");
+    assert_eq!(ct.state(), "RUNNING", "the container did not notice");
+}
