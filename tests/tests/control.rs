@@ -211,6 +211,24 @@ fn stop_kills_a_fork_loop_and_leaves_nothing() {
 }
 
 #[test]
+fn stop_kills_a_fork_loop_through_the_v1_freezer_too() {
+    let ct = Ct::new("forkloop1");
+    let out = run(
+        ct.command(
+            "execute",
+            &["-d", "--", "sh", "-c", "while :; do sh -c 'sleep 5' & done"],
+        )
+        .env("LXC_CGROUP_PREFER", "v1"),
+        Duration::from_secs(30),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    std::thread::sleep(Duration::from_millis(300));
+    let out = ct.lxc("stop", &["-k"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    ct.assert_clean();
+}
+
+#[test]
 fn stop_graceful_then_forced_and_execute_status() {
     // COMMAND ends by itself within the grace time: lxc-execute gets its status.
     let ct = Ct::new("grace");
