@@ -157,15 +157,20 @@ impl Nl {
         }
     }
 
-    async fn index(&self, iface: &str, name: &str) -> Result<u32, NetError> {
+    /// The link `name`, or an error for interface `iface` saying it does not exist.
+    async fn link(&self, iface: &str, name: &str) -> Result<LinkMessage, NetError> {
         match self.get(name).await {
-            Ok(Some(m)) => Ok(m.header.index),
+            Ok(Some(m)) => Ok(m),
             Ok(None) => Err(NetError {
                 iface: iface.into(),
                 message: format!("link {name}: no such interface"),
             }),
             Err(e) => Err(NetError::nl(iface, format!("look up {name}"), e)),
         }
+    }
+
+    async fn index(&self, iface: &str, name: &str) -> Result<u32, NetError> {
+        Ok(self.link(iface, name).await?.header.index)
     }
 
     pub async fn link_up_by_name(&self, name: &str) -> Result<(), NetError> {
@@ -272,14 +277,7 @@ impl Nl {
                 let host = p.host.clone().unwrap_or_default();
                 let bridge = match &p.link {
                     Some(link) => {
-                        let m = self
-                            .get(link)
-                            .await
-                            .map_err(|e| NetError::nl(iface, format!("look up {link}"), e))?;
-                        let m = m.ok_or_else(|| NetError {
-                            iface: iface.into(),
-                            message: format!("link {link}: no such interface"),
-                        })?;
+                        let m = self.link(iface, link).await?;
                         if !is_bridge(&m) {
                             return Err(NetError {
                                 iface: iface.into(),
@@ -352,14 +350,7 @@ impl Nl {
             }
             NetType::Phys => {
                 let link = p.link.clone().unwrap_or_default();
-                let m = self
-                    .get(&link)
-                    .await
-                    .map_err(|e| NetError::nl(iface, format!("look up {link}"), e))?;
-                let m = m.ok_or_else(|| NetError {
-                    iface: iface.into(),
-                    message: format!("link {link}: no such interface"),
-                })?;
+                let m = self.link(iface, &link).await?;
                 let i = m.header.index;
                 let was_up = m.header.flags.contains(LinkFlags::Up);
                 self.set(
