@@ -340,13 +340,6 @@ impl Freezer {
             }
         }
     }
-
-    /// The group directory.
-    pub fn dir(&self) -> &Path {
-        match self {
-            Freezer::V1(d) | Freezer::V2(d) => d,
-        }
-    }
 }
 
 /// A value of `cgroup.events` (`populated 1\nfrozen 0\n`).
