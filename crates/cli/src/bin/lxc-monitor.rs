@@ -1,3 +1,4 @@
+//! `lxc-monitor`: see `lxc_cli::cmd` and the README.
 fn main() {
     lxc_cli::main(lxc_cli::cmd::monitor::run)
 }

@@ -1,3 +1,4 @@
+//! `lxc-state`: see `lxc_cli::cmd` and the README.
 fn main() {
     lxc_cli::main(lxc_cli::cmd::state::run)
 }

@@ -1,3 +1,4 @@
+//! `lxc-wait`: see `lxc_cli::cmd` and the README.
 fn main() {
     lxc_cli::main(lxc_cli::cmd::wait::run)
 }
