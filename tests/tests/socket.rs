@@ -124,3 +124,51 @@ fn stop_over_the_socket() {
     ct.wait_stopped(Duration::from_secs(5));
     ct.assert_clean();
 }
+
+#[test]
+fn a_client_flooding_requests_is_dropped_and_memory_stays_bounded() {
+    let ct = Ct::new("flood");
+    ct.start_detached("sleep 60");
+    let sock = ct.run_dir().join("control.sock");
+    let shim = ct.info().unwrap()["shim_pid"].as_i64().unwrap();
+    let flood = std::thread::spawn({
+        let sock = sock.clone();
+        move || {
+            let mut s = UnixStream::connect(&sock).unwrap();
+            s.set_write_timeout(Some(Duration::from_secs(2))).unwrap();
+            let batch = b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"info\"}\n".repeat(1000);
+            let mut sent = 0usize;
+            // Never reads: the shim must drop it, not buffer its answers without end.
+            while sent < 64 << 20 {
+                match s.write_all(&batch) {
+                    Ok(()) => sent += batch.len(),
+                    Err(_) => break,
+                }
+            }
+            sent
+        }
+    });
+    for _ in 0..20 {
+        let answer = socket_roundtrip(
+            &sock,
+            b"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"state\"}\n",
+        )
+        .unwrap();
+        assert!(answer.contains("RUNNING"), "{answer}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let sent = flood.join().unwrap();
+    assert!(
+        sent < 64 << 20,
+        "the flooding client was never dropped ({sent} bytes taken)"
+    );
+    let status = std::fs::read_to_string(format!("/proc/{shim}/status")).unwrap();
+    let rss: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    assert!(rss < 16 * 1024, "shim RSS {rss} kB after the flood");
+    assert_eq!(ct.state(), "RUNNING");
+}

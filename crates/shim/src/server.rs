@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 /// Output bytes a client may leave unread before it is dropped.
 pub const MAX_PENDING_OUT: usize = 1 << 20;
 
+/// Bytes read from one client before its requests are answered.
+pub const READ_BUDGET: usize = 64 << 10;
+
 /// One client.
 pub struct Conn {
     pub stream: UnixStream,
@@ -22,6 +25,8 @@ pub struct Conn {
     pub subscribed: bool,
     /// Requests parked elsewhere (a freeze in progress) that still owe an answer.
     pub parked: usize,
+    /// The last read stopped at its budget: there may be more to read.
+    pub more: bool,
     want_write: bool,
     /// Stop reading; close once the output is flushed.
     closing: bool,
@@ -44,31 +49,46 @@ impl Conn {
             waits: Vec::new(),
             subscribed: false,
             parked: 0,
+            more: false,
             want_write: false,
             closing: false,
         }
     }
 
-    /// Reads what is available and splits it into requests.
+    /// Reads what is available, at most [`READ_BUDGET`] bytes per call (then `more` is set and
+    /// the caller comes back after answering: mio is edge-triggered, so everything must be read
+    /// eventually, but a client that floods requests gets answered as it goes and is dropped
+    /// once it does not read its answers), and splits it into requests.
     pub fn read(&mut self) -> ReadOutcome {
         let mut out = Vec::new();
+        self.more = false;
         if self.closing {
             return ReadOutcome::Requests(out);
         }
         let mut chunk = [0u8; 4096];
         let mut eof = false;
+        let mut budget = READ_BUDGET;
         loop {
+            if budget == 0 {
+                self.more = true;
+                break;
+            }
             match self.stream.read(&mut chunk) {
                 Ok(0) => {
                     eof = true;
                     break;
                 }
-                Ok(n) => self.inbuf.extend_from_slice(&chunk[..n]),
+                Ok(n) => {
+                    self.inbuf.extend_from_slice(&chunk[..n]);
+                    budget = budget.saturating_sub(n);
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(_) => return ReadOutcome::Closed,
             }
-            if self.inbuf.len() > MAX_LINE + 1 && !self.inbuf[..].contains(&b'\n') {
+            if self.inbuf.len() > MAX_LINE + 1 {
+                // Only a line over the limit gets here: shorter ones are split off below
+                // before the buffer can grow this far.
                 break;
             }
         }
@@ -93,6 +113,7 @@ impl Conn {
         }
         if self.closing {
             self.inbuf = Vec::new();
+            self.more = false;
         }
         if eof && out.is_empty() && !self.owes_more() {
             return ReadOutcome::Closed;

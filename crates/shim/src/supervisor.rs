@@ -677,11 +677,13 @@ impl Shim {
     }
 
     fn on_conn(&mut self, token: Token, readable: bool, writable: bool) {
-        let Some(conn) = self.conns.get_mut(&token) else {
-            return;
-        };
         let mut keep = true;
-        if readable {
+        // Read, answer, write, and again while the last read stopped at its budget.
+        let mut more = readable;
+        while keep && more {
+            let Some(conn) = self.conns.get_mut(&token) else {
+                return;
+            };
             match conn.read() {
                 ReadOutcome::Closed => keep = false,
                 ReadOutcome::Requests(reqs) => {
@@ -690,18 +692,23 @@ impl Shim {
                             Ok(req) => self.handle(token, req),
                             Err(resp) => Some(resp),
                         };
-                        if let Some(resp) = resp {
-                            let Some(conn) = self.conns.get_mut(&token) else {
-                                return;
-                            };
-                            if !conn.send(&resp) {
-                                log::warn!("dropping a client that does not read its answers");
-                                keep = false;
-                                break;
-                            }
+                        let Some(conn) = self.conns.get_mut(&token) else {
+                            return;
+                        };
+                        if resp.is_some_and(|r| !conn.send(&r)) {
+                            log::warn!("dropping a client that does not read its answers");
+                            keep = false;
+                            break;
                         }
                     }
                 }
+            }
+            let Some(conn) = self.conns.get_mut(&token) else {
+                return;
+            };
+            more = conn.more;
+            if keep && more {
+                keep = conn.flush(self.poll.registry(), token);
             }
         }
         let Some(conn) = self.conns.get_mut(&token) else {
