@@ -152,6 +152,21 @@ try:
            ["floor: unshare --pid --fork --mount --uts --ipc /bin/true", fmt(floor), "1.00"]]
           + ([["LXC: lxc-execute -- /bin/true", fmt(true_lxc), fmt(true_lxc / floor)]] if HAVE_LXC else []))
 
+    # Memory of one running container: our shim and init, LXC's monitor and init.
+    start_ours(f"{TAG}-t")
+    rows = []
+    time.sleep(0.3)
+    for label, pid in zip(["our shim", "our init (pid 1 of the container)"], our_pids(f"{TAG}-t")):
+        rows.append([label, *mem(pid)])
+    stop_ours(f"{TAG}-t")
+    if HAVE_LXC:
+        start_lxc(f"{TAG}-t")
+        time.sleep(0.3)
+        for label, pid in zip(["LXC's monitor", "LXC's init (pid 1 of the container)"], lxc_pids(f"{TAG}-t")):
+            rows.append([label, *mem(pid)])
+        stop_lxc(f"{TAG}-t")
+    table("Memory while one container runs `sleep 1000`:", ["process", "VmRSS kB", "Pss kB"], rows)
+
     # 2. control
     base = ms(lambda: ok(["/bin/true"]))
     name = f"{TAG}-c"; create_ours(name); start_ours(name)
