@@ -305,7 +305,7 @@ finally:
             args = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
         except OSError:
             continue
-        if comm == "lxc-monitord" and WORK.encode() in args:
+        if comm == "lxc-monitord" and any(WORK.encode() in a for a in args):
             os.kill(int(pid), 15)
     shutil.rmtree(WORK, ignore_errors=True)
     # LXC keeps per-lxcpath runtime directories under /var/run/lxc (and its lock/ tree):
