@@ -3,7 +3,6 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use lxc_tests::*;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// A container with its own busybox rootfs in its lxcpath.
@@ -406,6 +405,5 @@ fn lxc_start_foreground_command_and_refusals() {
     let out = ct.lxc("start", &["-s", &format!("lxc.rootfs.path={root}")]);
     assert_eq!(code(&out), 127, "{}", stderr(&out));
     assert!(stderr(&out).contains("/sbin/init"), "{}", stderr(&out));
-    let _ = Stdio::null();
     ct.assert_clean();
 }
