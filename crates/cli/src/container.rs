@@ -78,10 +78,8 @@ impl Container {
         match self.rundir.try_lock() {
             Ok(Some(lock)) => {
                 // Nobody holds the lock: the shim is dead. Whatever it left goes now.
-                release_network(&self.rundir)?;
-                self.rundir
-                    .remove(lock)
-                    .map_err(|e| CliError::failed(format!("clean up after its dead shim: {e}")))?;
+                clean_dead_shim(&self.rundir)?;
+                self.rundir.remove_files(lock);
                 Ok(Status::Stopped)
             }
             Ok(None) => {
@@ -196,23 +194,27 @@ pub fn lxcpath_or_default(p: Option<&PathBuf>) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(crate::DEFAULT_LXCPATH))
 }
 
-/// What a dead shim's container left on the network: physical interfaces inside its kept
-/// namespace go back to the host under their names (through the `lxc-netsetup` helper next to
-/// this command), and the namespace's bind mount is released.
-pub fn release_network(rundir: &RunDir) -> Result<(), CliError> {
-    let net = match rundir.read_record() {
-        Ok(Some(r)) if !r.net.is_empty() => r.net,
-        _ => return Ok(()),
-    };
-    let mut result = Ok(());
-    if !net.phys.is_empty() {
-        result = run_net_helper(&net);
+/// Under the container's lock, with no shim alive: removes what a dead shim left. Physical
+/// interfaces inside its kept network namespace go back to the host under their names (through
+/// the `lxc-netsetup` helper next to this command) and the namespace's bind mount is released,
+/// then its cgroups, socket and record go. The lock file and directory stay.
+pub fn clean_dead_shim(rundir: &RunDir) -> Result<(), CliError> {
+    let failed = |e: String| CliError::failed(format!("clean up after its dead shim: {e}"));
+    let record = rundir.read_record().map_err(|e| failed(e.to_string()))?;
+    if let Some(net) = record.as_ref().map(|r| &r.net).filter(|n| !n.is_empty()) {
+        let mut result = Ok(());
+        if !net.phys.is_empty() {
+            result = run_net_helper(net);
+        }
+        if let Some(file) = &net.netns {
+            let _ = nix::mount::umount2(file, nix::mount::MntFlags::MNT_DETACH);
+            let _ = std::fs::remove_file(file);
+        }
+        result.map_err(|e| failed(format!("give back its network: {e}")))?;
     }
-    if let Some(file) = &net.netns {
-        let _ = nix::mount::umount2(file, nix::mount::MntFlags::MNT_DETACH);
-        let _ = std::fs::remove_file(file);
-    }
-    result.map_err(|e| CliError::failed(format!("give back the network of a dead shim: {e}")))
+    rundir
+        .clear_stale(record.as_ref())
+        .map_err(|e| failed(e.to_string()))
 }
 
 fn run_net_helper(net: &lxc_proto::net::TeardownRequest) -> Result<(), String> {

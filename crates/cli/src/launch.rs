@@ -71,10 +71,7 @@ pub fn launch(l: Launch) -> Result<i32, CliError> {
         }
     };
     // We hold the lock and no shim does: anything in the run directory is a dead shim's.
-    crate::container::release_network(&ct.rundir).map_err(|e| setup_error(e.message))?;
-    ct.rundir
-        .clear_stale()
-        .map_err(|e| setup_error(format!("clean up after a dead shim: {e}")))?;
+    crate::container::clean_dead_shim(&ct.rundir).map_err(|e| setup_error(e.message))?;
 
     let (ours, theirs) =
         UnixStream::pair().map_err(|e| setup_error(format!("create launch channel: {e}")))?;

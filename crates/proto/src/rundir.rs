@@ -149,15 +149,15 @@ impl RunDir {
     /// Removes what a dead shim left (its cgroups, socket and record) and then the directory.
     /// The caller holds `lock` (from [`RunDir::try_lock`]); the lock is released on return.
     pub fn remove(&self, lock: File) -> io::Result<()> {
-        self.clear_stale()?;
+        self.clear_stale(self.read_record()?.as_ref())?;
         self.remove_files(lock);
         Ok(())
     }
 
-    /// Removes what a dead shim left (its cgroups, socket and record) but keeps the lock and
-    /// the directory. The caller holds the lock.
-    pub fn clear_stale(&self) -> io::Result<()> {
-        if let Some(record) = self.read_record()? {
+    /// Removes what a dead shim left (the cgroups of its `record`, its socket and record) but
+    /// keeps the lock and the directory. The caller holds the lock.
+    pub fn clear_stale(&self, record: Option<&Record>) -> io::Result<()> {
+        if let Some(record) = record {
             remove_cgroups(&record.cgroups)?;
         }
         for f in [SOCKET, RECORD, ".state.json.tmp"] {
