@@ -153,8 +153,50 @@ impl Ct {
 
     /// Starts `sh -c script` detached and returns once RUNNING.
     pub fn start_detached(&self, script: &str) {
-        let out = self.execute(&["-d", "--", "sh", "-c", script]);
+        self.start_detached_with(&[], script);
+    }
+
+    /// The same with more lxc-execute options first (`-s KEY=VALUE`...).
+    pub fn start_detached_with(&self, options: &[&str], script: &str) {
+        let mut args = vec!["-d"];
+        args.extend_from_slice(options);
+        args.extend(["--", "sh", "-c", script]);
+        let out = self.execute(&args);
         assert_eq!(code(&out), 0, "lxc-execute -d failed: {}", stderr(&out));
+    }
+
+    /// `lxc-execute ARGS` in the foreground, started and not waited for: stdin closed,
+    /// stdout and stderr piped.
+    pub fn spawn_execute(&self, args: &[&str]) -> Child {
+        self.command("execute", args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
+    /// Waits (10 s at most) until the container is RUNNING.
+    pub fn wait_running(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.state() != "RUNNING" {
+            assert!(Instant::now() < deadline, "{} never RUNNING", self.name);
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Looks at the container (which cleans up after a dead shim) until its run directory is
+    /// gone, 10 s at most.
+    pub fn wait_stopped_or_clean(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let _ = self.lxc("state", &[]);
+            if !self.run_dir().exists() {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{} never stopped", self.name);
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     pub fn state(&self) -> String {

@@ -232,43 +232,25 @@ fn stop_kills_a_fork_loop_through_the_v1_freezer_too() {
 fn stop_graceful_then_forced_and_execute_status() {
     // COMMAND ends by itself within the grace time: lxc-execute gets its status.
     let ct = Ct::new("grace");
-    let child = ct
-        .command(
-            "execute",
-            &[
-                "--",
-                "sh",
-                "-c",
-                "trap 'exit 3' TERM; while :; do sleep 0.05; done",
-            ],
-        )
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_running(&ct);
+    let child = ct.spawn_execute(&[
+        "--",
+        "sh",
+        "-c",
+        "trap 'exit 3' TERM; while :; do sleep 0.05; done",
+    ]);
+    ct.wait_running();
     let out = ct.lxc("stop", &["-t", "10"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(code(&wait_output(child, Duration::from_secs(10))), 3);
 
     // COMMAND ignores SIGTERM: killed after -t, lxc-execute exits 137.
-    let child = ct
-        .command(
-            "execute",
-            &[
-                "--",
-                "sh",
-                "-c",
-                "trap '' TERM; while :; do sleep 0.05; done",
-            ],
-        )
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_running(&ct);
+    let child = ct.spawn_execute(&[
+        "--",
+        "sh",
+        "-c",
+        "trap '' TERM; while :; do sleep 0.05; done",
+    ]);
+    ct.wait_running();
     let t = Instant::now();
     let out = ct.lxc("stop", &["-t", "1"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
@@ -279,25 +261,11 @@ fn stop_graceful_then_forced_and_execute_status() {
     assert_eq!(code(&wait_output(child, Duration::from_secs(10))), 137);
 
     // -k: at once.
-    let child = ct
-        .command("execute", &["--", "sleep", "60"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_running(&ct);
+    let child = ct.spawn_execute(&["--", "sleep", "60"]);
+    ct.wait_running();
     assert_eq!(code(&ct.lxc("stop", &["-k"])), 0);
     assert_eq!(code(&wait_output(child, Duration::from_secs(10))), 137);
     ct.assert_clean();
-}
-
-fn wait_running(ct: &Ct) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while ct.state() != "RUNNING" {
-        assert!(Instant::now() < deadline, "{} never RUNNING", ct.name);
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 #[test]

@@ -232,11 +232,7 @@ fn container_survives_sigkill_of_lxc_execute() {
         .stdin(Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while ct.state() != "RUNNING" {
-        assert!(Instant::now() < deadline, "never RUNNING");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    ct.wait_running();
     child.kill().unwrap();
     child.wait().unwrap();
     std::thread::sleep(Duration::from_millis(100));
@@ -339,13 +335,7 @@ fn signals_to_lxc_execute_reach_command() {
     let ct = Ct::new("sig");
     let script = "got=0; for s in INT TERM HUP QUIT USR1 USR2; do trap \"echo got $s; got=\\$((got+1))\" $s; done; \
                   echo ready; while [ $got -lt 6 ]; do sleep 0.02; done; exit 5";
-    let mut child = ct
-        .command("execute", &["--", "sh", "-c", script])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = ct.spawn_execute(&["--", "sh", "-c", script]);
     let mut stdout_pipe = child.stdout.take().unwrap();
     let mut buf = [0u8; 6];
     stdout_pipe.read_exact(&mut buf).unwrap();
@@ -405,42 +395,11 @@ fn detached_then_wait_over_the_socket_gives_the_status() {
     ct.assert_clean();
 }
 
-trait WaitClean {
-    fn wait_stopped_or_clean(&self);
-}
-
-impl WaitClean for Ct {
-    fn wait_stopped_or_clean(&self) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let _ = self.lxc("state", &[]);
-            if !self.run_dir().exists() {
-                return;
-            }
-            assert!(Instant::now() < deadline, "{} never stopped", self.name);
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-}
-
 #[test]
 fn sigint_interrupts_commands_group_like_ctrl_c() {
     let ct = Ct::new("ctrlc");
-    let child = ct
-        .command(
-            "execute",
-            &["--", "sh", "-c", "echo ready; sleep 30; echo not-reached"],
-        )
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while ct.state() != "RUNNING" {
-        assert!(Instant::now() < deadline, "never RUNNING");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let child = ct.spawn_execute(&["--", "sh", "-c", "echo ready; sleep 30; echo not-reached"]);
+    ct.wait_running();
     std::thread::sleep(Duration::from_millis(100));
     let t = Instant::now();
     let st = std::process::Command::new("kill")

@@ -96,21 +96,6 @@ fn two_containers_on_a_bridge_ping_each_other_over_v4_and_v6() {
     b.assert_clean();
 }
 
-/// Starting a detached container with settings.
-trait CtNet {
-    fn start_detached_with(&self, settings: &[&str], script: &str);
-}
-
-impl CtNet for Ct {
-    fn start_detached_with(&self, settings: &[&str], script: &str) {
-        let mut args = vec!["-d"];
-        args.extend_from_slice(settings);
-        args.extend(["--", "sh", "-c", script]);
-        let out = self.execute(&args);
-        assert_eq!(code(&out), 0, "lxc-execute -d failed: {}", stderr(&out));
-    }
-}
-
 #[test]
 fn macvlan_on_a_veth_parent_and_two_interfaces() {
     let net = TestNet::new("macvlan");
