@@ -89,6 +89,7 @@ fn namespaces_hostname_and_proc() {
 #[test]
 fn cgroup_holds_every_process_and_goes_away() {
     let ct = Ct::new("cg");
+    // Inside, the container's own cgroup is the root of its cgroup namespace.
     let out = ct.execute(&[
         "--",
         "sh",
@@ -99,12 +100,30 @@ fn cgroup_holds_every_process_and_goes_away() {
     let own = std::fs::read_to_string("/proc/self/cgroup").unwrap();
     let text = stdout(&out);
     assert_eq!(text.lines().count(), 2 * own.lines().count());
-    for (line, host) in text.lines().zip(own.lines().cycle()) {
-        let (hier, path) = line.rsplit_once(':').unwrap();
-        let (_, host_path) = host.rsplit_once(':').unwrap();
-        let want = format!("{}/lxc/{}", host_path.trim_end_matches('/'), ct.name);
-        assert_eq!(path, want, "{hier}: {line}");
+    for line in text.lines() {
+        assert!(line.ends_with(":/"), "not its namespace's root: {line}");
     }
+    // Seen from the host, every process is in <own>/lxc/NAME in every hierarchy.
+    ct.start_detached("sleep 1000 & sleep 1000");
+    let ps = ct.lxc("ps", &["--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&ps.stdout).unwrap();
+    let pids: Vec<i64> = v["processes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["pid"].as_i64().unwrap())
+        .collect();
+    assert_eq!(pids.len(), 4, "init, sh and two sleeps: {v}");
+    for pid in pids {
+        let theirs = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap();
+        for (line, host) in theirs.lines().zip(own.lines()) {
+            let (hier, path) = line.rsplit_once(':').unwrap();
+            let (_, host_path) = host.rsplit_once(':').unwrap();
+            let want = format!("{}/lxc/{}", host_path.trim_end_matches('/'), ct.name);
+            assert_eq!(path, want, "{hier}: {line}");
+        }
+    }
+    assert_eq!(code(&ct.lxc("stop", &["-k"])), 0);
     ct.assert_clean();
 }
 

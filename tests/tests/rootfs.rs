@@ -220,26 +220,41 @@ fn entries_on_the_host_root_and_missing_targets() {
     ct.assert_clean();
 }
 
+/// Targets are resolved as if the rootfs were `/`: a symlink to a host path leads to that path
+/// inside the rootfs, never out of it.
 #[test]
 fn a_symlink_cannot_lead_a_mount_out_of_the_rootfs() {
     let (ct, root) = with_rootfs("escape");
     let outside = ct.lxcpath.join("outside");
     std::fs::create_dir(&outside).unwrap();
     std::os::unix::fs::symlink(&outside, format!("{root}/evil")).unwrap();
-    let out = ct.execute(&[
-        "-s",
-        &format!("lxc.rootfs.path={root}"),
-        "-s",
-        "lxc.mount.entry=tmpfs evil tmpfs size=1m 0 0",
-        "--",
-        "true",
-    ]);
+    let entry = "lxc.mount.entry=tmpfs evil tmpfs size=1m 0 0";
+    let rootfs = format!("lxc.rootfs.path={root}");
+    // Inside the rootfs the link's target does not exist: refused, the host's dir untouched.
+    let out = ct.execute(&["-s", &rootfs, "-s", entry, "--", "true"]);
     assert_eq!(code(&out), 125, "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("leads out of the rootfs"),
+        stderr(&out).contains("mount target") && stderr(&out).contains("evil"),
         "{}",
         stderr(&out)
     );
+    // Made inside the rootfs, the same path takes the mount; the host's stays empty.
+    let inside = format!("{root}{}", outside.display());
+    std::fs::create_dir_all(&inside).unwrap();
+    let out = ct.execute(&[
+        "-s",
+        &rootfs,
+        "-s",
+        entry,
+        "--",
+        "/bin/sh",
+        "-c",
+        "touch /evil/x && grep -c ' /tmp/.*outside tmpfs' /proc/mounts",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), "1");
+    assert!(std::fs::read_dir(&outside).unwrap().next().is_none());
+    assert!(std::fs::read_dir(&inside).unwrap().next().is_none());
     ct.assert_clean();
 }
 

@@ -2,8 +2,9 @@
 //! directory. A run directory whose lock nobody holds belongs to a dead shim: whoever finds it
 //! removes it (and the cgroups it records) and reports the container STOPPED.
 use crate::CliError;
-use lxc_proto::rundir::{self, RunDir};
+use lxc_proto::paths::{self, RunRoot};
 use lxc_proto::{Client, ClientError, State};
+use lxc_shim::rundir::RunDir;
 use std::path::PathBuf;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -15,6 +16,7 @@ pub const TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Container {
     pub name: String,
     pub lxcpath: PathBuf,
+    pub run_root: RunRoot,
     pub rundir: RunDir,
 }
 
@@ -31,17 +33,19 @@ pub enum Status {
 impl Container {
     /// Validates `name` (before any file is touched) and locates the container.
     pub fn new(name: &str, lxcpath: Option<&PathBuf>) -> Result<Container, CliError> {
-        rundir::validate_name(name).map_err(|m| CliError {
+        paths::validate_name(name).map_err(|m| CliError {
             names_container: true,
             ..CliError::usage(m)
         })?;
         let lxcpath = lxcpath
             .cloned()
             .unwrap_or_else(|| PathBuf::from(crate::DEFAULT_LXCPATH));
+        let run_root = RunRoot::default();
         Ok(Container {
             name: name.to_string(),
             lxcpath,
-            rundir: RunDir::new(name),
+            rundir: RunDir::new(&run_root, name),
+            run_root,
         })
     }
 
@@ -70,7 +74,7 @@ impl Container {
                 ))
             }
             Err(ClientError::Connect(_)) => {}
-            Err(e) => return Err(CliError::failed(e.to_string())),
+            Err(e) => return Err(rpc_error(e)),
         }
         if !self.rundir.exists() {
             return Ok(Status::Stopped);
@@ -90,8 +94,9 @@ impl Container {
                 }
             }
             Err(e) => Err(CliError::failed(format!(
-                "lock {}: {e}",
-                self.rundir.path().display()
+                "lock {}: {}",
+                self.rundir.path().display(),
+                lxc_proto::strerror(&e)
             ))),
         }
     }
@@ -120,15 +125,7 @@ impl Container {
     /// The current state; `None` when the container neither runs nor was created.
     pub fn state(&self) -> Result<Option<State>, CliError> {
         match self.status()? {
-            Status::Running(mut c) => {
-                let v = c.call("state", serde_json::json!({})).map_err(rpc_error)?;
-                let s = v
-                    .get("state")
-                    .and_then(|s| s.as_str())
-                    .and_then(State::parse);
-                s.map(Some)
-                    .ok_or_else(|| CliError::failed("bad answer from its shim"))
-            }
+            Status::Running(mut c) => c.state().map(Some).map_err(rpc_error),
             Status::Starting => Ok(Some(State::Starting)),
             // The shim may have ended between the two looks.
             Status::Stopped if self.is_created() => Ok(Some(State::Stopped)),
@@ -163,11 +160,8 @@ pub fn rpc_error(e: ClientError) -> CliError {
 }
 
 /// Names with a run directory (running, starting, or left by a dead shim).
-pub fn run_dir_names() -> Vec<String> {
-    names_in(
-        std::path::Path::new(lxc_proto::rundir::RUN_ROOT),
-        lxc_proto::rundir::LOCK,
-    )
+pub fn run_dir_names(root: &RunRoot) -> Vec<String> {
+    names_in(root.path(), paths::LOCK)
 }
 
 /// Names stored by lxc-create under `lxcpath`.
@@ -182,7 +176,7 @@ fn names_in(dir: &std::path::Path, marker: &str) -> Vec<String> {
     let mut names: Vec<String> = rd
         .flatten()
         .filter_map(|e| e.file_name().into_string().ok())
-        .filter(|n| rundir::validate_name(n).is_ok() && dir.join(n).join(marker).is_file())
+        .filter(|n| paths::validate_name(n).is_ok() && dir.join(n).join(marker).is_file())
         .collect();
     names.sort();
     names
@@ -194,47 +188,11 @@ pub fn lxcpath_or_default(p: Option<&PathBuf>) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(crate::DEFAULT_LXCPATH))
 }
 
-/// Under the container's lock, with no shim alive: removes what a dead shim left. Physical
-/// interfaces inside its kept network namespace go back to the host under their names (through
-/// the `lxc-netsetup` helper next to this command) and the namespace's bind mount is released,
-/// then its cgroups, socket and record go. The lock file and directory stay.
+/// Under the container's lock, with no shim alive: removes what a dead shim left (see
+/// `RunDir::clean_stale`): its network goes back, its cgroups are thawed, emptied and removed,
+/// its socket and record go. The lock file and directory stay.
 pub fn clean_dead_shim(rundir: &RunDir) -> Result<(), CliError> {
-    let failed = |e: String| CliError::failed(format!("clean up after its dead shim: {e}"));
-    let record = rundir.read_record().map_err(|e| failed(e.to_string()))?;
-    if let Some(net) = record.as_ref().map(|r| &r.net).filter(|n| !n.is_empty()) {
-        let mut result = Ok(());
-        if !net.phys.is_empty() {
-            result = run_net_helper(net);
-        }
-        if let Some(file) = &net.netns {
-            let _ = nix::mount::umount2(file, nix::mount::MntFlags::MNT_DETACH);
-            let _ = std::fs::remove_file(file);
-        }
-        result.map_err(|e| failed(format!("give back its network: {e}")))?;
-    }
     rundir
-        .clear_stale(record.as_ref())
-        .map_err(|e| failed(e.to_string()))
-}
-
-fn run_net_helper(net: &lxc_proto::net::TeardownRequest) -> Result<(), String> {
-    use std::io::Write;
-    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let helper = exe.with_file_name(lxc_proto::net::HELPER);
-    let mut child = std::process::Command::new(&helper)
-        .arg("teardown")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("run {}: {e}", helper.display()))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        let _ = stdin.write_all(&serde_json::to_vec(net).map_err(|e| e.to_string())?);
-    }
-    let out = child.wait_with_output().map_err(|e| e.to_string())?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
-    }
+        .clean_stale()
+        .map_err(|e| CliError::failed(format!("clean up after its dead shim: {e}")))
 }

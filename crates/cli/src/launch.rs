@@ -5,7 +5,8 @@ use crate::container::Container;
 use crate::CliError;
 use lxc_config::mount::{parse_fstab, parse_mount_line, MountEntry};
 use lxc_config::{Config, Feature};
-use lxc_proto::launch::{LaunchEvent, LaunchRequest, LaunchSpec};
+use lxc_proto::launch::{LaunchEvent, LaunchRequest};
+use lxc_shim::{LaunchOptions, LaunchSpec, LaunchStdio};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
@@ -81,14 +82,19 @@ pub fn launch(l: Launch) -> Result<i32, CliError> {
         command: l.command,
         mounts,
         system: l.system,
+        run_root: ct.run_root.clone(),
+        cgroup_prefer: cgroup_prefer()?,
     };
-    let stdio = if l.daemon {
-        lxc_shim::Stdio::Null
-    } else {
-        lxc_shim::Stdio::Inherit
+    let opts = LaunchOptions {
+        stdio: if l.daemon {
+            LaunchStdio::Null
+        } else {
+            LaunchStdio::Inherit
+        },
+        keep_fds: crate::logger::fd().into_iter().collect(),
     };
-    lxc_shim::spawn(&spec, theirs, lock, stdio)
-        .map_err(|e| setup_error(format!("fork the shim: {e}")))?;
+    lxc_shim::spawn(&spec, theirs, lock, &opts)
+        .map_err(|e| setup_error(format!("fork the shim: {}", lxc_proto::strerror(&e))))?;
     log::debug!("shim forked");
 
     if !l.daemon {
@@ -96,9 +102,18 @@ pub fn launch(l: Launch) -> Result<i32, CliError> {
     }
     let mut reader = BufReader::new(&ours);
     let mut buf = String::new();
+    let mut ready = false;
     loop {
         buf.clear();
         match reader.read_line(&mut buf) {
+            // Once COMMAND ran, a shim that ends without a word was killed, and its container
+            // with it (the init's parent-death signal): killed, as by SIGKILL.
+            Ok(0) | Err(_) if ready => {
+                return Err(CliError::with_code(
+                    128 + libc::SIGKILL,
+                    "its shim died; the container was killed with it",
+                ))
+            }
             Ok(0) | Err(_) => return Err(setup_error("its shim ended without reporting a status")),
             Ok(_) => {}
         }
@@ -108,7 +123,7 @@ pub fn launch(l: Launch) -> Result<i32, CliError> {
         log::debug!("shim: {event:?}");
         match event {
             LaunchEvent::Ready { .. } if l.daemon => return Ok(0),
-            LaunchEvent::Ready { .. } => {}
+            LaunchEvent::Ready { .. } => ready = true,
             LaunchEvent::Failed { code, message } => {
                 return Err(CliError::with_code(code, message))
             }
@@ -119,8 +134,23 @@ pub fn launch(l: Launch) -> Result<i32, CliError> {
 
 /// strerror(3) without Rust's "(os error N)".
 fn strerror(errno: i32) -> String {
-    let s = std::io::Error::from_raw_os_error(errno).to_string();
-    s.split(" (os error").next().unwrap_or(&s).to_string()
+    lxc_proto::strerror(&std::io::Error::from_raw_os_error(errno))
+}
+
+/// `LXC_CGROUP_PREFER=v1` in the command's environment makes a host with both cgroup versions
+/// use the v1 freezer and the v1 kill although cgroup2 could do both: a development switch (the
+/// tests cover both paths so), passed to the shim as a launch setting.
+fn cgroup_prefer() -> Result<Option<lxc_shim::cgroup::Version>, CliError> {
+    use lxc_shim::cgroup::Version;
+    match std::env::var("LXC_CGROUP_PREFER").as_deref() {
+        Err(_) | Ok("") => Ok(None),
+        Ok("v1") => Ok(Some(Version::V1)),
+        Ok("v2") => Ok(Some(Version::V2)),
+        Ok(other) => Err(CliError::usage(format!(
+            "LXC_CGROUP_PREFER={}: expected v1 or v2",
+            lxc_proto::shorten(other, 20)
+        ))),
+    }
 }
 
 /// NAME's stored config, else `-f`, else the built-in default; then each `-s` on top.
@@ -221,9 +251,7 @@ fn forward_signals(launch: &UnixStream) -> Result<(), CliError> {
         .map_err(|e| setup_error(format!("clone launch channel: {e}")))?;
     std::thread::spawn(move || {
         for signal in signals.forever() {
-            let mut line =
-                serde_json::to_vec(&LaunchRequest::Signal { signal }).unwrap_or_default();
-            line.push(b'\n');
+            let line = lxc_proto::framing::line(&LaunchRequest::Signal { signal });
             if out.write_all(&line).is_err() {
                 return;
             }

@@ -6,6 +6,9 @@
 pub mod cmd;
 pub mod container;
 pub mod launch;
+pub mod logger;
+pub mod monitor;
+pub mod output;
 
 use argh::FromArgs;
 use std::fmt;
@@ -13,6 +16,21 @@ use std::path::PathBuf;
 
 /// Default directory of stored containers (`-P` overrides it).
 pub const DEFAULT_LXCPATH: &str = "/var/lib/lxc";
+
+/// A command's `-t SECONDS`: values too large for any clock mean "forever", which the
+/// protocol spells as its largest time limit.
+pub fn seconds(secs: u64) -> std::time::Duration {
+    std::time::Duration::from_secs(secs.min(lxc_proto::request::MAX_SECONDS as u64))
+}
+
+/// How long a command waits for a shim that itself waits `limit` first: the limit plus the
+/// usual answer time; `None` (forever) for "forever".
+pub fn deadline(limit: std::time::Duration) -> Option<std::time::Instant> {
+    if limit.as_secs_f64() >= lxc_proto::request::MAX_SECONDS {
+        return None;
+    }
+    std::time::Instant::now().checked_add(limit + container::TIMEOUT)
+}
 
 /// A failed command: the line to print (without the `lxc-x: ` prefix) and the exit code.
 #[derive(Debug)]
@@ -143,7 +161,7 @@ pub fn main<T: FromArgs + CommonOpts>(f: fn(T) -> Result<i32, CliError>) -> ! {
     if let Some(path) = opts.logfile() {
         let level = match opts.loglevel() {
             None => log::LevelFilter::Error,
-            Some(l) => match lxc_proto::logfile::parse_level(l) {
+            Some(l) => match crate::logger::parse_level(l) {
                 Some(l) => l,
                 None => {
                     eprintln!("{cmd}: unknown log level \"{l}\" (ERROR, WARN, INFO, DEBUG, TRACE)");
@@ -151,12 +169,17 @@ pub fn main<T: FromArgs + CommonOpts>(f: fn(T) -> Result<i32, CliError>) -> ! {
                 }
             },
         };
-        if let Err(e) = lxc_proto::logfile::init(path, opts.name().unwrap_or(""), level) {
-            eprintln!("{prefix}: open log file {}: {e}", path.display());
+        if let Err(e) = crate::logger::init(path, opts.name().unwrap_or(""), level) {
+            let why = if e.raw_os_error() == Some(libc::ELOOP) {
+                "it is a symlink (refused)".to_string()
+            } else {
+                lxc_proto::strerror(&e)
+            };
+            eprintln!("{prefix}: open log file {}: {why}", path.display());
             std::process::exit(1);
         }
     } else if let Some(l) = opts.loglevel() {
-        if lxc_proto::logfile::parse_level(l).is_none() {
+        if crate::logger::parse_level(l).is_none() {
             eprintln!("{cmd}: unknown log level \"{l}\" (ERROR, WARN, INFO, DEBUG, TRACE)");
             std::process::exit(2);
         }

@@ -1,9 +1,19 @@
-//! A small blocking client of the control socket: one request, one answer, under a deadline,
-//! so that a shim that does not answer (stopped, hung) never hangs a command.
-use crate::wire::{Message, Request, RpcError, MAX_LINE};
-use serde_json::Value;
+//! A small blocking client of the control socket: typed calls, each step (connect, write, read)
+//! under a deadline, so that a shim that does not answer (stopped, hung, its backlog full) never
+//! hangs a command. Descriptors can go along with a call and come back with its answer.
+use crate::fdpass;
+use crate::framing::{Message, RpcError, MAX_LINE};
+use crate::monitor::StateEvent;
+use crate::request::{
+    method_version, Call, FreezeParams, KillParams, NoParams, StopParams, PROTOCOL_VERSION,
+};
+use crate::response::{HelloReply, KillReply, PsReply, StateReply, SubscribeReply, WaitReply};
+use crate::state::{Info, State};
+use nix::sys::socket::{connect, socket, AddressFamily, SockFlag, SockType, UnixAddr};
+use serde::de::DeserializeOwned;
 use std::fmt;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -23,19 +33,30 @@ pub enum ClientError {
     Protocol(String),
     /// The shim answered with an error.
     Rpc(RpcError),
+    /// The shim speaks an older protocol that lacks `method`.
+    OldShim {
+        /// The shim's protocol version.
+        protocol: u32,
+        /// The method it lacks.
+        method: String,
+    },
 }
 
 impl fmt::Display for ClientError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ClientError::Connect(e) => write!(f, "connect to its shim: {e}"),
+            ClientError::Connect(e) => write!(f, "connect to its shim: {}", crate::strerror(e)),
             ClientError::NoAnswer(d) => {
                 write!(f, "no answer from its shim in {} s", d.as_secs_f64())
             }
-            ClientError::Io(e) => write!(f, "talk to its shim: {e}"),
+            ClientError::Io(e) => write!(f, "talk to its shim: {}", crate::strerror(e)),
             ClientError::Closed => f.write_str("its shim closed the connection"),
             ClientError::Protocol(m) => write!(f, "bad answer from its shim: {m}"),
             ClientError::Rpc(e) => f.write_str(&e.message),
+            ClientError::OldShim { protocol, method } => write!(
+                f,
+                "it runs an older shim (protocol {protocol}) without \"{method}\"; restart it to use this"
+            ),
         }
     }
 }
@@ -46,54 +67,121 @@ impl std::error::Error for ClientError {}
 pub struct Client {
     stream: UnixStream,
     buf: Vec<u8>,
+    /// Descriptors received and not yet taken by an answer.
+    fds: Vec<OwnedFd>,
     next_id: u64,
     timeout: Duration,
+    protocol: Option<u32>,
 }
 
+/// How long a connect waits between attempts while the shim's backlog is full.
+const CONNECT_RETRY: Duration = Duration::from_millis(2);
+
 impl Client {
-    /// Connects to the socket at `path`; `timeout` bounds every later call.
+    /// Connects to the socket at `path` within `timeout`, which also bounds every later call
+    /// that is not given a deadline of its own. A full listen backlog (a stopped or flooded
+    /// shim) is retried until the deadline, never waited on without one.
     pub fn connect(path: &Path, timeout: Duration) -> Result<Client, ClientError> {
-        let stream = UnixStream::connect(path).map_err(ClientError::Connect)?;
-        stream
-            .set_write_timeout(Some(timeout))
-            .map_err(ClientError::Io)?;
+        let deadline = Instant::now() + timeout;
+        let addr = UnixAddr::new(path).map_err(|e| ClientError::Connect(e.into()))?;
+        let fd = socket(
+            AddressFamily::Unix,
+            SockType::Stream,
+            SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC,
+            None,
+        )
+        .map_err(|e| ClientError::Connect(e.into()))?;
+        loop {
+            match connect(std::os::fd::AsRawFd::as_raw_fd(&fd), &addr) {
+                Ok(()) => break,
+                Err(nix::errno::Errno::EINTR) => {}
+                // AF_UNIX: the listener's backlog is full. Try again until the deadline.
+                Err(nix::errno::Errno::EAGAIN) if Instant::now() < deadline => {
+                    std::thread::sleep(CONNECT_RETRY)
+                }
+                Err(nix::errno::Errno::EAGAIN) => return Err(ClientError::NoAnswer(timeout)),
+                Err(e) => return Err(ClientError::Connect(e.into())),
+            }
+        }
+        let stream = UnixStream::from(fd);
+        stream.set_nonblocking(false).map_err(ClientError::Io)?;
         Ok(Client {
             stream,
             buf: Vec::new(),
+            fds: Vec::new(),
             next_id: 1,
             timeout,
+            protocol: None,
         })
     }
 
-    /// Calls `method` and returns its result, waiting at most the client's timeout.
-    pub fn call(&mut self, method: &str, params: Value) -> Result<Value, ClientError> {
-        let deadline = Instant::now() + self.timeout;
-        self.call_until(method, params, Some(deadline))
+    /// The deadline of a call that is given none: now plus the client's timeout.
+    pub fn default_deadline(&self) -> Option<Instant> {
+        Some(Instant::now() + self.timeout)
     }
 
-    /// Calls `method` and waits for its answer until `deadline` (`None`: forever).
-    pub fn call_until(
+    /// Whether a complete message is buffered already: poll the socket only when not (what
+    /// was read with an earlier message may hold the next one).
+    pub fn has_buffered_message(&self) -> bool {
+        self.buf.contains(&b'\n')
+    }
+
+    /// The socket, for polling it together with something else.
+    pub fn as_fd(&self) -> BorrowedFd<'_> {
+        self.stream.as_fd()
+    }
+
+    /// Calls and decodes the result, waiting until `deadline` (`None`: forever).
+    pub fn call<R: DeserializeOwned>(
         &mut self,
-        method: &str,
-        params: Value,
+        call: &Call,
         deadline: Option<Instant>,
-    ) -> Result<Value, ClientError> {
+    ) -> Result<R, ClientError> {
+        self.call_with_fds(call, &[], deadline).map(|(r, _)| r)
+    }
+
+    /// Calls with `fds` attached to the request; returns the result and the descriptors that
+    /// came with the answer.
+    pub fn call_with_fds<R: DeserializeOwned>(
+        &mut self,
+        call: &Call,
+        fds: &[BorrowedFd<'_>],
+        deadline: Option<Instant>,
+    ) -> Result<(R, Vec<OwnedFd>), ClientError> {
         let id = self.next_id;
         self.next_id += 1;
-        let mut line = Request::line(id, method, params).into_bytes();
-        line.push(b'\n');
-        self.stream.write_all(&line).map_err(|e| self.io_error(e))?;
+        self.send(&call.line(id), fds, deadline)?;
         loop {
-            let resp = self.read_message(deadline)?;
-            if resp.id == id {
-                return match (resp.result, resp.error) {
-                    (_, Some(e)) => Err(ClientError::Rpc(e)),
-                    (Some(r), None) => Ok(r),
-                    (None, None) => Err(ClientError::Protocol("neither result nor error".into())),
-                };
+            let msg = self.read_message(deadline)?;
+            if msg.id != id {
+                // A notification of an earlier subscription: not ours.
+                continue;
             }
-            // Anything else is a notification of an earlier subscription: skip it.
+            let fds = std::mem::take(&mut self.fds);
+            return match (msg.result, msg.error) {
+                (_, Some(e)) => Err(ClientError::Rpc(e)),
+                (Some(r), None) => serde_json::from_value(r)
+                    .map(|r| (r, fds))
+                    .map_err(|e| ClientError::Protocol(e.to_string())),
+                (None, None) => Err(ClientError::Protocol("neither result nor error".into())),
+            };
         }
+    }
+
+    fn send(
+        &mut self,
+        line: &[u8],
+        fds: &[BorrowedFd<'_>],
+        deadline: Option<Instant>,
+    ) -> Result<(), ClientError> {
+        let left = remaining(deadline, self.timeout)?;
+        self.stream
+            .set_write_timeout(left)
+            .map_err(ClientError::Io)?;
+        let sent = fdpass::send(self.stream.as_fd(), line, fds).map_err(|e| self.io_error(e))?;
+        self.stream
+            .write_all(&line[sent..])
+            .map_err(|e| self.io_error(e))
     }
 
     /// Reads the next message (response or notification) until `deadline` (`None`: forever).
@@ -107,26 +195,18 @@ impl Client {
             if self.buf.len() > MAX_LINE {
                 return Err(ClientError::Protocol("answer longer than 1 MiB".into()));
             }
-            let wait = match deadline {
-                Some(d) => {
-                    let left = d.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        return Err(ClientError::NoAnswer(self.timeout));
-                    }
-                    Some(left)
-                }
-                None => None,
-            };
+            let left = remaining(deadline, self.timeout)?;
             self.stream
-                .set_read_timeout(wait)
+                .set_read_timeout(left)
                 .map_err(ClientError::Io)?;
             let mut chunk = [0u8; 8192];
-            match self.stream.read(&mut chunk) {
+            match fdpass::recv(self.stream.as_fd(), &mut chunk, &mut self.fds) {
                 Ok(0) => return Err(ClientError::Closed),
                 Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(self.io_error(e)),
             }
+            self.fds.truncate(fdpass::MAX_FDS);
         }
     }
 
@@ -138,5 +218,231 @@ impl Client {
             io::ErrorKind::BrokenPipe | io::ErrorKind::ConnectionReset => ClientError::Closed,
             _ => ClientError::Io(e),
         }
+    }
+
+    /// The shim's protocol version and methods. A shim of protocol 1 had no `hello`.
+    pub fn hello(&mut self) -> Result<HelloReply, ClientError> {
+        match self.call::<HelloReply>(&Call::Hello(NoParams {}), self.default_deadline()) {
+            Ok(h) => {
+                self.protocol = Some(h.protocol);
+                Ok(h)
+            }
+            Err(ClientError::Rpc(e)) if e.is(crate::ErrorCode::MethodNotFound) => {
+                self.protocol = Some(1);
+                Ok(HelloReply {
+                    protocol: 1,
+                    methods: crate::request::METHODS
+                        .iter()
+                        .filter(|(_, v)| *v == 1)
+                        .map(|(m, _)| m.to_string())
+                        .collect(),
+                })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Fails with [`ClientError::OldShim`] when the shim is too old for `method` (a shim is a
+    /// fork of the lxc-execute that started it: after an upgrade, running containers keep the
+    /// old code). Asks the shim once per connection, and only for methods newer than 1.
+    pub fn require(&mut self, method: &str) -> Result<(), ClientError> {
+        let needed = method_version(method).unwrap_or(PROTOCOL_VERSION);
+        if needed <= 1 {
+            return Ok(());
+        }
+        let protocol = match self.protocol {
+            Some(p) => p,
+            None => self.hello()?.protocol,
+        };
+        if protocol < needed {
+            return Err(ClientError::OldShim {
+                protocol,
+                method: method.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The state.
+    pub fn state(&mut self) -> Result<State, ClientError> {
+        let d = self.default_deadline();
+        self.call::<StateReply>(&Call::State(NoParams {}), d)
+            .map(|r| r.state)
+    }
+
+    /// Everything the shim knows.
+    pub fn info(&mut self) -> Result<Info, ClientError> {
+        let d = self.default_deadline();
+        self.call(&Call::Info(NoParams {}), d)
+    }
+
+    /// Waits for the container to stop.
+    pub fn wait(&mut self, deadline: Option<Instant>) -> Result<WaitReply, ClientError> {
+        self.call(&Call::Wait(NoParams {}), deadline)
+    }
+
+    /// Stops the container and waits for it to have stopped.
+    pub fn stop(
+        &mut self,
+        params: StopParams,
+        deadline: Option<Instant>,
+    ) -> Result<WaitReply, ClientError> {
+        self.call(&Call::Stop(params), deadline)
+    }
+
+    /// Sends `signal` to every process of the container.
+    pub fn kill(&mut self, signal: i32) -> Result<KillReply, ClientError> {
+        let d = self.default_deadline();
+        self.call(&Call::Kill(KillParams { signal }), d)
+    }
+
+    /// Freezes (undone if not complete within `timeout`); answers once frozen.
+    pub fn freeze(
+        &mut self,
+        timeout: Duration,
+        deadline: Option<Instant>,
+    ) -> Result<State, ClientError> {
+        let call = Call::Freeze(FreezeParams {
+            timeout: Some(timeout),
+        });
+        self.call::<StateReply>(&call, deadline).map(|r| r.state)
+    }
+
+    /// Thaws.
+    pub fn unfreeze(&mut self) -> Result<State, ClientError> {
+        let d = self.default_deadline();
+        self.call::<StateReply>(&Call::Unfreeze(NoParams {}), d)
+            .map(|r| r.state)
+    }
+
+    /// The container's processes.
+    pub fn ps(&mut self) -> Result<PsReply, ClientError> {
+        let d = self.default_deadline();
+        self.call(&Call::Ps(NoParams {}), d)
+    }
+
+    /// Subscribes to state changes: the state now; then [`Client::next_event`].
+    pub fn subscribe(&mut self) -> Result<SubscribeReply, ClientError> {
+        let d = self.default_deadline();
+        self.call(&Call::Subscribe(NoParams {}), d)
+    }
+
+    /// The next state change of a subscription, until `deadline` (`None`: forever).
+    pub fn next_event(&mut self, deadline: Option<Instant>) -> Result<StateEvent, ClientError> {
+        loop {
+            let msg = self.read_message(deadline)?;
+            if msg.method.as_deref() != Some("state") {
+                continue;
+            }
+            let params = msg
+                .params
+                .ok_or_else(|| ClientError::Protocol("a notification without params".into()))?;
+            return serde_json::from_value(params)
+                .map_err(|e| ClientError::Protocol(e.to_string()));
+        }
+    }
+}
+
+/// What is left until `deadline` (`None`: no limit); an error once it has passed.
+fn remaining(
+    deadline: Option<Instant>,
+    timeout: Duration,
+) -> Result<Option<Duration>, ClientError> {
+    match deadline {
+        None => Ok(None),
+        Some(d) => {
+            let left = d.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                Err(ClientError::NoAnswer(timeout))
+            } else {
+                Ok(Some(left))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{BufRead, BufReader, Read};
+    use std::os::unix::net::UnixListener;
+
+    fn listener(tag: &str) -> (UnixListener, std::path::PathBuf) {
+        let path = std::env::temp_dir().join(format!("lxc-client-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        (UnixListener::bind(&path).unwrap(), path)
+    }
+
+    /// A server that answers one call with `answer`, handing back what came along.
+    #[test]
+    fn typed_call_and_descriptors_both_ways() {
+        let (l, path) = listener("fds");
+        let server = std::thread::spawn(move || {
+            let (s, _) = l.accept().unwrap();
+            let mut buf = [0u8; 4096];
+            let mut fds = Vec::new();
+            let n = fdpass::recv(s.as_fd(), &mut buf, &mut fds).unwrap();
+            let line = String::from_utf8_lossy(&buf[..n]).into_owned();
+            let mut got = std::fs::File::from(fds.remove(0));
+            let mut text = String::new();
+            got.read_to_string(&mut text).unwrap();
+            let (r, w) = std::io::pipe().unwrap();
+            (&w).write_all(b"from the shim").unwrap();
+            drop(w);
+            let answer = b"{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"state\":\"RUNNING\"}}\n";
+            fdpass::send(s.as_fd(), answer, &[r.as_fd()]).unwrap();
+            (line, text)
+        });
+        let mut c = Client::connect(&path, Duration::from_secs(5)).unwrap();
+        let (r, w) = std::io::pipe().unwrap();
+        (&w).write_all(b"from the client").unwrap();
+        drop(w);
+        let (reply, fds): (StateReply, _) = c
+            .call_with_fds(&Call::State(NoParams {}), &[r.as_fd()], None)
+            .unwrap();
+        assert_eq!(reply.state, State::Running);
+        let (line, text) = server.join().unwrap();
+        assert!(line.contains("\"method\":\"state\""), "{line}");
+        assert_eq!(text, "from the client");
+        assert_eq!(fds.len(), 1);
+        let mut back = String::new();
+        std::fs::File::from(fds.into_iter().next().unwrap())
+            .read_to_string(&mut back)
+            .unwrap();
+        assert_eq!(back, "from the shim");
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn an_old_shim_is_named() {
+        let (l, path) = listener("old");
+        let server = std::thread::spawn(move || {
+            let (s, _) = l.accept().unwrap();
+            let mut r = BufReader::new(s.try_clone().unwrap());
+            let mut line = String::new();
+            r.read_line(&mut line).unwrap();
+            (&s).write_all(b"{\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32601,\"message\":\"unknown method \\\"hello\\\"\"}}\n").unwrap();
+        });
+        let mut c = Client::connect(&path, Duration::from_secs(5)).unwrap();
+        c.require("state").unwrap();
+        let e = c.require("hello").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "it runs an older shim (protocol 1) without \"hello\"; restart it to use this"
+        );
+        server.join().unwrap();
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn a_silent_shim_gives_the_deadline_error() {
+        let (l, path) = listener("silent");
+        let mut c = Client::connect(&path, Duration::from_millis(200)).unwrap();
+        let t = Instant::now();
+        let e = c.state().unwrap_err();
+        assert!(matches!(e, ClientError::NoAnswer(_)), "{e}");
+        assert!(t.elapsed() < Duration::from_secs(2));
+        drop(l);
+        let _ = std::fs::remove_file(path);
     }
 }

@@ -1,26 +1,10 @@
 //! The launch channel: a socketpair between `lxc-execute` and the shim it forks (which gets the
-//! [`LaunchSpec`] in memory). The command sends [`LaunchRequest`] lines (forwarded signals); the
+//! launch spec in memory: `lxc_shim::LaunchSpec`). The command sends [`LaunchRequest`] lines (forwarded signals); the
 //! shim answers with [`LaunchEvent`] lines: `ready` once COMMAND runs, then `exited` (or
 //! `failed`). Because the exit status travels on this channel, a COMMAND that ends before any
 //! client could connect to the control socket still has its status delivered.
 use crate::state::ExitStatus;
 use serde::{Deserialize, Serialize};
-
-/// Everything the shim needs to start a container.
-#[derive(Debug, Clone)]
-pub struct LaunchSpec {
-    /// The container's name (valid).
-    pub name: String,
-    /// The effective configuration (stored or `-f` or default, with `-s` applied).
-    pub config: lxc_config::Config,
-    /// COMMAND and its arguments (non-empty).
-    pub command: Vec<String>,
-    /// The mounts of `lxc.mount`/`lxc.mount.fstab` (read by the command) then
-    /// `lxc.mount.entry`, in order.
-    pub mounts: Vec<lxc_config::mount::MountEntry>,
-    /// lxc-start: COMMAND is the container's pid 1, without an init of ours.
-    pub system: bool,
-}
 
 /// From the shim to the command that started it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The life cycle of a container.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum State {
     /// Not running (created, or never started, or ended).
@@ -24,6 +24,17 @@ pub enum State {
 }
 
 impl State {
+    /// Every state.
+    pub const ALL: [State; 7] = [
+        State::Stopped,
+        State::Starting,
+        State::Running,
+        State::Stopping,
+        State::Aborting,
+        State::Freezing,
+        State::Frozen,
+    ];
+
     /// The upper-case word LXC prints, e.g. `RUNNING`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -39,16 +50,8 @@ impl State {
 
     /// Parses a state word, case-insensitively.
     pub fn parse(word: &str) -> Option<State> {
-        let all = [
-            State::Stopped,
-            State::Starting,
-            State::Running,
-            State::Stopping,
-            State::Aborting,
-            State::Freezing,
-            State::Frozen,
-        ];
-        all.into_iter()
+        State::ALL
+            .into_iter()
             .find(|s| s.as_str().eq_ignore_ascii_case(word))
     }
 }
@@ -59,40 +62,38 @@ impl fmt::Display for State {
     }
 }
 
-/// How COMMAND ended: exactly one of `code` and `signal` is set.
+/// How COMMAND ended. On the wire `{"code":N}` or `{"signal":N}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ExitStatus {
-    /// The exit code, when COMMAND exited by itself.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub code: Option<i32>,
-    /// The signal number, when COMMAND was killed by a signal.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub signal: Option<i32>,
+#[serde(untagged)]
+pub enum ExitStatus {
+    /// COMMAND exited by itself with `code`.
+    Exited {
+        /// The exit code.
+        code: i32,
+    },
+    /// A signal killed COMMAND.
+    Signaled {
+        /// The signal number.
+        signal: i32,
+    },
 }
 
 impl ExitStatus {
     /// An exit with `code`.
     pub fn exited(code: i32) -> Self {
-        ExitStatus {
-            code: Some(code),
-            signal: None,
-        }
+        ExitStatus::Exited { code }
     }
 
     /// A death by signal `signal`.
     pub fn signaled(signal: i32) -> Self {
-        ExitStatus {
-            code: None,
-            signal: Some(signal),
-        }
+        ExitStatus::Signaled { signal }
     }
 
     /// The shell convention: the code, or 128 + the signal number.
-    pub fn shell_code(&self) -> i32 {
-        match (self.code, self.signal) {
-            (Some(c), _) => c,
-            (None, Some(s)) => 128 + s,
-            (None, None) => 125,
+    pub fn shell_code(self) -> i32 {
+        match self {
+            ExitStatus::Exited { code } => code,
+            ExitStatus::Signaled { signal } => 128 + signal,
         }
     }
 }
@@ -119,6 +120,9 @@ pub struct Info {
     pub exit: Option<ExitStatus>,
     /// The cgroup directories the container lives in, one per hierarchy.
     pub cgroups: Vec<String>,
+    /// Which freezer the container uses: `v2` (cgroup.freeze) or `v1` (freezer.state).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub freezer: Option<String>,
     /// Protocol version spoken by the shim.
     pub protocol: u32,
     /// The container's addresses, without prefix (none without a network namespace).
@@ -152,6 +156,14 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&ExitStatus::exited(0)).unwrap(),
             r#"{"code":0}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<ExitStatus>(r#"{"signal":15}"#).unwrap(),
+            ExitStatus::signaled(15)
+        );
+        assert_eq!(
+            serde_json::from_str::<ExitStatus>(r#"{"code":3}"#).unwrap(),
+            ExitStatus::exited(3)
         );
     }
 }

@@ -1,11 +1,13 @@
 //! The container's pid 1, like lxc-init: sets up the namespaces it was cloned into, waits for
-//! the shim to have put it into the container's cgroups, starts COMMAND, forwards every signal it gets to COMMAND, reaps orphans, and once
+//! the shim to have put it into the container's cgroups, enters a cgroup namespace rooted
+//! there, starts COMMAND, forwards every signal it gets to COMMAND, reaps orphans, and once
 //! COMMAND ends kills what remains and reports COMMAND's status to the shim. It runs in a
 //! clone of the single-threaded shim and never execs; every signal stays blocked and is taken
-//! synchronously with sigwaitinfo, so no handler ever runs here.
-use crate::mounts;
-use crate::sync::InitMsg;
+//! synchronously with sigwaitinfo, so no handler ever runs here. Nothing of ours reaches
+//! COMMAND: every descriptor above stdio is close-on-exec when it is executed.
+use crate::init_channel::{FromInit, InitEnd};
 use crate::sys;
+use crate::{mounts, rootfs};
 use lxc_proto::ExitStatus;
 use nix::errno::Errno;
 use nix::mount::{mount, MsFlags};
@@ -18,8 +20,12 @@ use std::fs;
 use std::io::Read;
 use std::os::fd::{AsFd, AsRawFd, RawFd};
 
-/// Where the init finds the shim's end of the sync channel after arranging its descriptors.
+/// Where the init finds its end of the init channel after arranging its descriptors.
 const SYNC_FD: RawFd = 3;
+
+fn channel() -> InitEnd {
+    InitEnd::at(SYNC_FD)
+}
 
 /// Everything the init does, prepared by the shim before the clone.
 pub struct InitPlan {
@@ -29,88 +35,78 @@ pub struct InitPlan {
     pub fs: mounts::FsPlan,
     /// lxc-start: COMMAND (/sbin/init) is pid 1 itself, with no init of ours.
     pub system: bool,
+    /// Wait for the shim to write the uid/gid maps before setting anything up (a user
+    /// namespace).
+    pub wait_for_idmap: bool,
 }
 
 /// Runs the init; never returns. `stdio` and `sync` are descriptors numbered 10 or above.
 pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd) -> ! {
     if let Err((step, errno)) = arrange_fds(stdio, sync) {
         // The channel may be gone already; the shim then sees the init die with 125.
-        let _ = sys::write_raw(
-            sync,
-            InitMsg::SetupFailed {
-                step: step.into(),
-                errno: errno as i32,
-            }
-            .encode()
-            .as_bytes(),
-        );
-        sys::exit_now(125);
-    }
-    if let Err((step, errno)) = set_up(plan) {
-        report(&InitMsg::SetupFailed {
-            step,
+        InitEnd::at(sync).send(&FromInit::SetupFailed {
+            step: step.into(),
             errno: errno as i32,
         });
         sys::exit_now(125);
     }
+    if plan.wait_for_idmap && channel().wait_for_idmap().is_err() {
+        sys::exit_now(125);
+    }
+    if let Err((step, errno)) = set_up(plan) {
+        fail(step, errno);
+    }
     // The shim moves us into the container's cgroups meanwhile; COMMAND must start inside.
     // When the container's own cgroups are to be mounted, they must exist first.
     let early_go = plan.fs.cgroup.is_some();
-    if early_go && !wait_for_go() {
+    if early_go && channel().wait_for_go().is_err() {
         sys::exit_now(125);
     }
-    match mounts::set_up(&plan.fs) {
+    match rootfs::set_up(&plan.fs) {
         Ok(None) => {}
-        Ok(Some(warning)) => report(&InitMsg::Warning(warning)),
-        Err((step, errno)) => {
-            report(&InitMsg::SetupFailed {
-                step,
-                errno: errno as i32,
-            });
-            sys::exit_now(125);
-        }
+        Ok(Some(text)) => channel().send(&FromInit::Warning { text }),
+        Err((step, errno)) => fail(step, errno),
     }
-    if !early_go && !wait_for_go() {
+    if !early_go && channel().wait_for_go().is_err() {
         sys::exit_now(125);
+    }
+    // Now in the container's cgroups: a cgroup namespace rooted here, so that whatever the
+    // container mounts of cgroupfs shows its own subtree and nothing of its neighbours'.
+    match nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWCGROUP) {
+        Ok(()) => {}
+        // A kernel without cgroup namespaces (before 4.6) has nothing to isolate them with.
+        Err(Errno::EINVAL) => {}
+        Err(e) => fail("enter a cgroup namespace".into(), e),
     }
     if plan.system {
         exec_as_pid1(plan);
     }
+    // Our init is not COMMAND's to inspect: no ptrace, no pidfd_getfd of its channel (what a
+    // process of the container could otherwise use to speak in the init's name).
+    let _ = nix::sys::prctl::set_dumpable(false);
     let cmd = match start_command(plan) {
         Ok(pid) => pid,
         Err(errno) => {
-            report(&InitMsg::ExecFailed {
+            channel().send(&FromInit::ExecFailed {
                 errno: errno as i32,
             });
             sys::exit_now(if errno == Errno::ENOENT { 127 } else { 126 });
         }
     };
     release_stdio();
-    report(&InitMsg::Running { pid: cmd.as_raw() });
+    channel().send(&FromInit::Running { pid: cmd.as_raw() });
     let status = supervise(cmd);
-    report(&InitMsg::Exited(status));
+    channel().send(&FromInit::Exited { status });
     sys::exit_now(status.shell_code());
 }
 
-/// Blocks until the shim says `go` (the cgroups are joined); false if it says anything else or
-/// is gone, in which case it reports the failure itself.
-fn wait_for_go() -> bool {
-    let mut buf = [0u8; 8];
-    loop {
-        match nix::sys::socket::recv(SYNC_FD, &mut buf, nix::sys::socket::MsgFlags::empty()) {
-            Ok(n) => return &buf[..n] == GO,
-            Err(Errno::EINTR) => continue,
-            Err(_) => return false,
-        }
-    }
-}
-
-/// The shim's one message to the init.
-pub const GO: &[u8] = b"go";
-
-fn report(msg: &InitMsg) {
-    // If the shim is gone we are about to be killed by the parent-death signal anyway.
-    let _ = sys::write_raw(SYNC_FD, msg.encode().as_bytes());
+/// Reports a failed set-up step and ends the init.
+fn fail(step: String, errno: Errno) -> ! {
+    channel().send(&FromInit::SetupFailed {
+        step,
+        errno: errno as i32,
+    });
+    sys::exit_now(125);
 }
 
 /// stdio to 0, 1, 2, the sync channel to 3, everything else of the shim closed: the listener,
@@ -125,7 +121,8 @@ fn arrange_fds(stdio: [RawFd; 3], sync: RawFd) -> Result<(), (&'static str, Errn
 }
 
 fn set_up(plan: &InitPlan) -> Result<(), (String, Errno)> {
-    nix::sys::prctl::set_pdeathsig(Signal::SIGKILL).map_err(fail("set parent-death signal"))?;
+    nix::sys::prctl::set_pdeathsig(Signal::SIGKILL)
+        .map_err(step_error("set parent-death signal"))?;
     // The shim may have died before the line above took effect: its end of the channel tells.
     let sync = sys::borrow_fd(SYNC_FD);
     let mut fds = [PollFd::new(sync, PollFlags::empty())];
@@ -146,15 +143,15 @@ fn set_up(plan: &InitPlan) -> Result<(), (String, Errno)> {
         MsFlags::MS_REC | MsFlags::MS_PRIVATE,
         None::<&str>,
     )
-    .map_err(fail("make the mounts private"))?;
-    nix::unistd::sethostname(&plan.hostname).map_err(fail("set the hostname"))?;
+    .map_err(step_error("make the mounts private"))?;
+    nix::unistd::sethostname(&plan.hostname).map_err(step_error("set the hostname"))?;
     Ok(())
 }
 
-/// lxc-start: this process becomes COMMAND. The sync channel is closed by a successful exec,
+/// lxc-start: this process becomes COMMAND. The init channel is closed by a successful exec,
 /// which is how the shim learns that the container runs.
 fn exec_as_pid1(plan: &InitPlan) -> ! {
-    let _ = sys::set_cloexec(SYNC_FD);
+    close_on_exec();
     let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
     let errno = match plan.argv.first() {
         Some(prog) => match execvpe(prog, &plan.argv, &plan.env) {
@@ -163,10 +160,19 @@ fn exec_as_pid1(plan: &InitPlan) -> ! {
         },
         None => Errno::ENOENT,
     };
-    report(&InitMsg::ExecFailed {
+    channel().send(&FromInit::ExecFailed {
         errno: errno as i32,
     });
     sys::exit_now(if errno == Errno::ENOENT { 127 } else { 126 });
+}
+
+/// Every descriptor above stdio is closed by the coming exec. A kernel without
+/// CLOSE_RANGE_CLOEXEC (before 5.11): the init holds nothing above its channel but
+/// close-on-exec descriptors, so marking the channel is enough.
+fn close_on_exec() {
+    if sys::cloexec_from(SYNC_FD).is_err() {
+        let _ = sys::set_cloexec(SYNC_FD);
+    }
 }
 
 /// Forks COMMAND and execs it; an exec failure comes back as its errno over a close-on-exec
@@ -179,6 +185,9 @@ fn start_command(plan: &InitPlan) -> Result<Pid, Errno> {
             // COMMAND leads a process group, which stands in for a terminal's foreground group.
             let _ = nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0));
             let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
+            // COMMAND gets stdio and nothing else: the init channel (fd 3) above all must not
+            // reach it. The exec-error pipe is close-on-exec already.
+            close_on_exec();
             let Some(prog) = plan.argv.first() else {
                 sys::exit_now(127)
             };
@@ -272,6 +281,6 @@ fn kill_everything_else() {
     let _ = sys::send_signal(Pid::from_raw(-1), libc::SIGKILL);
 }
 
-fn fail(step: &'static str) -> impl Fn(Errno) -> (String, Errno) {
+fn step_error(step: &'static str) -> impl Fn(Errno) -> (String, Errno) {
     move |e| (step.to_string(), e)
 }

@@ -1,18 +1,36 @@
 //! The per-container shim: forked by `lxc-execute` and detached from it, parent and reaper of
-//! the container's init, owner of the container's cgroup, server of its control socket. One
+//! the container's init, owner of the container's cgroups, server of its control socket. One
 //! thread, one mio loop; the container's init is a clone of the shim (see `init`).
+//!
+//! Start-up (`spawn`, `start`, `payload`), the loop (`event_loop`, `sources`, `timers`,
+//! `children`), the container's life (`lifecycle`), the clients (`clients`, `conn`, `methods`)
+//! and the end (`ending`) are separate; what the commands use too is public: the run directory
+//! and the clean-up after a dead shim (`rundir`, `cgroup`, `net`).
 #![deny(unsafe_code)]
 
 pub mod cgroup;
+mod children;
+mod clients;
+mod conn;
+mod ending;
+mod event_loop;
 mod init;
+mod init_channel;
+mod launcher;
+mod lifecycle;
 mod methods;
+pub mod monitor;
 mod mounts;
-mod net;
+pub mod net;
+mod payload;
 mod ps;
-mod server;
-mod supervisor;
-pub mod sync;
+mod rootfs;
+pub mod rundir;
+mod sources;
+mod spawn;
+mod start;
 #[allow(unsafe_code)]
 mod sys;
+mod timers;
 
-pub use supervisor::{spawn, Stdio};
+pub use spawn::{spawn, LaunchOptions, LaunchSpec, LaunchStdio};

@@ -1,31 +1,28 @@
-//! The processes of a cgroup as `lxc-ps` shows them: host pid, pid inside the container, uid,
-//! CPU time and command line, read from /proc. A process that exits while it is being read is
-//! skipped.
-use crate::cgroup;
-use serde_json::{json, Value};
+//! The processes of a container as `lxc-ps` shows them: host pid, pid inside the container,
+//! uid, CPU time and command line, read from /proc. A process that exits while it is being
+//! read is skipped. A command line is the container's to choose: it is read only up to
+//! [`MAX_CMD`] characters.
+use lxc_proto::response::{Process, MAX_CMD};
+use nix::unistd::Pid;
 use std::fs;
-use std::io;
-use std::path::Path;
+use std::io::Read;
 
-/// One entry per member of the group at `dir`, by host pid.
-pub fn list(dir: &Path) -> io::Result<Vec<Value>> {
+/// One entry per pid, sorted by host pid.
+pub fn list(mut pids: Vec<Pid>) -> Vec<Process> {
     let tick = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
         .ok()
         .flatten()
         .filter(|t| *t > 0)
         .unwrap_or(100) as f64;
-    let mut pids = cgroup::procs(dir)?;
     pids.sort_unstable();
-    Ok(pids
-        .into_iter()
-        .filter_map(|pid| describe(pid, tick))
-        .collect())
+    pids.into_iter()
+        .filter_map(|pid| describe(pid.as_raw(), tick))
+        .collect()
 }
 
-fn describe(pid: i32, tick: f64) -> Option<Value> {
+fn describe(pid: i32, tick: f64) -> Option<Process> {
     let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let cmdline = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
     let field = |name: &str| {
         status
             .lines()
@@ -41,11 +38,28 @@ fn describe(pid: i32, tick: f64) -> Option<Value> {
     let f: Vec<&str> = rest.split_whitespace().collect();
     // proc(5): utime and stime are fields 14 and 15; `rest` starts at field 3.
     let ticks: f64 = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+    let cmdline = read_cmdline(pid);
     let cmd = if cmdline.is_empty() {
         format!("[{comm}]")
     } else {
         let text = String::from_utf8_lossy(&cmdline);
         text.trim_end_matches('\0').replace('\0', " ")
     };
-    Some(json!({ "pid": pid, "ns_pid": ns_pid, "uid": uid, "time": ticks / tick, "cmd": cmd }))
+    Some(Process {
+        pid,
+        ns_pid,
+        uid,
+        time: ticks / tick,
+        cmd: lxc_proto::shorten(&cmd, MAX_CMD),
+    })
+}
+
+/// The first bytes of a command line, never all of a huge one.
+fn read_cmdline(pid: i32) -> Vec<u8> {
+    let mut buf = Vec::new();
+    if let Ok(f) = fs::File::open(format!("/proc/{pid}/cmdline")) {
+        // UTF-8 takes up to 4 bytes a character; one more to know it was cut.
+        let _ = f.take(4 * MAX_CMD as u64 + 4).read_to_end(&mut buf);
+    }
+    buf
 }

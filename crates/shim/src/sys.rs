@@ -131,6 +131,22 @@ pub fn close_fds_except(keep: &[RawFd]) -> nix::Result<()> {
     close_fds_from(first)
 }
 
+/// Marks every descriptor from `first` up close-on-exec: what runs after an exec (COMMAND)
+/// starts with none of ours, while the caller keeps using them until then.
+pub fn cloexec_from(first: RawFd) -> nix::Result<()> {
+    // SAFETY: close_range with CLOSE_RANGE_CLOEXEC only sets a flag on descriptors; it closes
+    // nothing and touches no memory.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            first as libc::c_uint,
+            libc::c_uint::MAX,
+            libc::CLOSE_RANGE_CLOEXEC,
+        )
+    };
+    Errno::result(r).map(drop)
+}
+
 /// `dup2(2)` onto a fixed number, for the init's stdio. The caller must own `to` or know it free.
 pub fn dup_onto(from: RawFd, to: RawFd) -> nix::Result<()> {
     if from == to {
@@ -179,8 +195,8 @@ pub fn adopt_fd(fd: RawFd) -> std::io::Result<std::os::fd::OwnedFd> {
     if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
         return Err(std::io::Error::last_os_error());
     }
-    // SAFETY: the descriptor is open (checked above) and was handed to this process on its
-    // command line by the launching command; nothing else in this process refers to it.
+    // SAFETY: the descriptor is open (checked above) and the caller has just made it (with
+    // F_DUPFD_CLOEXEC): nothing else in this process refers to it.
     Ok(unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) })
 }
 

@@ -28,9 +28,11 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         }
         Status::Running(_) | Status::Starting => {
             let mut client = ct.connect()?;
-            client
-                .call_until("stop", serde_json::json!({ "kill": true }), None)
-                .map_err(rpc_error)?;
+            let kill = lxc_proto::request::StopParams {
+                kill: true,
+                timeout: None,
+            };
+            client.stop(kill, None).map_err(rpc_error)?;
         }
     }
     std::fs::remove_dir_all(ct.dir())

@@ -3,7 +3,6 @@
 //! and changes nothing.
 use crate::container::{rpc_error, Container};
 use crate::CliError;
-use std::time::{Duration, Instant};
 
 crate::command!(
     required,
@@ -31,19 +30,16 @@ crate::command!(
 pub fn freeze(args: FreezeArgs) -> Result<i32, CliError> {
     let ct = Container::new(&args.name, args.lxcpath.as_ref())?;
     let mut client = ct.connect()?;
-    let deadline = Instant::now() + Duration::from_secs(args.timeout) + crate::container::TIMEOUT;
-    let params = serde_json::json!({ "timeout": args.timeout });
-    client
-        .call_until("freeze", params, Some(deadline))
-        .map_err(rpc_error)?;
+    let timeout = crate::seconds(args.timeout);
+    // The shim undoes the freeze after `timeout`; give it that long plus time to answer.
+    let deadline = crate::deadline(timeout);
+    client.freeze(timeout, deadline).map_err(rpc_error)?;
     Ok(0)
 }
 
 pub fn unfreeze(args: UnfreezeArgs) -> Result<i32, CliError> {
     let ct = Container::new(&args.name, args.lxcpath.as_ref())?;
     let mut client = ct.connect()?;
-    client
-        .call("unfreeze", serde_json::json!({}))
-        .map_err(rpc_error)?;
+    client.unfreeze().map_err(rpc_error)?;
     Ok(0)
 }

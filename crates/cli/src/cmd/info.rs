@@ -28,13 +28,7 @@ crate::command!(
 pub fn run(args: Args) -> Result<i32, CliError> {
     let ct = Container::new(&args.name, args.lxcpath.as_ref())?;
     let info: Option<Info> = match ct.status()? {
-        Status::Running(mut c) => {
-            let v = c.call("info", serde_json::json!({})).map_err(rpc_error)?;
-            Some(
-                serde_json::from_value(v)
-                    .map_err(|e| CliError::failed(format!("bad answer from its shim: {e}")))?,
-            )
-        }
+        Status::Running(mut c) => Some(c.info().map_err(rpc_error)?),
         Status::Starting => None,
         Status::Stopped if ct.is_created() => None,
         Status::Stopped => return Err(ct.doesnt_exist()),

@@ -22,8 +22,6 @@ fn signal(s: &str) -> Result<i32, String> {
 pub fn run(args: Args) -> Result<i32, CliError> {
     let ct = Container::new(&args.name, args.lxcpath.as_ref())?;
     let mut client = ct.connect()?;
-    client
-        .call("kill", serde_json::json!({ "signal": args.signal }))
-        .map_err(rpc_error)?;
+    client.kill(args.signal).map_err(rpc_error)?;
     Ok(0)
 }

@@ -1,9 +1,9 @@
 //! `lxc-ls [-f] [--running] [--stopped] [--json]`: the containers, stored or running; `-f` adds
 //! STATE and PID columns.
-use crate::cmd::ps::table;
 use crate::container::{lxcpath_or_default, run_dir_names, stored_names, Container, Status};
+use crate::output::table;
 use crate::CliError;
-use lxc_proto::{Info, State};
+use lxc_proto::State;
 
 crate::command!(
     none,
@@ -27,23 +27,17 @@ crate::command!(
 pub fn run(args: Args) -> Result<i32, CliError> {
     let lxcpath = lxcpath_or_default(args.lxcpath.as_ref());
     let mut names = stored_names(&lxcpath);
-    names.extend(run_dir_names());
+    names.extend(run_dir_names(&lxc_proto::paths::RunRoot::default()));
     names.sort();
     names.dedup();
     let mut rows: Vec<(String, State, Option<i32>, Vec<String>)> = Vec::new();
     for name in names {
         let ct = Container::new(&name, Some(&lxcpath))?;
         let (state, pid, ips) = match ct.status() {
-            Ok(Status::Running(mut c)) if args.fancy || args.json => {
-                match c
-                    .call("info", serde_json::json!({}))
-                    .ok()
-                    .and_then(|v| serde_json::from_value::<Info>(v).ok())
-                {
-                    Some(i) => (i.state, i.pid, i.ips),
-                    None => continue,
-                }
-            }
+            Ok(Status::Running(mut c)) if args.fancy || args.json => match c.info() {
+                Ok(i) => (i.state, i.pid, i.ips),
+                Err(_) => continue,
+            },
             Ok(Status::Running(_)) => (State::Running, None, Vec::new()),
             Ok(Status::Starting) => (State::Starting, None, Vec::new()),
             Ok(Status::Stopped) if ct.is_created() => (State::Stopped, None, Vec::new()),

@@ -1,8 +1,10 @@
 //! `lxc-monitor [-n REGEX] [--json] [-Q]`: print every state change of every container whose
 //! name matches REGEX (anchored, as LXC's; default all), including containers that start later,
-//! until interrupted. Listens on the monitor channel (lxc_proto::monitor).
+//! until interrupted. Listens on the monitor channel (docs/protocol.md).
+use crate::monitor::Monitor;
+use crate::output::printable;
 use crate::CliError;
-use lxc_proto::monitor::{Monitor, StateEvent};
+use lxc_proto::monitor::StateEvent;
 use lxc_proto::State;
 use std::collections::HashMap;
 use std::io::Write;
@@ -44,8 +46,12 @@ pub fn run(args: Args) -> Result<i32, CliError> {
     let re = regex_lite::Regex::new(&format!("^(?:{})$", args.name))
         .map_err(|e| CliError::usage(format!("bad regular expression \"{}\": {e}", args.name)))?;
     let stop = stop_flag()?;
-    let monitor =
-        Monitor::bind().map_err(|e| CliError::failed(format!("bind a monitor socket: {e}")))?;
+    let monitor = Monitor::bind(&lxc_proto::paths::RunRoot::default()).map_err(|e| {
+        CliError::failed(format!(
+            "bind a monitor socket: {}",
+            lxc_proto::strerror(&e)
+        ))
+    })?;
     let mut last_seq: HashMap<(String, i32), u64> = HashMap::new();
     let mut out = std::io::stdout().lock();
     while !stop.load(Ordering::Relaxed) {
@@ -53,7 +59,12 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             Ok(Some(ev)) => ev,
             Ok(None) => continue,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(CliError::failed(format!("read the monitor socket: {e}"))),
+            Err(e) => {
+                return Err(CliError::failed(format!(
+                    "read the monitor socket: {}",
+                    lxc_proto::strerror(&e)
+                )))
+            }
         };
         if !re.is_match(&ev.name) {
             continue;
@@ -63,7 +74,7 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             if ev.seq != prev + 1 {
                 eprintln!(
                     "lxc-monitor: '{}': {} state change(s) lost",
-                    ev.name,
+                    printable(&ev.name),
                     ev.seq.saturating_sub(prev + 1)
                 );
             }
@@ -88,7 +99,12 @@ fn print_event(out: &mut impl Write, ev: &StateEvent, json: bool) -> std::io::Re
         let line = serde_json::to_string(ev).map_err(std::io::Error::other)?;
         writeln!(out, "{line}")?;
     } else {
-        writeln!(out, "'{}' changed state to [{}]", ev.name, ev.state)?;
+        writeln!(
+            out,
+            "'{}' changed state to [{}]",
+            printable(&ev.name),
+            ev.state
+        )?;
     }
     out.flush()
 }

@@ -1,8 +1,11 @@
 //! `lxc-ps [-n NAME] [--json]`: the processes of every running container (or of NAME), one
-//! header line, then CONTAINER, PID (host), PID inside the container, USER, TIME and CMD.
+//! header line, then CONTAINER, PID (host), PID inside the container, USER, TIME and CMD. A
+//! command line is the container's to choose: it arrives cut to a few KiB and is printed with
+//! its control characters escaped.
 use crate::container::{rpc_error, run_dir_names, Container, Status};
+use crate::output::{cpu_time, printable, table};
 use crate::CliError;
-use serde_json::Value;
+use lxc_proto::response::PsReply;
 use std::collections::HashMap;
 
 crate::command!(
@@ -21,9 +24,10 @@ crate::command!(
 pub fn run(args: Args) -> Result<i32, CliError> {
     let names = match &args.name {
         Some(n) => vec![n.clone()],
-        None => run_dir_names(),
+        None => run_dir_names(&lxc_proto::paths::RunRoot::default()),
     };
-    let mut lists = Vec::new();
+    let mut lists: Vec<PsReply> = Vec::new();
+    let mut failed = Vec::new();
     for name in names {
         let ct = Container::new(&name, args.lxcpath.as_ref())?;
         let mut client = match ct.status()? {
@@ -32,79 +36,47 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             _ if args.name.is_some() => return Err(ct.not_running()),
             _ => continue,
         };
-        match client.call("ps", serde_json::json!({})) {
-            Ok(v) => lists.push(v),
+        match client.ps() {
+            Ok(l) => lists.push(l),
             // It may have stopped since we listed it.
-            Err(_) if args.name.is_none() => continue,
-            Err(e) => return Err(rpc_error(e)),
+            Err(lxc_proto::ClientError::Closed) if args.name.is_none() => continue,
+            Err(e) if args.name.is_some() => return Err(rpc_error(e)),
+            // The others are still listed; this one is named on stderr and the exit says it.
+            Err(e) => failed.push(format!("{name}: {e}")),
         }
     }
+    let status = if failed.is_empty() { 0 } else { 1 };
     if args.json {
         for l in &lists {
-            println!("{l}");
+            let line = serde_json::to_string(l).map_err(|e| CliError::failed(e.to_string()))?;
+            println!("{line}");
         }
-        return Ok(0);
+        report(&failed);
+        return Ok(status);
     }
     let users = Users::load();
     let mut rows = vec![["CONTAINER", "PID", "NSPID", "USER", "TIME", "CMD"].map(String::from)];
     for l in &lists {
-        let name = l.get("name").and_then(Value::as_str).unwrap_or("?");
-        for p in l
-            .get("processes")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let num = |k: &str| p.get(k).and_then(Value::as_i64).unwrap_or(0);
-            let secs = p.get("time").and_then(Value::as_f64).unwrap_or(0.0);
+        for p in &l.processes {
             rows.push([
-                name.to_string(),
-                num("pid").to_string(),
-                num("ns_pid").to_string(),
-                users.name(num("uid") as u32),
-                cpu_time(secs),
-                p.get("cmd")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string(),
+                l.name.clone(),
+                p.pid.to_string(),
+                p.ns_pid.to_string(),
+                users.name(p.uid),
+                cpu_time(p.time),
+                printable(&p.cmd),
             ]);
         }
     }
     print!("{}", table(&rows));
-    Ok(0)
+    report(&failed);
+    Ok(status)
 }
 
-/// `ps`'s TIME: `[DD-]HH:MM:SS` of CPU time.
-pub fn cpu_time(secs: f64) -> String {
-    let s = secs as u64;
-    let (d, h, m, s) = (s / 86400, s / 3600 % 24, s / 60 % 60, s % 60);
-    if d > 0 {
-        format!("{d}-{h:02}:{m:02}:{s:02}")
-    } else {
-        format!("{h:02}:{m:02}:{s:02}")
+fn report(failed: &[String]) {
+    for f in failed {
+        eprintln!("lxc-ps: {f}");
     }
-}
-
-/// Left-aligned columns separated by two spaces; the last column is not padded.
-pub fn table<const N: usize>(rows: &[[String; N]]) -> String {
-    let mut widths = [0usize; N];
-    for r in rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let mut out = String::new();
-    for r in rows {
-        for (i, c) in r.iter().enumerate() {
-            if i + 1 == N {
-                out.push_str(c);
-            } else {
-                out.push_str(&format!("{c:<w$}  ", w = widths[i]));
-            }
-        }
-        out.push('\n');
-    }
-    out
 }
 
 /// uid to user name, from the host's /etc/passwd (the container shares the host's root).
@@ -126,22 +98,5 @@ impl Users {
 
     fn name(&self, uid: u32) -> String {
         self.0.get(&uid).cloned().unwrap_or_else(|| uid.to_string())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_and_tables() {
-        assert_eq!(cpu_time(0.4), "00:00:00");
-        assert_eq!(cpu_time(3723.0), "01:02:03");
-        assert_eq!(cpu_time(90061.0), "1-01:01:01");
-        let rows = [
-            ["A", "BB"].map(String::from),
-            ["CCC", "D"].map(String::from),
-        ];
-        assert_eq!(table(&rows), "A    BB\nCCC  D\n");
     }
 }

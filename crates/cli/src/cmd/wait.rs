@@ -1,12 +1,13 @@
 //! `lxc-wait -n NAME -s STATES [-t TIMEOUT]`: return when NAME reaches one of STATES
-//! (`'RUNNING|FROZEN'`); exit 1 after TIMEOUT seconds (default -1: wait forever). While NAME
-//! runs it follows the shim's `subscribe` stream; otherwise (not started yet, or stopped and
-//! restarted) the monitor channel, bound first so that no change is missed in between.
+//! (`'RUNNING|FROZEN'`, any case); exit 1 after TIMEOUT seconds (default -1: wait forever).
+//! While NAME runs it follows the shim's `subscribe` stream; otherwise (not started yet, or
+//! stopped and restarted) the monitor channel, bound first so that no change is missed in
+//! between. The monitor is read all along, so that it never holds up a shim's events.
 use crate::container::{Container, Status};
+use crate::monitor::Monitor;
 use crate::CliError;
-use lxc_proto::monitor::Monitor;
-use lxc_proto::{ClientError, State};
-use serde_json::Value;
+use lxc_proto::{Client, ClientError, State};
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use std::time::{Duration, Instant};
 
 crate::command!(
@@ -25,81 +26,167 @@ crate::command!(
     }
 );
 
+/// Parses `RUNNING|FROZEN`: every word a state, none empty.
+pub fn parse_states(list: &str) -> Result<Vec<State>, String> {
+    let shown = lxc_proto::shorten(list, 64);
+    if list.trim().is_empty() {
+        return Err("no state given (e.g. -s 'RUNNING|FROZEN')".into());
+    }
+    list.split('|')
+        .map(|w| {
+            let w = w.trim();
+            if w.is_empty() {
+                return Err(format!("empty state in \"{shown}\""));
+            }
+            State::parse(w).ok_or_else(|| {
+                let names: Vec<&str> = State::ALL.iter().map(|s| s.as_str()).collect();
+                format!(
+                    "unknown state \"{}\" (expected {})",
+                    lxc_proto::shorten(w, 32),
+                    names.join(", ")
+                )
+            })
+        })
+        .collect()
+}
+
 pub fn run(args: Args) -> Result<i32, CliError> {
     let ct = Container::new(&args.name, args.lxcpath.as_ref())?;
-    let wanted = args
-        .state
-        .split('|')
-        .map(|w| {
-            State::parse(w.trim())
-                .ok_or_else(|| CliError::usage(format!("unknown state \"{}\"", w.trim())))
-        })
-        .collect::<Result<Vec<State>, CliError>>()?;
-    let deadline =
-        (args.timeout >= 0).then(|| Instant::now() + Duration::from_secs(args.timeout as u64));
-    let monitor =
-        Monitor::bind().map_err(|e| CliError::failed(format!("bind a monitor socket: {e}")))?;
+    let wanted = parse_states(&args.state).map_err(CliError::usage)?;
+    if args.timeout < -1 {
+        return Err(CliError::usage(
+            "-t takes a number of seconds, or -1 for forever",
+        ));
+    }
+    let deadline = u64::try_from(args.timeout)
+        .ok()
+        .and_then(|t| crate::deadline(crate::seconds(t)))
+        .map(|d| d - crate::container::TIMEOUT);
+    let monitor = Monitor::bind(&ct.run_root).map_err(|e| {
+        CliError::failed(format!(
+            "bind a monitor socket: {}",
+            lxc_proto::strerror(&e)
+        ))
+    })?;
     let timed_out = || {
         CliError::failed(format!(
             "timed out after {} s waiting for {}",
-            args.timeout, args.state
+            args.timeout,
+            lxc_proto::shorten(&args.state, 64)
         ))
     };
     loop {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return Err(timed_out());
+        }
         match ct.status()? {
-            Status::Running(mut client) => {
-                let now = client
-                    .call("subscribe", serde_json::json!({}))
-                    .map_err(crate::container::rpc_error)?;
-                if state_of(&now).is_some_and(|s| wanted.contains(&s)) {
-                    return Ok(0);
-                }
-                loop {
-                    match client.read_message(deadline) {
-                        Ok(msg) => {
-                            let state = msg.params.as_ref().and_then(state_of);
-                            if state.is_some_and(|s| wanted.contains(&s)) {
-                                return Ok(0);
-                            }
-                        }
-                        Err(ClientError::NoAnswer(_)) => return Err(timed_out()),
-                        // The shim ended after telling its last state: look again.
-                        Err(_) => break,
-                    }
-                }
-            }
+            Status::Running(client) => match follow(client, &monitor, &ct.name, &wanted, deadline)?
+            {
+                Followed::Reached => return Ok(0),
+                Followed::TimedOut => return Err(timed_out()),
+                Followed::Gone => {}
+            },
             Status::Stopped | Status::Starting => {
                 let state = ct.state()?.unwrap_or(State::Stopped);
                 if wanted.contains(&state) {
                     return Ok(0);
                 }
                 let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-                if left.is_some_and(|l| l.is_zero()) {
-                    return Err(timed_out());
-                }
-                match monitor.recv(
-                    left.map(|l| l.min(Duration::from_millis(500)))
-                        .or(Some(Duration::from_millis(500))),
-                ) {
+                let wait = left.map_or(Duration::from_millis(500), |l| {
+                    l.min(Duration::from_millis(500))
+                });
+                match monitor.recv(Some(wait)) {
                     Ok(Some(ev)) if ev.name == ct.name && wanted.contains(&ev.state) => {
                         return Ok(0)
                     }
                     Ok(_) => {}
                     Err(e) => {
-                        return Err(CliError::failed(format!("read the monitor socket: {e}")))
+                        return Err(CliError::failed(format!(
+                            "read the monitor socket: {}",
+                            lxc_proto::strerror(&e)
+                        )))
                     }
                 }
             }
         }
-        if deadline.is_some_and(|d| Instant::now() >= d) {
-            return Err(timed_out());
+    }
+}
+
+/// How following a running container ended.
+enum Followed {
+    /// One of the wanted states.
+    Reached,
+    /// The shim is gone: look again.
+    Gone,
+    TimedOut,
+}
+
+/// Follows a running container's state changes until one of `wanted`.
+fn follow(
+    mut client: Client,
+    monitor: &Monitor,
+    name: &str,
+    wanted: &[State],
+    deadline: Option<Instant>,
+) -> Result<Followed, CliError> {
+    let now = client.subscribe().map_err(crate::container::rpc_error)?;
+    if wanted.contains(&now.state) {
+        return Ok(Followed::Reached);
+    }
+    loop {
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        if left.is_some_and(|l| l.is_zero()) {
+            return Ok(Followed::TimedOut);
+        }
+        let timeout = if client.has_buffered_message() {
+            PollTimeout::ZERO
+        } else {
+            left.map_or(PollTimeout::NONE, |l| {
+                PollTimeout::try_from(l.as_millis().min(i32::MAX as u128 - 1) as i32 + 1)
+                    .unwrap_or(PollTimeout::MAX)
+            })
+        };
+        let mut fds = [
+            PollFd::new(client.as_fd(), PollFlags::POLLIN),
+            PollFd::new(monitor.as_fd(), PollFlags::POLLIN),
+        ];
+        match poll(&mut fds, timeout) {
+            Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+            Err(e) => return Err(CliError::failed(format!("poll: {}", e.desc()))),
+        }
+        let [shim, mon] = fds.map(|f| f.revents().is_some_and(|r| !r.is_empty()));
+        let shim = shim || client.has_buffered_message();
+        if mon {
+            // Drained so that it never fills; what it says of this container the
+            // subscription says too.
+            while let Ok(Some(_)) = monitor.recv(Some(Duration::from_millis(1))) {}
+        }
+        if shim {
+            match client.next_event(Some(Instant::now() + crate::container::TIMEOUT)) {
+                Ok(ev) if ev.name == name && wanted.contains(&ev.state) => {
+                    return Ok(Followed::Reached)
+                }
+                Ok(_) => {}
+                // The shim ended after telling its last state: look again.
+                Err(ClientError::Closed) => return Ok(Followed::Gone),
+                Err(e) => return Err(crate::container::rpc_error(e)),
+            }
         }
     }
 }
 
-/// The state in a `subscribe` answer or a notification's params.
-fn state_of(v: &Value) -> Option<State> {
-    v.get("state")
-        .and_then(Value::as_str)
-        .and_then(State::parse)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_lists() {
+        assert_eq!(
+            parse_states("RUNNING|frozen"),
+            Ok(vec![State::Running, State::Frozen])
+        );
+        for bad in ["BOGUS", "", "RUNNING|", "|", " | "] {
+            assert!(parse_states(bad).is_err(), "{bad:?}");
+        }
+    }
 }

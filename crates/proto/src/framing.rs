@@ -1,11 +1,16 @@
 //! JSON-RPC 2.0 framing of the control socket: one JSON object per line, at most [`MAX_LINE`]
-//! bytes. Requests are validated here so that the shim only ever sees a well-formed method call.
+//! bytes. The envelope (`jsonrpc`, `id`, `method`, `params`) is checked here; the method and its
+//! params become a typed [`crate::request::Call`].
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::fmt;
 
 /// Longest request or response line accepted, newline excluded (1 MiB).
 pub const MAX_LINE: usize = 1 << 20;
+
+/// Longest request id accepted, in bytes of its JSON text: a shim keeps the ids of parked
+/// requests, so a client must not make it hold megabytes of them.
+pub const MAX_ID: usize = 1024;
 
 /// Error codes of the control protocol: JSON-RPC's own, then the protocol's (-32000 and below).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +63,11 @@ impl RpcError {
             message: message.into(),
         }
     }
+
+    /// Whether this error has `code`.
+    pub fn is(&self, code: ErrorCode) -> bool {
+        self.code == code.code()
+    }
 }
 
 impl fmt::Display for RpcError {
@@ -66,9 +76,9 @@ impl fmt::Display for RpcError {
     }
 }
 
-/// A validated method call.
+/// A request's envelope, checked; its method and params are still untyped.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Request {
+pub struct Envelope {
     /// The request's id; `None` for a notification (no answer is sent).
     pub id: Option<Value>,
     /// The method name.
@@ -77,15 +87,10 @@ pub struct Request {
     pub params: Value,
 }
 
-impl Request {
-    /// A request line (without the newline) for `method` with `params` and `id`.
-    pub fn line(id: u64, method: &str, params: Value) -> String {
-        json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string()
-    }
-
+impl Envelope {
     /// Parses one line. On failure returns the error response to send back (with the request's
-    /// id when it could be read).
-    pub fn parse(line: &[u8]) -> Result<Request, Response> {
+    /// id when it could be read and is a valid id, else null).
+    pub fn parse(line: &[u8]) -> Result<Envelope, Response> {
         let value: Value = serde_json::from_slice(line).map_err(|e| {
             Response::error(
                 Value::Null,
@@ -93,33 +98,30 @@ impl Request {
             )
         })?;
         let Value::Object(mut obj) = value else {
-            return Err(Response::error(
-                Value::Null,
-                RpcError::new(
-                    ErrorCode::InvalidRequest,
-                    "invalid request: not a JSON object",
-                ),
-            ));
+            return Err(invalid(Value::Null, "not a JSON object"));
         };
         let id = obj.remove("id");
-        let reply_id = id.clone().unwrap_or(Value::Null);
-        let invalid = |msg: &str| {
-            Response::error(
-                reply_id.clone(),
-                RpcError::new(ErrorCode::InvalidRequest, format!("invalid request: {msg}")),
-            )
-        };
         if let Some(id) = &id {
             if !(id.is_string() || id.is_number() || id.is_null()) {
-                return Err(invalid("id must be a string, a number or null"));
+                return Err(invalid(
+                    Value::Null,
+                    "id must be a string, a number or null",
+                ));
+            }
+            if id.to_string().len() > MAX_ID {
+                return Err(invalid(
+                    Value::Null,
+                    &format!("id longer than {MAX_ID} bytes"),
+                ));
             }
         }
+        let reply_id = id.clone().unwrap_or(Value::Null);
         if obj.get("jsonrpc").and_then(Value::as_str) != Some("2.0") {
-            return Err(invalid("\"jsonrpc\" must be \"2.0\""));
+            return Err(invalid(reply_id, "\"jsonrpc\" must be \"2.0\""));
         }
         let method = match obj.remove("method") {
             Some(Value::String(m)) => m,
-            _ => return Err(invalid("\"method\" must be a string")),
+            _ => return Err(invalid(reply_id, "\"method\" must be a string")),
         };
         let params = match obj.remove("params") {
             None | Some(Value::Null) => Value::Object(Default::default()),
@@ -134,11 +136,18 @@ impl Request {
                 ))
             }
         };
-        Ok(Request { id, method, params })
+        Ok(Envelope { id, method, params })
     }
 }
 
-/// A response (or, with `id` absent and `method` set, a notification of a subscription).
+fn invalid(id: Value, msg: &str) -> Response {
+    Response::error(
+        id,
+        RpcError::new(ErrorCode::InvalidRequest, format!("invalid request: {msg}")),
+    )
+}
+
+/// A response.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Response {
     /// Always "2.0".
@@ -152,27 +161,6 @@ pub struct Response {
     /// The error, on failure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<RpcError>,
-}
-
-/// Anything a client reads: a response (`id` set) or a notification of a subscription
-/// (`method` and `params` set, no `id`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Message {
-    /// The id of the request answered; null for a notification.
-    #[serde(default)]
-    pub id: Value,
-    /// The result, on success.
-    #[serde(default)]
-    pub result: Option<Value>,
-    /// The error, on failure.
-    #[serde(default)]
-    pub error: Option<RpcError>,
-    /// A notification's method, e.g. "state".
-    #[serde(default)]
-    pub method: Option<String>,
-    /// A notification's params.
-    #[serde(default)]
-    pub params: Option<Value>,
 }
 
 impl Response {
@@ -196,25 +184,100 @@ impl Response {
         }
     }
 
+    /// A success or a failure.
+    pub fn from_result(id: Value, result: Result<Value, RpcError>) -> Self {
+        match result {
+            Ok(v) => Response::ok(id, v),
+            Err(e) => Response::error(id, e),
+        }
+    }
+
     /// The line to send, newline included.
     pub fn to_line(&self) -> Vec<u8> {
-        // Serializing a Value tree cannot fail: every key is a string.
-        let mut v = serde_json::to_vec(self).unwrap_or_default();
-        v.push(b'\n');
-        v
+        line(self)
     }
+}
+
+/// A notification of a subscription: `{"jsonrpc":"2.0","method":M,"params":P}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Notification<'a, P: Serialize> {
+    /// Always "2.0".
+    pub jsonrpc: &'static str,
+    /// What is notified, e.g. "state".
+    pub method: &'static str,
+    /// Its content.
+    pub params: &'a P,
+}
+
+impl<'a, P: Serialize> Notification<'a, P> {
+    /// A notification of `method` with `params`.
+    pub fn new(method: &'static str, params: &'a P) -> Self {
+        Notification {
+            jsonrpc: "2.0",
+            method,
+            params,
+        }
+    }
+}
+
+/// Anything a client reads: a response (`id` set) or a notification of a subscription
+/// (`method` and `params` set, no `id`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Message {
+    /// The id of the request answered; null for a notification.
+    #[serde(default)]
+    pub id: Value,
+    /// The result, on success.
+    #[serde(default)]
+    pub result: Option<Value>,
+    /// The error, on failure.
+    #[serde(default)]
+    pub error: Option<RpcError>,
+    /// A notification's method, e.g. "state".
+    #[serde(default)]
+    pub method: Option<String>,
+    /// A notification's params.
+    #[serde(default)]
+    pub params: Option<Value>,
+}
+
+/// A success's line with a typed `result`, whose fields keep their declared order (a `Value`
+/// would sort them), newline included.
+pub fn ok_line<T: Serialize + ?Sized>(id: &Value, result: &T) -> Vec<u8> {
+    #[derive(Serialize)]
+    struct Ok<'a, T: ?Sized> {
+        jsonrpc: &'static str,
+        id: &'a Value,
+        result: &'a T,
+    }
+    line(&Ok {
+        jsonrpc: "2.0",
+        id,
+        result,
+    })
+}
+
+/// A failure's line, newline included.
+pub fn error_line(id: &Value, error: &RpcError) -> Vec<u8> {
+    Response::error(id.clone(), error.clone()).to_line()
+}
+
+/// `value` as one line of JSON, newline included. Serializing our own types cannot fail (their
+/// keys are strings); should it ever, the line is a JSON null rather than nothing, so that the
+/// reader still sees a line.
+pub fn line<T: Serialize + ?Sized>(value: &T) -> Vec<u8> {
+    let mut v = serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec());
+    v.push(b'\n');
+    v
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
-    fn golden_request_and_responses() {
-        assert_eq!(
-            Request::line(1, "state", json!({})),
-            r#"{"id":1,"jsonrpc":"2.0","method":"state","params":{}}"#
-        );
+    fn golden_responses() {
         let ok = Response::ok(json!(1), json!({"state": "RUNNING"}));
         assert_eq!(
             String::from_utf8(ok.to_line()).unwrap(),
@@ -225,17 +288,18 @@ mod tests {
             String::from_utf8(err.to_line()).unwrap(),
             "{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"error\":{\"code\":-32601,\"message\":\"x\"}}\n"
         );
+        let params = json!({"seq": 1});
+        let n = Notification::new("state", &params);
+        assert_eq!(
+            String::from_utf8(line(&n)).unwrap(),
+            "{\"jsonrpc\":\"2.0\",\"method\":\"state\",\"params\":{\"seq\":1}}\n"
+        );
     }
 
     #[test]
-    fn bad_requests() {
-        let code = |line: &str| {
-            Request::parse(line.as_bytes())
-                .unwrap_err()
-                .error
-                .unwrap()
-                .code
-        };
+    fn bad_envelopes() {
+        let err = |line: &str| Envelope::parse(line.as_bytes()).unwrap_err();
+        let code = |line: &str| err(line).error.unwrap().code;
         assert_eq!(code("{"), -32700);
         assert_eq!(code("[]"), -32600);
         assert_eq!(code(r#"{"id":1,"method":"state"}"#), -32600);
@@ -245,20 +309,31 @@ mod tests {
             -32600
         );
         assert_eq!(
+            err(r#"{"jsonrpc":"2.0","id":[1],"method":"state"}"#).id,
+            Value::Null,
+            "an id that is not a string, number or null is answered with null"
+        );
+        let big = format!(
+            r#"{{"jsonrpc":"2.0","id":"{}","method":"state"}}"#,
+            "x".repeat(MAX_ID)
+        );
+        let e = err(&big);
+        assert_eq!(e.id, Value::Null);
+        assert_eq!(e.error.unwrap().code, -32600);
+        assert_eq!(
             code(r#"{"jsonrpc":"2.0","id":1,"method":"state","params":[1]}"#),
             -32602
         );
-        let e = Request::parse(br#"{"jsonrpc":"2.0","id":5,"method":1}"#).unwrap_err();
-        assert_eq!(e.id, json!(5));
+        assert_eq!(err(r#"{"jsonrpc":"2.0","id":5,"method":1}"#).id, json!(5));
     }
 
     #[test]
-    fn good_request() {
-        let r = Request::parse(br#"{"jsonrpc":"2.0","id":"x","method":"info"}"#).unwrap();
+    fn good_envelope() {
+        let r = Envelope::parse(br#"{"jsonrpc":"2.0","id":"x","method":"info"}"#).unwrap();
         assert_eq!(r.method, "info");
         assert_eq!(r.id, Some(json!("x")));
         assert_eq!(r.params, json!({}));
-        let n = Request::parse(br#"{"jsonrpc":"2.0","method":"state"}"#).unwrap();
+        let n = Envelope::parse(br#"{"jsonrpc":"2.0","method":"state"}"#).unwrap();
         assert_eq!(n.id, None);
     }
 }

@@ -1,0 +1,152 @@
+//! Where things are, as every client sees them: the run root (`/var/run/lxc` by default) holds
+//! one run directory per running container and the monitors' socket directory. Pure path
+//! arithmetic and name rules; the file operations live with their users (the shim's `rundir`).
+use std::path::{Path, PathBuf};
+
+/// The default run root.
+pub const DEFAULT_RUN_ROOT: &str = "/var/run/lxc";
+/// The control socket's file name in a run directory.
+pub const SOCKET: &str = "control.sock";
+/// The lock file's name in a run directory.
+pub const LOCK: &str = "lock";
+/// The record's file name in a run directory (see [`crate::record::Record`]).
+pub const RECORD: &str = "state.json";
+/// Where a kept network namespace is bind-mounted in a run directory.
+pub const NETNS: &str = "netns";
+/// The monitors' directory below the run root.
+pub const MONITOR_DIR: &str = ".monitor";
+/// The longest container name.
+pub const MAX_NAME: usize = 64;
+
+/// A run root: the directory below which shims keep their run directories.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRoot {
+    root: PathBuf,
+}
+
+impl Default for RunRoot {
+    fn default() -> Self {
+        RunRoot::new(DEFAULT_RUN_ROOT)
+    }
+}
+
+impl RunRoot {
+    /// A run root at `root`.
+    pub fn new(root: impl Into<PathBuf>) -> RunRoot {
+        RunRoot { root: root.into() }
+    }
+
+    /// The root directory itself.
+    pub fn path(&self) -> &Path {
+        &self.root
+    }
+
+    /// The run directory of container `name` (which must be valid: see [`validate_name`]).
+    pub fn container(&self, name: &str) -> ContainerPaths {
+        ContainerPaths {
+            dir: self.root.join(name),
+        }
+    }
+
+    /// The directory where monitors bind their datagram sockets.
+    pub fn monitor_dir(&self) -> PathBuf {
+        self.root.join(MONITOR_DIR)
+    }
+}
+
+/// The files of one container's run directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerPaths {
+    dir: PathBuf,
+}
+
+impl ContainerPaths {
+    /// The run directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The control socket.
+    pub fn socket(&self) -> PathBuf {
+        self.dir.join(SOCKET)
+    }
+
+    /// The lock file, held by the shim for its whole life.
+    pub fn lock(&self) -> PathBuf {
+        self.dir.join(LOCK)
+    }
+
+    /// The record of what the shim made.
+    pub fn record(&self) -> PathBuf {
+        self.dir.join(RECORD)
+    }
+
+    /// The bind mount of a kept network namespace.
+    pub fn netns(&self) -> PathBuf {
+        self.dir.join(NETNS)
+    }
+}
+
+/// Names: 1 to 64 of `A-Z a-z 0-9 _ . -`, not starting with `.`. Checked before any file is
+/// touched, so a name can never lead out of a directory.
+pub fn validate_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("container name is empty".into());
+    }
+    let shown: String = name.chars().take(MAX_NAME + 1).collect();
+    let shown = shown.escape_debug();
+    if name.len() > MAX_NAME {
+        return Err(format!(
+            "container name \"{shown}...\" is longer than {MAX_NAME} characters"
+        ));
+    }
+    if name.starts_with('.') {
+        return Err(format!("container name \"{shown}\" starts with '.'"));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "_.-".contains(*c)))
+    {
+        return Err(format!(
+            "container name \"{shown}\" contains {c:?}: only A-Z a-z 0-9 _ . - are allowed"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        for good in ["a", "web1", "A_b.c-d", "x..y", &"n".repeat(64)] {
+            assert!(validate_name(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            ".hidden",
+            "a/b",
+            "a b",
+            "é",
+            "a\nb",
+            &"n".repeat(65),
+            "..",
+            "x*",
+        ] {
+            assert!(validate_name(bad).is_err(), "{bad:?}");
+        }
+        let long = validate_name(&"n".repeat(100_000)).unwrap_err();
+        assert!(long.len() < 200, "a long name is not echoed in full");
+    }
+
+    #[test]
+    fn layout() {
+        let root = RunRoot::default();
+        let c = root.container("web");
+        assert_eq!(c.socket(), Path::new("/var/run/lxc/web/control.sock"));
+        assert_eq!(c.lock(), Path::new("/var/run/lxc/web/lock"));
+        assert_eq!(c.record(), Path::new("/var/run/lxc/web/state.json"));
+        assert_eq!(root.monitor_dir(), Path::new("/var/run/lxc/.monitor"));
+    }
+}

@@ -1,0 +1,285 @@
+//! The control socket's methods and their params, typed. On the wire a call is the envelope's
+//! `method` and `params` (see docs/protocol.md); unknown params are errors, so a typo in a script
+//! fails loudly instead of being ignored.
+use crate::framing::{ErrorCode, RpcError};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// The protocol version this build speaks (answered by `hello` and in `info`).
+pub const PROTOCOL_VERSION: u32 = 2;
+
+/// Each method and the protocol version that introduced it. A shim speaking version N serves
+/// the methods of versions up to N.
+pub const METHODS: &[(&str, u32)] = &[
+    ("state", 1),
+    ("info", 1),
+    ("wait", 1),
+    ("stop", 1),
+    ("kill", 1),
+    ("freeze", 1),
+    ("unfreeze", 1),
+    ("ps", 1),
+    ("subscribe", 1),
+    ("hello", 2),
+];
+
+/// The protocol version that introduced `method`, if it exists.
+pub fn method_version(method: &str) -> Option<u32> {
+    METHODS.iter().find(|(m, _)| *m == method).map(|(_, v)| *v)
+}
+
+/// One call of a method, with its params.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "method", content = "params", rename_all = "lowercase")]
+pub enum Call {
+    /// The protocol version and the methods served.
+    Hello(NoParams),
+    /// The current state.
+    State(NoParams),
+    /// Everything known about the container.
+    Info(NoParams),
+    /// Answers once the container has stopped.
+    Wait(NoParams),
+    /// Stops the container; answers like `wait`.
+    Stop(StopParams),
+    /// Sends a signal to every process of the container.
+    Kill(KillParams),
+    /// Freezes every process; answers once frozen.
+    Freeze(FreezeParams),
+    /// Thaws.
+    Unfreeze(NoParams),
+    /// The container's processes.
+    Ps(NoParams),
+    /// The current state, then a notification per change.
+    Subscribe(NoParams),
+}
+
+impl Call {
+    /// Types an envelope's method and params: an unknown method is -32601, bad params -32602.
+    pub fn decode(method: &str, params: Value) -> Result<Call, RpcError> {
+        if method_version(method).is_none() {
+            let shown: String = method.chars().take(64).collect();
+            return Err(RpcError::new(
+                ErrorCode::MethodNotFound,
+                format!("unknown method \"{}\"", shown.escape_debug()),
+            ));
+        }
+        serde_json::from_value(json!({ "method": method, "params": params })).map_err(|e| {
+            RpcError::new(
+                ErrorCode::InvalidParams,
+                format!("invalid params for {method}: {e}"),
+            )
+        })
+    }
+
+    /// The method's name.
+    pub fn method(&self) -> &'static str {
+        match self {
+            Call::Hello(_) => "hello",
+            Call::State(_) => "state",
+            Call::Info(_) => "info",
+            Call::Wait(_) => "wait",
+            Call::Stop(_) => "stop",
+            Call::Kill(_) => "kill",
+            Call::Freeze(_) => "freeze",
+            Call::Unfreeze(_) => "unfreeze",
+            Call::Ps(_) => "ps",
+            Call::Subscribe(_) => "subscribe",
+        }
+    }
+
+    /// The request line for this call with `id`, newline included.
+    pub fn line(&self, id: u64) -> Vec<u8> {
+        #[derive(Serialize)]
+        struct Line<'a> {
+            jsonrpc: &'static str,
+            id: u64,
+            #[serde(flatten)]
+            call: &'a Call,
+        }
+        crate::framing::line(&Line {
+            jsonrpc: "2.0",
+            id,
+            call: self,
+        })
+    }
+}
+
+/// The params of a method that takes none: `{}` or absent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
+
+/// `stop`'s params.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StopParams {
+    /// Kill at once instead of asking COMMAND to end first.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub kill: bool,
+    /// How long COMMAND has to end after the halt signal before everything is killed
+    /// (default [`StopParams::DEFAULT_TIMEOUT`]).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "seconds")]
+    pub timeout: Option<Duration>,
+}
+
+impl StopParams {
+    /// The grace time when none is given.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+}
+
+/// `kill`'s params.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KillParams {
+    /// The signal number, 1 to 64.
+    #[serde(deserialize_with = "signal")]
+    pub signal: i32,
+}
+
+/// `freeze`'s params.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FreezeParams {
+    /// How long the freeze may take before it is undone (default
+    /// [`FreezeParams::DEFAULT_TIMEOUT`]).
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "seconds")]
+    pub timeout: Option<Duration>,
+}
+
+impl FreezeParams {
+    /// The freeze deadline when none is given.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+}
+
+/// The largest number of seconds a time limit may have (about 31 years: "forever").
+pub const MAX_SECONDS: f64 = 1e9;
+
+fn signal<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
+    let n = i64::deserialize(d)?;
+    if (1..=64).contains(&n) {
+        Ok(n as i32)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "signal {n} is not a signal number (1 to 64)"
+        )))
+    }
+}
+
+/// Seconds as a JSON number (fractions allowed), 0 to [`MAX_SECONDS`].
+mod seconds {
+    use super::MAX_SECONDS;
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) if d.subsec_nanos() == 0 => s.serialize_u64(d.as_secs()),
+            Some(d) => s.serialize_f64(d.as_secs_f64()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        let v = f64::deserialize(d)?;
+        if v.is_finite() && (0.0..=MAX_SECONDS).contains(&v) {
+            Ok(Some(Duration::from_secs_f64(v)))
+        } else {
+            Err(serde::de::Error::custom(format!(
+                "{v} is not a number of seconds from 0 to {MAX_SECONDS}"
+            )))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(method: &str, params: Value) -> Result<Call, i64> {
+        Call::decode(method, params).map_err(|e| e.code)
+    }
+
+    /// The bytes every method's request has on the wire (docs/protocol.md).
+    #[test]
+    fn golden_request_lines() {
+        let cases = [
+            (Call::Hello(NoParams {}), r#""method":"hello","params":{}"#),
+            (Call::State(NoParams {}), r#""method":"state","params":{}"#),
+            (Call::Info(NoParams {}), r#""method":"info","params":{}"#),
+            (Call::Wait(NoParams {}), r#""method":"wait","params":{}"#),
+            (
+                Call::Stop(StopParams {
+                    kill: false,
+                    timeout: Some(Duration::from_secs(10)),
+                }),
+                r#""method":"stop","params":{"timeout":10}"#,
+            ),
+            (
+                Call::Stop(StopParams {
+                    kill: true,
+                    timeout: None,
+                }),
+                r#""method":"stop","params":{"kill":true}"#,
+            ),
+            (
+                Call::Kill(KillParams { signal: 10 }),
+                r#""method":"kill","params":{"signal":10}"#,
+            ),
+            (
+                Call::Freeze(FreezeParams {
+                    timeout: Some(Duration::from_millis(1500)),
+                }),
+                r#""method":"freeze","params":{"timeout":1.5}"#,
+            ),
+            (
+                Call::Unfreeze(NoParams {}),
+                r#""method":"unfreeze","params":{}"#,
+            ),
+            (Call::Ps(NoParams {}), r#""method":"ps","params":{}"#),
+            (
+                Call::Subscribe(NoParams {}),
+                r#""method":"subscribe","params":{}"#,
+            ),
+        ];
+        for (call, body) in cases {
+            let line = String::from_utf8(call.line(7)).unwrap();
+            assert_eq!(line, format!("{{\"jsonrpc\":\"2.0\",\"id\":7,{body}}}\n"));
+            // What a client sends decodes to the same call in the shim.
+            let v: Value = serde_json::from_str(&line).unwrap();
+            let back = Call::decode(v["method"].as_str().unwrap(), v["params"].clone()).unwrap();
+            assert_eq!(back, call);
+            assert_eq!(call.method(), v["method"]);
+        }
+        assert_eq!(METHODS.len(), 10, "a new method needs a golden line here");
+    }
+
+    #[test]
+    fn params_are_checked() {
+        assert_eq!(decode("reboot", json!({})), Err(-32601));
+        assert_eq!(decode("state", json!({"x": 1})), Err(-32602));
+        assert_eq!(decode("stop", json!({"timeout": -1})), Err(-32602));
+        assert_eq!(decode("stop", json!({"timeout": 1e10})), Err(-32602));
+        assert_eq!(decode("stop", json!({"kill": "yes"})), Err(-32602));
+        assert_eq!(decode("stop", json!({"grace": 1})), Err(-32602));
+        assert_eq!(decode("kill", json!({})), Err(-32602));
+        assert_eq!(decode("kill", json!({"signal": 0})), Err(-32602));
+        assert_eq!(decode("kill", json!({"signal": 65})), Err(-32602));
+        assert_eq!(decode("kill", json!({"signal": "TERM"})), Err(-32602));
+        assert_eq!(
+            decode("stop", json!({})),
+            Ok(Call::Stop(StopParams::default()))
+        );
+        assert_eq!(
+            decode("kill", json!({"signal": 64})),
+            Ok(Call::Kill(KillParams { signal: 64 }))
+        );
+        assert_eq!(
+            decode("freeze", json!({"timeout": 0})),
+            Ok(Call::Freeze(FreezeParams {
+                timeout: Some(Duration::ZERO)
+            }))
+        );
+    }
+}

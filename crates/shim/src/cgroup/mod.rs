@@ -1,0 +1,430 @@
+//! The container's cgroups as one unit: `<own>/lxc/NAME` in every mounted v1 hierarchy and in
+//! the cgroup2 tree, where `<own>` is the cgroup the shim was started in (as a delegated
+//! service does). It creates, joins, lists (the whole subtree), kills, freezes and removes
+//! (bottom-up, so that groups the container made inside go too). The shim itself moves to a
+//! cgroup2 leaf of its own, `<own>/lxc.monitor/NAME`, so that no process ever sits in
+//! `<own>/lxc`: cgroup2's no-internal-process rule would otherwise keep controllers from being
+//! enabled for containers (docs/ARCHITECTURE.md, "Cgroups"). Our own module rather than
+//! cgroups-rs: see docs/ARCHITECTURE.md.
+mod freezer;
+mod hierarchy;
+
+pub use freezer::{parse_events, Freezer, CGROUP_EVENTS};
+pub use hierarchy::{own_hierarchies, parse_hierarchies, Hierarchy, Kind};
+
+use crate::sys;
+use nix::unistd::Pid;
+use std::fmt;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// The file that lists a group's processes, in both versions.
+pub const CGROUP_PROCS: &str = "cgroup.procs";
+/// cgroup2's kill-everything file (kernel 5.14+).
+pub const CGROUP_KILL: &str = "cgroup.kill";
+const CPUSET_CPUS: &str = "cpuset.cpus";
+const CPUSET_MEMS: &str = "cpuset.mems";
+/// The containers' shared parent below `<own>`.
+pub const CONTAINERS: &str = "lxc";
+/// The shims' shared parent below `<own>` in the cgroup2 tree.
+pub const SHIMS: &str = "lxc.monitor";
+
+/// Which cgroup version's freezer and kill to use on a host that has both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    V1,
+    V2,
+}
+
+/// A cgroup operation that failed, with the file or directory it failed on.
+#[derive(Debug)]
+pub enum CgroupError {
+    Create(PathBuf, io::Error),
+    Join(PathBuf, io::Error),
+    Write(PathBuf, io::Error),
+    Read(PathBuf, io::Error),
+    Remove(PathBuf, io::Error),
+}
+
+impl fmt::Display for CgroupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (what, path, e) = match self {
+            CgroupError::Create(p, e) => ("create", p, e),
+            CgroupError::Join(p, e) => ("join", p, e),
+            CgroupError::Write(p, e) => ("write", p, e),
+            CgroupError::Read(p, e) => ("read", p, e),
+            CgroupError::Remove(p, e) => ("remove", p, e),
+        };
+        write!(f, "{what} {}: {}", path.display(), lxc_proto::strerror(e))
+    }
+}
+
+impl std::error::Error for CgroupError {}
+
+fn write_file(path: &Path, value: &str) -> Result<(), CgroupError> {
+    fs::write(path, value).map_err(|e| CgroupError::Write(path.to_path_buf(), e))
+}
+
+fn read_file(path: &Path) -> Result<String, CgroupError> {
+    fs::read_to_string(path).map_err(|e| CgroupError::Read(path.to_path_buf(), e))
+}
+
+/// One of the container's groups.
+#[derive(Debug, Clone)]
+struct Group {
+    dir: PathBuf,
+    unified: bool,
+    cpuset: bool,
+    freezer: bool,
+}
+
+/// The container's cgroups in every hierarchy, and the shim's own leaf.
+#[derive(Debug, Clone)]
+pub struct ContainerCgroup {
+    groups: Vec<Group>,
+    shim_leaf: Option<PathBuf>,
+    prefer: Option<Version>,
+    freezer: Option<Freezer>,
+}
+
+impl ContainerCgroup {
+    /// Where container `name` goes (nothing is made yet).
+    pub fn plan(hierarchies: &[Hierarchy], name: &str, prefer: Option<Version>) -> Self {
+        let groups = hierarchies
+            .iter()
+            .map(|h| Group {
+                dir: h.own_dir().join(CONTAINERS).join(name),
+                unified: h.is_unified(),
+                cpuset: h.has_v1("cpuset"),
+                freezer: h.has_v1("freezer"),
+            })
+            .collect();
+        let shim_leaf = hierarchies
+            .iter()
+            .find(|h| h.is_unified())
+            .map(|h| h.own_dir().join(SHIMS).join(name));
+        ContainerCgroup {
+            groups,
+            shim_leaf,
+            prefer,
+            freezer: None,
+        }
+    }
+
+    /// The container's directories, one per hierarchy.
+    pub fn dirs(&self) -> Vec<PathBuf> {
+        self.groups.iter().map(|g| g.dir.clone()).collect()
+    }
+
+    /// The shim's own cgroup2 leaf, if there is a cgroup2 tree.
+    pub fn shim_leaf(&self) -> Option<&Path> {
+        self.shim_leaf.as_deref()
+    }
+
+    /// The freezer, once the groups exist.
+    pub fn freezer(&self) -> Option<&Freezer> {
+        self.freezer.as_ref()
+    }
+
+    /// Moves the calling process (the shim) into its own cgroup2 leaf.
+    pub fn enter_shim_leaf(&self) -> Result<(), CgroupError> {
+        let Some(leaf) = &self.shim_leaf else {
+            return Ok(());
+        };
+        make_dir_with_parent(leaf, false)?;
+        let procs = leaf.join(CGROUP_PROCS);
+        fs::write(&procs, std::process::id().to_string()).map_err(|e| CgroupError::Join(procs, e))
+    }
+
+    /// The shim is leaving: it moves to the shared parent of the shims' leaves (which never
+    /// has controllers enabled, so it may hold a process) and removes its leaf.
+    pub fn leave_shim_leaf(&self) {
+        let Some(leaf) = &self.shim_leaf else { return };
+        if let Some(parent) = leaf.parent() {
+            let _ = fs::write(parent.join(CGROUP_PROCS), std::process::id().to_string());
+        }
+        let _ = fs::remove_dir(leaf);
+    }
+
+    /// Creates the container's group in every hierarchy and picks its freezer. The shared
+    /// parent `lxc` is made when missing and left in place afterwards, which keeps a start to
+    /// one mkdir per hierarchy.
+    pub fn create(&mut self) -> Result<(), CgroupError> {
+        for g in &self.groups {
+            make_dir_with_parent(&g.dir, g.cpuset)?;
+        }
+        let v2 = self
+            .groups
+            .iter()
+            .find(|g| g.unified && g.dir.join(freezer::CGROUP_FREEZE).exists())
+            .map(|g| Freezer::V2(g.dir.clone()));
+        let v1 = self
+            .groups
+            .iter()
+            .find(|g| g.freezer)
+            .map(|g| Freezer::V1(g.dir.clone()));
+        self.freezer = match self.prefer {
+            Some(Version::V1) => v1.or(v2),
+            _ => v2.or(v1),
+        };
+        Ok(())
+    }
+
+    /// Moves process `pid` (and its threads) into every one of the container's groups.
+    pub fn join(&self, pid: Pid) -> Result<(), CgroupError> {
+        let pid = pid.as_raw().to_string();
+        for g in &self.groups {
+            let file = g.dir.join(CGROUP_PROCS);
+            fs::write(&file, &pid).map_err(|e| CgroupError::Join(file, e))?;
+        }
+        Ok(())
+    }
+
+    /// Every process of the container, in its group and every group below it (a container
+    /// may make its own), read from the cgroup2 tree when there is one.
+    pub fn procs(&self) -> Result<Vec<Pid>, CgroupError> {
+        let main = self
+            .groups
+            .iter()
+            .find(|g| g.unified)
+            .or(self.groups.first());
+        match main {
+            Some(g) => procs_recursive(&g.dir),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Kills every process with cgroup2's `cgroup.kill`; false when that cannot be used (no
+    /// such file, or the v1 path is preferred) and the caller must kill in rounds.
+    pub fn kill_v2(&self) -> Result<bool, CgroupError> {
+        if self.prefer == Some(Version::V1) {
+            return Ok(false);
+        }
+        let Some(g) = self.groups.iter().find(|g| g.unified) else {
+            return Ok(false);
+        };
+        let file = g.dir.join(CGROUP_KILL);
+        if !file.exists() {
+            return Ok(false);
+        }
+        write_file(&file, "1")?;
+        Ok(true)
+    }
+
+    /// One attempt at removing every group, deepest first; `Ok(false)` while the kernel still
+    /// holds exiting tasks (EBUSY): try again a little later.
+    pub fn try_remove(&self) -> Result<bool, CgroupError> {
+        let mut done = true;
+        for g in &self.groups {
+            done &= remove_tree(&g.dir)?;
+        }
+        Ok(done)
+    }
+}
+
+fn make_dir_with_parent(dir: &Path, cpuset: bool) -> Result<(), CgroupError> {
+    let parent = dir.parent().unwrap_or(dir);
+    // The parent can vanish between our two mkdirs (a sweep removing empty `lxc` directories):
+    // make it again then.
+    for _ in 0..10 {
+        match make_dir(dir, cpuset) {
+            Err(CgroupError::Create(_, e)) if e.kind() == io::ErrorKind::NotFound => {
+                make_dir(parent, cpuset)?
+            }
+            other => return other,
+        }
+    }
+    make_dir(dir, cpuset)
+}
+
+/// On v1 cpuset a new group starts with no cpus and no mems (unless `cgroup.clone_children`
+/// is set), and tasks cannot join it: copy the parent's.
+fn make_dir(d: &Path, cpuset: bool) -> Result<(), CgroupError> {
+    match fs::create_dir(d) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(CgroupError::Create(d.to_path_buf(), e)),
+    }
+    if cpuset {
+        for file in [CPUSET_CPUS, CPUSET_MEMS] {
+            let path = d.join(file);
+            let Ok(current) = fs::read_to_string(&path) else {
+                continue;
+            };
+            if !current.trim().is_empty() {
+                continue;
+            }
+            let Some(parent) = d.parent() else { continue };
+            let value = read_file(&parent.join(file))?;
+            write_file(&path, value.trim())?;
+        }
+    }
+    Ok(())
+}
+
+/// Pids in `dir` and every group below it; a group that vanishes meanwhile is empty.
+fn procs_recursive(dir: &Path) -> Result<Vec<Pid>, CgroupError> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let file = d.join(CGROUP_PROCS);
+        match fs::read_to_string(&file) {
+            Ok(s) => out.extend(
+                s.lines()
+                    .filter_map(|l| l.trim().parse().ok())
+                    .map(Pid::from_raw),
+            ),
+            Err(e) if e.kind() == io::ErrorKind::NotFound && d != dir => continue,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(CgroupError::Read(file, e)),
+        }
+        stack.extend(subgroups(&d)?);
+    }
+    Ok(out)
+}
+
+fn subgroups(dir: &Path) -> Result<Vec<PathBuf>, CgroupError> {
+    let rd = match fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(CgroupError::Read(dir.to_path_buf(), e)),
+    };
+    Ok(rd
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| e.path())
+        .collect())
+}
+
+/// Removes `dir` and every group below it, deepest first. `Ok(false)`: busy, try again.
+fn remove_tree(dir: &Path) -> Result<bool, CgroupError> {
+    for sub in subgroups(dir)? {
+        if !remove_tree(&sub)? {
+            return Ok(false);
+        }
+    }
+    match fs::remove_dir(dir) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(true),
+        Err(e) if e.raw_os_error() == Some(libc::EBUSY) => Ok(false),
+        Err(e) => Err(CgroupError::Remove(dir.to_path_buf(), e)),
+    }
+}
+
+/// How long the clean-up after a dead shim waits for the last processes to leave.
+const STALE_DEADLINE: Duration = Duration::from_secs(5);
+
+/// After a dead shim (called by whoever holds its lock): thaws the groups it recorded (a v1
+/// freezer keeps frozen tasks from dying, even of SIGKILL), kills everything still in them
+/// and removes them bottom-up, together with the shim's leaf. Blocking, with a deadline.
+pub fn clean_stale(dirs: &[PathBuf], shim_leaf: Option<&Path>) -> Result<(), CgroupError> {
+    for d in dirs {
+        for (file, value) in [
+            (freezer::FREEZER_STATE, "THAWED"),
+            (freezer::CGROUP_FREEZE, "0"),
+        ] {
+            let path = d.join(file);
+            if path.exists() {
+                write_file(&path, value)?;
+            }
+        }
+    }
+    let deadline = Instant::now() + STALE_DEADLINE;
+    loop {
+        let mut left = Vec::new();
+        for d in dirs {
+            left.extend(procs_recursive(d)?);
+        }
+        if left.is_empty() {
+            break;
+        }
+        if Instant::now() >= deadline {
+            let path = dirs.first().cloned().unwrap_or_default();
+            return Err(CgroupError::Remove(
+                path,
+                io::Error::other(format!("{} processes would not die", left.len())),
+            ));
+        }
+        for d in dirs {
+            let kill = d.join(CGROUP_KILL);
+            if kill.exists() {
+                write_file(&kill, "1")?;
+            }
+        }
+        for pid in left {
+            let _ = sys::send_signal(pid, libc::SIGKILL);
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    for d in dirs.iter().map(PathBuf::as_path).chain(shim_leaf) {
+        while !remove_tree(d)? {
+            if Instant::now() >= deadline {
+                return Err(CgroupError::Remove(
+                    d.to_path_buf(),
+                    io::Error::from_raw_os_error(libc::EBUSY),
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::hierarchy::tests::{CGROUP, MOUNTINFO};
+    use super::*;
+
+    #[test]
+    fn placement() {
+        let h = parse_hierarchies(MOUNTINFO, CGROUP);
+        let cg = ContainerCgroup::plan(&h, "web", None);
+        let dirs: Vec<String> = cg.dirs().iter().map(|d| d.display().to_string()).collect();
+        assert_eq!(
+            dirs,
+            [
+                "/sys/fs/cgroup/unified/user.slice/lxc/web",
+                "/sys/fs/cgroup/systemd/lxc/web",
+                "/sys/fs/cgroup/memory/process_api/fbb0/lxc/web",
+                "/sys/fs/cgroup/cpu,cpuacct/lxc/web",
+                "/sys/fs/cgroup/freezer/a/b/lxc/web",
+                "/sys/fs/cgroup/cpuset/lxc/web",
+            ]
+        );
+        assert_eq!(
+            cg.shim_leaf(),
+            Some(Path::new(
+                "/sys/fs/cgroup/unified/user.slice/lxc.monitor/web"
+            ))
+        );
+    }
+
+    #[test]
+    fn groups_below_the_container_are_listed_and_removed() {
+        let base = std::env::temp_dir().join(format!("lxc-cgtest-{}", std::process::id()));
+        let sub = base.join("inner/deeper");
+        fs::create_dir_all(&sub).unwrap();
+        fs::write(base.join(CGROUP_PROCS), "1\n2\n").unwrap();
+        fs::write(base.join("inner").join(CGROUP_PROCS), "3\n").unwrap();
+        fs::write(sub.join(CGROUP_PROCS), "4\n").unwrap();
+        let mut pids: Vec<i32> = procs_recursive(&base)
+            .unwrap()
+            .into_iter()
+            .map(Pid::as_raw)
+            .collect();
+        pids.sort();
+        assert_eq!(pids, [1, 2, 3, 4]);
+        // On a real cgroupfs the files vanish with their directory; here rmdir needs them gone.
+        for d in [&sub, &base.join("inner"), &base] {
+            fs::remove_file(d.join(CGROUP_PROCS)).unwrap();
+        }
+        assert!(remove_tree(&base).unwrap());
+        assert!(!base.exists());
+        assert!(
+            procs_recursive(&base).unwrap().is_empty(),
+            "a gone group is empty"
+        );
+    }
+}

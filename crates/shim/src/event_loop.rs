@@ -1,0 +1,390 @@
+//! The shim's one loop: a table of event sources (listener, signals, the init's channel, the
+//! launch channel, clients, helpers' output, the freezer's events) and a timer queue, polled
+//! with mio. It dispatches each event, applies the lifecycle's effects, and ends once the
+//! container has stopped and everything is cleaned up (`ending.rs`). Nothing in it blocks.
+use crate::children::{Children, Job, Role};
+use crate::clients::Clients;
+use crate::conn::{Line, ReadOutcome};
+use crate::init_channel::{Received, ShimEnd, ToInit};
+use crate::launcher::Launcher;
+use crate::lifecycle::{Effect, Lifecycle};
+use crate::methods::{self, Facts, Outcome};
+use crate::monitor::{MonitorSender, RETRY};
+use crate::net::HelperRun;
+use crate::rundir::RunDir;
+use crate::sources::{Source, Sources};
+use crate::timers::{TimerKind, Timers};
+use lxc_proto::framing::{line, Notification};
+use lxc_proto::record::Record;
+use mio::net::UnixListener;
+use mio::{Events, Poll, Token};
+use nix::unistd::Pid;
+use signal_hook::consts::SIGCHLD;
+use signal_hook_mio::v1_0::Signals;
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, Read, Seek};
+use std::time::{Duration, Instant};
+
+/// Where the shim is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// The init waits for the network helper before `go`.
+    Network,
+    /// The init has been told to go (or is being killed after a failed start).
+    Started,
+    /// The init is reaped: tearing down.
+    Ending,
+    /// Everything is done.
+    Done,
+}
+
+/// The shim.
+pub struct Shim {
+    pub(crate) poll: Poll,
+    pub(crate) sources: Sources,
+    pub(crate) timers: Timers,
+    pub(crate) children: Children,
+    pub(crate) clients: Clients,
+    pub(crate) listener: UnixListener,
+    pub(crate) signals: Signals,
+    pub(crate) launcher: Option<(Token, Launcher)>,
+    pub(crate) chan: ShimEnd,
+    pub(crate) monitors: MonitorSender,
+    pub(crate) life: Lifecycle,
+    pub(crate) facts: Facts,
+    pub(crate) rundir: RunDir,
+    pub(crate) record: Record,
+    pub(crate) lock: Option<File>,
+    pub(crate) helpers: HashMap<Pid, HelperRun>,
+    pub(crate) freezer_events: Option<File>,
+    pub(crate) phase: Phase,
+    /// When the cgroups must be gone at the latest (tasks still leaving before).
+    pub(crate) remove_deadline: Option<Instant>,
+    pub(crate) teardown_started: bool,
+}
+
+impl Shim {
+    /// Runs until the container has stopped; returns the shim's exit code.
+    pub fn run(mut self) -> i32 {
+        let mut fx = vec![Effect::Notify(self.life.event())];
+        self.apply(&mut fx);
+        let mut events = Events::with_capacity(64);
+        while self.phase != Phase::Done {
+            let timeout = self.timers.timeout(Instant::now());
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                log::error!("poll: {}", lxc_proto::strerror(&e));
+                self.emergency_end();
+                break;
+            }
+            for ev in events.iter() {
+                self.dispatch(ev.token(), ev.is_readable(), ev.is_writable());
+            }
+            for kind in self.timers.expired(Instant::now()) {
+                self.on_timer(kind);
+            }
+        }
+        self.clients
+            .flush_all_until(Instant::now() + Duration::from_secs(1));
+        0
+    }
+
+    fn dispatch(&mut self, token: Token, readable: bool, writable: bool) {
+        let mut fx = Vec::new();
+        match self.sources.get(token) {
+            Some(Source::Listener) => {
+                self.clients
+                    .accept(&self.listener, self.poll.registry(), &mut self.sources)
+            }
+            Some(Source::Signals) => {
+                let pending: Vec<i32> = self.signals.pending().collect();
+                for sig in pending {
+                    if sig == SIGCHLD {
+                        self.reap(&mut fx);
+                    } else {
+                        // Termination signals sent to the shim go to COMMAND, through the init.
+                        self.life.signal_init(sig);
+                    }
+                }
+            }
+            Some(Source::InitChannel) => self.read_init_channel(&mut fx),
+            Some(Source::Launch) => self.read_launcher(),
+            Some(Source::Client) => self.on_client(token, readable, writable, &mut fx),
+            Some(Source::HelperOutput { pid, .. }) => {
+                if let Some(h) = self.helpers.get_mut(&pid) {
+                    h.on_output(token, self.poll.registry(), &mut self.sources);
+                }
+                self.complete_helper(pid, &mut fx);
+            }
+            Some(Source::FreezerEvents) => {
+                if let Some(f) = &mut self.freezer_events {
+                    // Reading it again re-arms the kernel's notification for this open file.
+                    let mut buf = [0u8; 256];
+                    let _ = f.rewind().and_then(|_| f.read(&mut buf));
+                }
+                self.life.check_freeze(&mut self.timers, &mut fx);
+            }
+            None => {}
+        }
+        self.apply(&mut fx);
+    }
+
+    fn on_timer(&mut self, kind: TimerKind) {
+        let mut fx = Vec::new();
+        match kind {
+            TimerKind::StopGrace => self.life.on_stop_grace(&mut self.timers),
+            TimerKind::FreezeCheck | TimerKind::FreezeDeadline => {
+                self.life.check_freeze(&mut self.timers, &mut fx)
+            }
+            TimerKind::KillRound => self.life.on_kill_round(&mut self.timers),
+            TimerKind::MonitorRetry => {
+                if self.monitors.retry() {
+                    self.timers
+                        .arm(Instant::now() + RETRY, TimerKind::MonitorRetry);
+                }
+            }
+            TimerKind::RemoveCgroups => self.advance_ending(&mut fx),
+        }
+        self.apply(&mut fx);
+    }
+
+    /// Applies what the lifecycle asked for.
+    pub(crate) fn apply(&mut self, fx: &mut Vec<Effect>) {
+        for effect in fx.drain(..) {
+            match effect {
+                Effect::Notify(ev) => {
+                    if self.monitors.broadcast(&ev) {
+                        self.timers
+                            .arm_no_later(Instant::now() + RETRY, TimerKind::MonitorRetry);
+                    }
+                    let line = line(&Notification::new("state", &ev));
+                    self.clients
+                        .notify(&line, self.poll.registry(), &mut self.sources);
+                }
+                Effect::Answer(w, line) => {
+                    self.clients
+                        .answer(w.token, &line, self.poll.registry(), &mut self.sources)
+                }
+                Effect::Launch(ev) => {
+                    if let Some((_, l)) = &mut self.launcher {
+                        if !l.send(&ev) {
+                            self.drop_launcher();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn reap(&mut self, fx: &mut Vec<Effect>) {
+        for r in self.children.reap() {
+            match r.role {
+                Some(Role::Init) => {
+                    // The init's last datagrams may still be queued behind its SIGCHLD.
+                    self.read_init_channel(fx);
+                    self.life.on_init_reaped(r.status, &mut self.timers, fx);
+                    self.phase = Phase::Ending;
+                    self.advance_ending(fx);
+                }
+                Some(Role::Helper(job)) => {
+                    log::debug!("{job:?} helper {} ended: {:?}", r.pid, r.status);
+                    if let Some(h) = self.helpers.get_mut(&r.pid) {
+                        h.on_exit(r.status);
+                    }
+                    self.complete_helper(r.pid, fx);
+                }
+                None => log::warn!("reaped an unknown child {}", r.pid),
+            }
+        }
+    }
+
+    fn read_init_channel(&mut self, fx: &mut Vec<Effect>) {
+        loop {
+            match self.chan.try_recv() {
+                Ok(Received::Message(msg, fds)) => {
+                    drop(fds);
+                    self.life.on_init_message(msg, fx);
+                }
+                Ok(Received::Malformed(bytes)) => {
+                    log::warn!("malformed message from the init ({} bytes)", bytes.len())
+                }
+                Ok(Received::Closed) => {
+                    self.life.on_init_closed(fx);
+                    let fd = std::os::fd::AsRawFd::as_raw_fd(&self.chan);
+                    let _ = self
+                        .poll
+                        .registry()
+                        .deregister(&mut mio::unix::SourceFd(&fd));
+                    return;
+                }
+                Ok(Received::Empty) => return,
+                Err(e) => {
+                    log::warn!("init channel: {}", lxc_proto::strerror(&e));
+                    return;
+                }
+            }
+        }
+    }
+
+    fn read_launcher(&mut self) {
+        let Some((_, l)) = &mut self.launcher else {
+            return;
+        };
+        let incoming = l.read();
+        for sig in incoming.signals {
+            log::info!("forwarding signal {sig} from lxc-execute");
+            self.life.signal_init(sig);
+        }
+        if incoming.gone {
+            self.drop_launcher();
+        }
+    }
+
+    fn drop_launcher(&mut self) {
+        if let Some((token, mut l)) = self.launcher.take() {
+            let _ = self.poll.registry().deregister(l.stream());
+            self.sources.remove(token);
+        }
+    }
+
+    fn on_client(&mut self, token: Token, readable: bool, writable: bool, fx: &mut Vec<Effect>) {
+        // Read, answer, write, and again while the last read stopped at its budget.
+        let mut more = readable;
+        while more {
+            let lines = match self
+                .clients
+                .read(token, self.poll.registry(), &mut self.sources)
+            {
+                ReadOutcome::Closed => {
+                    self.clients
+                        .drop_conn(token, self.poll.registry(), &mut self.sources);
+                    return;
+                }
+                ReadOutcome::Lines(lines) => lines,
+            };
+            for l in lines {
+                if !self.on_line(token, l, fx) {
+                    return;
+                }
+            }
+            // Answers go out before the next read: a flood is answered as it comes.
+            self.apply(fx);
+            let Some(conn) = self.clients.get_mut(token) else {
+                return;
+            };
+            more = conn.more();
+            if conn.is_gone() {
+                self.clients
+                    .drop_conn(token, self.poll.registry(), &mut self.sources);
+                return;
+            }
+        }
+        if readable || writable {
+            self.clients
+                .flush(token, self.poll.registry(), &mut self.sources);
+        }
+    }
+
+    /// Handles one line of a client; false once the client is gone.
+    fn on_line(&mut self, token: Token, l: Line, fx: &mut Vec<Effect>) -> bool {
+        let registry = self.poll.registry();
+        let (line, subscribe, parked) = match l {
+            Line::Bad(resp) => (Some(resp.to_line()), false, false),
+            Line::Request(req) => {
+                let has_id = req.id.is_some();
+                match methods::handle(
+                    req,
+                    token,
+                    &mut self.life,
+                    &self.facts,
+                    &mut self.timers,
+                    fx,
+                ) {
+                    Outcome::Reply(line) => (line, false, false),
+                    Outcome::Parked => (None, false, has_id),
+                    Outcome::Subscribed(line) => (line, true, false),
+                }
+            }
+        };
+        let Some(conn) = self.clients.get_mut(token) else {
+            return false;
+        };
+        if subscribe {
+            conn.subscribe();
+        }
+        if parked {
+            conn.park();
+        }
+        match line {
+            Some(line) => self.clients.send(token, &line, registry, &mut self.sources),
+            None => true,
+        }
+    }
+
+    /// Network set-up done (or failed), or teardown done.
+    fn complete_helper(&mut self, pid: Pid, fx: &mut Vec<Effect>) {
+        if !self.helpers.get(&pid).is_some_and(HelperRun::is_done) {
+            return;
+        }
+        let Some(h) = self.helpers.remove(&pid) else {
+            return;
+        };
+        match h.job {
+            Job::NetSetup => self.on_network_ready(h.result().map(<[u8]>::to_vec), fx),
+            Job::NetTeardown => {
+                if let Err(e) = h.result() {
+                    log::error!("network teardown: {e}");
+                }
+            }
+        }
+        if self.phase == Phase::Ending {
+            self.advance_ending(fx);
+        }
+    }
+
+    fn on_network_ready(&mut self, result: Result<Vec<u8>, String>, fx: &mut Vec<Effect>) {
+        if self.phase != Phase::Network {
+            return;
+        }
+        self.phase = Phase::Started;
+        let parsed = result.and_then(|out| crate::net::parse_setup(&out));
+        match parsed {
+            Ok(net) => {
+                log::debug!("network set up: {net:?}");
+                self.record.net.phys = net.phys.clone();
+                self.record.net.host_links = net
+                    .interfaces
+                    .iter()
+                    .filter_map(|i| i.host.clone())
+                    .collect();
+                if let Err(e) = self.rundir.write_record(&self.record) {
+                    log::error!("write {}: {}", self.rundir.record_path().display(), e);
+                }
+                self.facts.network = net;
+                self.go(fx);
+            }
+            Err(e) => self.fail_start(e, fx),
+        }
+    }
+
+    /// Tells the init to start COMMAND.
+    pub(crate) fn go(&mut self, fx: &mut Vec<Effect>) {
+        if let Err(e) = self.chan.send(ToInit::Go) {
+            self.fail_start(
+                format!("start the container: {}", lxc_proto::strerror(&e)),
+                fx,
+            );
+        }
+    }
+
+    /// A start the shim must give up. A failure the init reported is the cause (a failed
+    /// mount ends the init, and with it its namespace and channel, so the network helper's or
+    /// our own error is only a consequence): its messages are read first.
+    fn fail_start(&mut self, message: String, fx: &mut Vec<Effect>) {
+        self.read_init_channel(fx);
+        self.life.fail_start(message, fx);
+    }
+}

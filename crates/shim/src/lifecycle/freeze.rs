@@ -1,0 +1,196 @@
+//! Freezing and thawing: FREEZING until every process is frozen (cgroup2 wakes the shim
+//! through `cgroup.events`; v1 is looked at again on a timer), answered then; a freeze that has
+//! not taken by its deadline is undone and fails.
+use super::{Effect, Lifecycle, Waiter};
+use crate::cgroup::{CgroupError, Freezer};
+use crate::timers::{TimerKind, Timers};
+use lxc_proto::framing::{error_line, ok_line, ErrorCode, RpcError};
+use lxc_proto::response::StateReply;
+use lxc_proto::State;
+use std::time::{Duration, Instant};
+
+/// A freeze asked for and not complete yet.
+pub(super) struct PendingFreeze {
+    deadline: Instant,
+    timeout: Duration,
+    waiters: Vec<Waiter>,
+    /// The next look (v1 has no wakeup: looked at again, less and less often).
+    delay: Duration,
+}
+
+impl PendingFreeze {
+    pub(super) fn take_waiters(self) -> Vec<Waiter> {
+        self.waiters
+    }
+}
+
+const FIRST_LOOK: Duration = Duration::from_micros(100);
+const LOOK_V1_MAX: Duration = Duration::from_millis(10);
+/// cgroup2 notifies a taken freeze; a look this often is only a safety net.
+const LOOK_V2: Duration = Duration::from_millis(100);
+
+fn internal(e: CgroupError) -> RpcError {
+    RpcError::new(ErrorCode::Internal, e.to_string())
+}
+
+impl Lifecycle {
+    /// Freezes every process; the waiter is answered once frozen (or when the freeze fails).
+    pub fn freeze(
+        &mut self,
+        timeout: Duration,
+        waiter: Waiter,
+        timers: &mut Timers,
+        fx: &mut Vec<Effect>,
+    ) {
+        let Some(freezer) = self.cgroup.freezer().cloned() else {
+            let err = RpcError::new(ErrorCode::Internal, "no freezer cgroup on this host");
+            let line = error_line(&waiter.id, &err);
+            fx.push(Effect::Answer(waiter, line));
+            return;
+        };
+        match self.state {
+            State::Frozen => {
+                let line = ok_line(
+                    &waiter.id,
+                    &StateReply {
+                        state: State::Frozen,
+                    },
+                );
+                fx.push(Effect::Answer(waiter, line));
+                return;
+            }
+            State::Freezing => {}
+            State::Running => {
+                if let Err(e) = freezer.freeze() {
+                    let line = error_line(&waiter.id, &internal(e));
+                    fx.push(Effect::Answer(waiter, line));
+                    return;
+                }
+                self.set_state(State::Freezing, fx);
+                let now = Instant::now();
+                let deadline = now
+                    .checked_add(timeout)
+                    .unwrap_or(now + Duration::from_secs(1 << 30));
+                self.freeze = Some(PendingFreeze {
+                    deadline,
+                    timeout,
+                    waiters: Vec::new(),
+                    delay: FIRST_LOOK,
+                });
+                timers.arm(deadline, TimerKind::FreezeDeadline);
+            }
+            other => {
+                let err =
+                    RpcError::new(ErrorCode::InvalidState, format!("{} is {other}", self.name));
+                let line = error_line(&waiter.id, &err);
+                fx.push(Effect::Answer(waiter, line));
+                return;
+            }
+        }
+        if let Some(p) = &mut self.freeze {
+            p.waiters.push(waiter);
+        }
+        self.check_freeze(timers, fx);
+    }
+
+    /// Looks at a freeze in progress: completes it, undoes it after its deadline, or looks
+    /// again later. Called on the freezer's events, its timers and when it begins.
+    pub fn check_freeze(&mut self, timers: &mut Timers, fx: &mut Vec<Effect>) {
+        let (Some(p), Some(f)) = (&mut self.freeze, self.cgroup.freezer().cloned()) else {
+            return;
+        };
+        let result = match f.is_frozen() {
+            Ok(true) => Ok(()),
+            Ok(false) if Instant::now() < p.deadline => {
+                let delay = match f {
+                    Freezer::V1(_) => {
+                        let d = p.delay;
+                        p.delay = (p.delay * 2).min(LOOK_V1_MAX);
+                        d
+                    }
+                    Freezer::V2(_) => LOOK_V2,
+                };
+                timers.arm(Instant::now() + delay, TimerKind::FreezeCheck);
+                return;
+            }
+            Ok(false) => Err(format!(
+                "freeze of {} did not complete within {} s; the container was thawed and runs",
+                self.name,
+                p.timeout.as_secs_f64()
+            )),
+            Err(e) => Err(format!("freeze: {e}; the container was thawed")),
+        };
+        let Some(p) = self.freeze.take() else { return };
+        timers.cancel(TimerKind::FreezeCheck);
+        timers.cancel(TimerKind::FreezeDeadline);
+        let answer = match result {
+            Ok(()) => {
+                self.set_state(State::Frozen, fx);
+                Ok(StateReply {
+                    state: State::Frozen,
+                })
+            }
+            Err(msg) => {
+                let _ = f.thaw();
+                log::error!("{msg}");
+                self.set_state(State::Running, fx);
+                Err(RpcError::new(ErrorCode::Timeout, msg))
+            }
+        };
+        for w in p.take_waiters() {
+            let line = match &answer {
+                Ok(r) => ok_line(&w.id, r),
+                Err(e) => error_line(&w.id, e),
+            };
+            fx.push(Effect::Answer(w, line));
+        }
+    }
+
+    /// `unfreeze`: thaws; thawing a running container changes nothing.
+    pub fn unfreeze(
+        &mut self,
+        timers: &mut Timers,
+        fx: &mut Vec<Effect>,
+    ) -> Result<StateReply, RpcError> {
+        match self.state {
+            State::Running => Ok(StateReply {
+                state: State::Running,
+            }),
+            State::Frozen | State::Freezing => {
+                self.thaw(timers, fx).map_err(internal)?;
+                Ok(StateReply {
+                    state: State::Running,
+                })
+            }
+            other => Err(RpcError::new(
+                ErrorCode::InvalidState,
+                format!("{} is {other}", self.name),
+            )),
+        }
+    }
+
+    /// Thaws and goes back to RUNNING; a freeze still in progress fails.
+    pub(super) fn thaw(
+        &mut self,
+        timers: &mut Timers,
+        fx: &mut Vec<Effect>,
+    ) -> Result<(), CgroupError> {
+        if let Some(f) = self.cgroup.freezer() {
+            f.thaw()?;
+        }
+        if let Some(p) = self.freeze.take() {
+            timers.cancel(TimerKind::FreezeCheck);
+            timers.cancel(TimerKind::FreezeDeadline);
+            let err = RpcError::new(
+                ErrorCode::InvalidState,
+                "thawed before the freeze completed",
+            );
+            for w in p.take_waiters() {
+                let line = error_line(&w.id, &err);
+                fx.push(Effect::Answer(w, line));
+            }
+        }
+        self.set_state(State::Running, fx);
+        Ok(())
+    }
+}

@@ -1,0 +1,202 @@
+//! The container's processes, started once the shim's resources exist: today a clone of the
+//! shim that becomes the container's init (`init.rs`), moved into the container's cgroups while
+//! it sets up its namespaces; later also a restored process tree. An [`InitGuard`] kills and
+//! reaps the init if the start fails before the event loop takes over.
+use crate::cgroup::{ContainerCgroup, Hierarchy};
+use crate::init::{self, InitPlan};
+use crate::init_channel::{FromInit, Received, ShimEnd};
+use crate::spawn::LaunchSpec;
+use crate::sys;
+use nix::errno::Errno;
+use nix::fcntl::{fcntl, FcntlArg, OFlag};
+use nix::sys::signal::{sigprocmask, SigSet, SigmaskHow};
+use nix::sys::socket::{socketpair, AddressFamily, SockFlag, SockType};
+use nix::sys::wait::waitpid;
+use nix::unistd::Pid;
+use std::ffi::CString;
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+
+/// Descriptors the init must find untouched are kept at or above this number.
+const HIGH_FD: RawFd = 10;
+
+/// What runs in the container.
+pub enum Payload {
+    /// A clone of the shim that sets the container up and becomes its init.
+    Clone(InitPlan),
+}
+
+/// Kills and reaps the container's init when dropped, unless defused: a start that fails
+/// after the clone leaves no process behind.
+pub struct InitGuard {
+    pid: Option<Pid>,
+}
+
+impl InitGuard {
+    pub fn pid(&self) -> Option<Pid> {
+        self.pid
+    }
+
+    /// The event loop takes the init over.
+    pub fn defuse(mut self) -> Option<Pid> {
+        self.pid.take()
+    }
+}
+
+impl Drop for InitGuard {
+    fn drop(&mut self) {
+        if let Some(pid) = self.pid.take() {
+            let _ = sys::send_signal(pid, libc::SIGKILL);
+            let _ = waitpid(pid, None);
+        }
+    }
+}
+
+/// Starts the payload with `stdio` as COMMAND's stdio: clones the init, makes the container's
+/// cgroups and moves it in (in parallel with its own set-up). Returns the init's guard and
+/// the shim's end of its channel; `go` is not sent yet.
+pub fn start(
+    payload: &Payload,
+    flags: libc::c_int,
+    stdio: [OwnedFd; 3],
+    cgroup: &mut ContainerCgroup,
+) -> Result<(InitGuard, ShimEnd), String> {
+    let Payload::Clone(plan) = payload;
+    let (ours, theirs) = socketpair(
+        AddressFamily::Unix,
+        SockType::SeqPacket,
+        None,
+        SockFlag::SOCK_CLOEXEC,
+    )
+    .map_err(|e| format!("create the init channel: {}", e.desc()))?;
+    let theirs = dup_high(theirs.as_raw_fd())
+        .map_err(|e| format!("create the init channel: {}", lxc_proto::strerror(&e)))?;
+    fcntl(&ours, FcntlArg::F_SETFL(OFlag::O_NONBLOCK))
+        .map_err(|e| format!("create the init channel: {}", e.desc()))?;
+    let chan = ShimEnd::new(ours);
+    // Every signal is blocked across the clone: the init must never run one of our
+    // handlers, and it takes signals with sigwaitinfo from then on.
+    let mut old = SigSet::empty();
+    let _ = sigprocmask(SigmaskHow::SIG_BLOCK, Some(&SigSet::all()), Some(&mut old));
+    let forked = sys::clone_fork(flags);
+    if let Ok(sys::Forked::Child) = forked {
+        let raw = [
+            stdio[0].as_raw_fd(),
+            stdio[1].as_raw_fd(),
+            stdio[2].as_raw_fd(),
+        ];
+        init::run(plan, raw, theirs.as_raw_fd());
+    }
+    let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&old), None);
+    drop(theirs);
+    drop(stdio);
+    let guard = match forked {
+        Ok(sys::Forked::Parent(pid)) => InitGuard { pid: Some(pid) },
+        Ok(sys::Forked::Child) => sys::exit_now(125),
+        Err(e) => return Err(format!("clone the container's init: {}", e.desc())),
+    };
+    let init = guard.pid().unwrap_or(Pid::from_raw(0));
+    log::info!("init started, pid {init}");
+    // While the init sets up its namespaces, make the cgroups and move it in: the two run in
+    // parallel, and COMMAND starts only after `go`.
+    if let Err(e) = cgroup.create().and_then(|_| cgroup.join(init)) {
+        drop(guard);
+        // The init may have failed first (and taken its cgroup membership with it).
+        return Err(init_failure(&chan).unwrap_or_else(|| e.to_string()));
+    }
+    Ok((guard, chan))
+}
+
+/// A set-up failure the init reported, if it did (non-blocking: the init writes it before it
+/// exits, and it has been reaped or is dead when this is asked).
+pub fn init_failure(chan: &ShimEnd) -> Option<String> {
+    loop {
+        match chan.try_recv() {
+            Ok(Received::Message(FromInit::SetupFailed { step, errno }, _)) => {
+                return Some(format!(
+                    "{}: {}",
+                    lxc_proto::shorten(&step, 1000),
+                    Errno::from_raw(errno).desc()
+                ))
+            }
+            Ok(Received::Message(..)) | Ok(Received::Malformed(_)) => continue,
+            Ok(Received::Empty) | Ok(Received::Closed) | Err(_) => return None,
+        }
+    }
+}
+
+/// The launching command's stdin, stdout and stderr go to COMMAND; the shim itself keeps
+/// /dev/null so that it holds no terminal once the init has its copies.
+pub fn take_stdio() -> io::Result<[OwnedFd; 3]> {
+    let fds = [dup_high(0)?, dup_high(1)?, dup_high(2)?];
+    crate::spawn::null_stdio()?;
+    Ok(fds)
+}
+
+fn dup_high(fd: RawFd) -> io::Result<OwnedFd> {
+    let new = fcntl(sys::borrow_fd(fd), FcntlArg::F_DUPFD_CLOEXEC(HIGH_FD))?;
+    sys::adopt_fd(new)
+}
+
+const CLONE_FLAGS: libc::c_int =
+    libc::CLONE_NEWPID | libc::CLONE_NEWNS | libc::CLONE_NEWUTS | libc::CLONE_NEWIPC;
+
+/// The spec's section 3.2: a network namespace only when the config has network settings.
+pub fn clone_flags(spec: &LaunchSpec) -> libc::c_int {
+    if spec.config.settings.networks.is_empty() {
+        CLONE_FLAGS
+    } else {
+        CLONE_FLAGS | libc::CLONE_NEWNET
+    }
+}
+
+/// What the init will do, decided before the clone (the init allocates nothing it need not).
+pub fn plan_init(spec: &LaunchSpec, hierarchies: &[Hierarchy]) -> Result<InitPlan, String> {
+    let argv = spec
+        .command
+        .iter()
+        .map(|a| CString::new(a.as_bytes()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| "the command contains a NUL byte".to_string())?;
+    if argv.is_empty() {
+        return Err("no command to execute".into());
+    }
+    let mut env: Vec<CString> = if spec.system {
+        // A system container starts from a clean environment, as LXC's does.
+        vec![c"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_owned()]
+    } else {
+        std::env::vars_os()
+            .filter(|(k, _)| k.as_bytes() != b"container")
+            .filter_map(|(k, v)| {
+                let mut kv = k.as_bytes().to_vec();
+                kv.push(b'=');
+                kv.extend_from_slice(v.as_bytes());
+                CString::new(kv).ok()
+            })
+            .collect()
+    };
+    env.push(c"container=lxc".to_owned());
+    let cgroup_dirs = hierarchies
+        .iter()
+        .map(|h| {
+            (
+                h.mount_name(),
+                h.own_dir().join(crate::cgroup::CONTAINERS).join(&spec.name),
+            )
+        })
+        .collect();
+    Ok(InitPlan {
+        hostname: spec
+            .config
+            .settings
+            .utsname
+            .clone()
+            .unwrap_or_else(|| spec.name.clone()),
+        argv,
+        env,
+        fs: crate::mounts::plan(&spec.config.settings, spec.mounts.clone(), cgroup_dirs),
+        system: spec.system,
+        wait_for_idmap: false,
+    })
+}

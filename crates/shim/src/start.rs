@@ -1,0 +1,295 @@
+//! The shim's start: first its resources (the record of what it will make, written before
+//! anything is made, so that whoever finds the shim dead can clean up; the control socket;
+//! the event loop with its SIGCHLD handler, which must exist before the init does; its own
+//! cgroup leaf), then the payload (`payload.rs`): the container's init, its cgroups, and its
+//! network through the helper, after which the init is told to go.
+use crate::cgroup::{self, ContainerCgroup};
+use crate::children::{Children, Job, Role};
+use crate::clients::Clients;
+use crate::event_loop::{Phase, Shim};
+use crate::launcher::Launcher;
+use crate::lifecycle::{LifeSpec, Lifecycle};
+use crate::methods::Facts;
+use crate::monitor::MonitorSender;
+use crate::net::HelperRun;
+use crate::payload::{self, Payload};
+use crate::rundir::RunDir;
+use crate::sources::{Source, Sources};
+use crate::spawn::{LaunchSpec, StartFailure};
+use crate::sys;
+use crate::timers::Timers;
+use lxc_config::NetType;
+use lxc_proto::net::SetupRequest;
+use lxc_proto::record::Record;
+use mio::net::{UnixListener, UnixStream};
+use mio::unix::SourceFd;
+use mio::{Interest, Poll};
+use nix::sys::signal::Signal;
+use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGTERM};
+use signal_hook_mio::v1_0::Signals;
+use std::collections::HashMap;
+use std::fs::File;
+use std::io;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixStream as StdUnixStream;
+
+impl Shim {
+    /// Starts the container; on failure hands back what the caller must clean up.
+    pub fn start(
+        spec: &LaunchSpec,
+        launch: StdUnixStream,
+        lock: File,
+        rundir: RunDir,
+    ) -> Result<Shim, StartFailure> {
+        macro_rules! fail {
+            ($($arg:tt)*) => {{
+                let message = format!($($arg)*);
+                return Err(StartFailure { launch, lock, rundir, message });
+            }};
+        }
+        let _ = nix::sys::prctl::set_name(c"lxc-shim");
+        let _ = sys::ignore_signal(Signal::SIGPIPE);
+        let stdio = match payload::take_stdio() {
+            Ok(s) => s,
+            Err(e) => fail!("take over stdio: {}", lxc_proto::strerror(&e)),
+        };
+        log::debug!("shim detached");
+        let hierarchies = match cgroup::own_hierarchies() {
+            Ok(h) => h,
+            Err(e) => fail!("read own cgroups: {}", lxc_proto::strerror(&e)),
+        };
+        let mut cgroup = ContainerCgroup::plan(&hierarchies, &spec.name, spec.cgroup_prefer);
+        // Written before anything is made, so that whoever finds this shim dead can clean up.
+        let mut record = Record {
+            shim_pid: std::process::id() as i32,
+            cgroups: cgroup.dirs(),
+            shim_cgroup: cgroup.shim_leaf().map(Into::into),
+            ..Record::default()
+        };
+        if let Err(e) = rundir.write_record(&record) {
+            fail!(
+                "write {}: {}",
+                rundir.record_path().display(),
+                lxc_proto::strerror(&e)
+            );
+        }
+        let plan = match payload::plan_init(spec, &hierarchies) {
+            Ok(p) => p,
+            Err(e) => fail!("{e}"),
+        };
+        let mut r = match Resources::make(&rundir, &launch) {
+            Ok(r) => r,
+            Err(e) => fail!("{e}"),
+        };
+        if let Err(e) = cgroup.enter_shim_leaf() {
+            // Not fatal: the shim then stays in its starter's cgroup, as before.
+            log::warn!("move the shim to its own cgroup: {e}");
+        }
+        let (guard, chan) = match payload::start(
+            &Payload::Clone(plan),
+            payload::clone_flags(spec),
+            stdio,
+            &mut cgroup,
+        ) {
+            Ok(p) => p,
+            Err(e) => fail!("{e}"),
+        };
+        let Some(init) = guard.pid() else {
+            fail!("clone the container's init: no pid");
+        };
+        r.children.register(init, Role::Init);
+        let registered = r.poll.registry().register(
+            &mut SourceFd(&chan.as_raw_fd()),
+            r.sources.add(Source::InitChannel),
+            Interest::READABLE,
+        );
+        if let Err(e) = registered {
+            fail!("set up the event loop: {}", lxc_proto::strerror(&e));
+        }
+        let freezer_events = watch_freezer(&cgroup, &mut r);
+        let life = Lifecycle::new(LifeSpec {
+            name: spec.name.clone(),
+            system: spec.system,
+            init,
+            cmd0: spec.command.first().cloned().unwrap_or_default(),
+            cgroup,
+            halt_signal: spec.config.settings.signal_halt.unwrap_or(if spec.system {
+                libc::SIGPWR
+            } else {
+                libc::SIGTERM
+            }),
+            stop_signal: spec.config.settings.signal_stop,
+        });
+        let mut helpers = HashMap::new();
+        let phase = if spec.config.settings.networks.is_empty() {
+            Phase::Started
+        } else {
+            match start_network(spec, init, &rundir, &mut record, &mut r) {
+                Ok((pid, run)) => {
+                    helpers.insert(pid, run);
+                    Phase::Network
+                }
+                Err(e) => {
+                    drop(guard);
+                    let e = payload::init_failure(&chan).unwrap_or(e);
+                    fail!("{e}");
+                }
+            }
+        };
+        let launcher = match launch
+            .set_nonblocking(true)
+            .map(|_| UnixStream::from_std(launch))
+        {
+            Ok(mut stream) => {
+                let token = r.sources.add(Source::Launch);
+                match r
+                    .poll
+                    .registry()
+                    .register(&mut stream, token, Interest::READABLE)
+                {
+                    Ok(()) => Some((token, Launcher::new(stream))),
+                    Err(_) => None,
+                }
+            }
+            Err(_) => None,
+        };
+        let mut shim = Shim {
+            poll: r.poll,
+            sources: r.sources,
+            timers: Timers::default(),
+            children: r.children,
+            clients: Clients::new(nix::unistd::geteuid().as_raw()),
+            listener: r.listener,
+            signals: r.signals,
+            launcher,
+            chan,
+            monitors: MonitorSender::new(spec.run_root.monitor_dir()),
+            life,
+            facts: Facts {
+                command: spec.command.clone(),
+                network: Default::default(),
+            },
+            rundir,
+            record,
+            lock: Some(lock),
+            helpers,
+            freezer_events,
+            phase,
+            remove_deadline: None,
+            teardown_started: false,
+        };
+        guard.defuse();
+        if shim.phase == Phase::Started {
+            let mut fx = Vec::new();
+            shim.go(&mut fx);
+            shim.apply(&mut fx);
+        }
+        Ok(shim)
+    }
+}
+
+/// The loop's parts made before the init exists.
+struct Resources {
+    poll: Poll,
+    sources: Sources,
+    listener: UnixListener,
+    signals: Signals,
+    children: Children,
+}
+
+impl Resources {
+    fn make(rundir: &RunDir, launch: &StdUnixStream) -> Result<Resources, String> {
+        let _ = launch;
+        let sock_path = rundir.socket();
+        let _ = std::fs::remove_file(&sock_path);
+        let mut listener = UnixListener::bind(&sock_path)
+            .map_err(|e| format!("bind {}: {}", sock_path.display(), lxc_proto::strerror(&e)))?;
+        std::fs::set_permissions(&sock_path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| format!("chmod {}: {}", sock_path.display(), lxc_proto::strerror(&e)))?;
+        // The loop, with its SIGCHLD handler, exists before the init does: a COMMAND that
+        // ends at once must not end before anyone listens for it.
+        let mut setup = || -> io::Result<(Poll, Sources, Signals)> {
+            let poll = Poll::new()?;
+            let mut sources = Sources::default();
+            let mut signals = Signals::new([SIGCHLD, SIGTERM, SIGINT, SIGHUP])?;
+            let reg = poll.registry();
+            reg.register(
+                &mut signals,
+                sources.add(Source::Signals),
+                Interest::READABLE,
+            )?;
+            reg.register(
+                &mut listener,
+                sources.add(Source::Listener),
+                Interest::READABLE,
+            )?;
+            Ok((poll, sources, signals))
+        };
+        let (poll, sources, signals) =
+            setup().map_err(|e| format!("set up the event loop: {}", lxc_proto::strerror(&e)))?;
+        Ok(Resources {
+            poll,
+            sources,
+            listener,
+            signals,
+            children: Children::default(),
+        })
+    }
+}
+
+/// cgroup2 tells of a taken freeze by notifying `cgroup.events` (POLLPRI).
+fn watch_freezer(cgroup: &ContainerCgroup, r: &mut Resources) -> Option<File> {
+    let path = cgroup.freezer()?.events_file()?;
+    let file = File::open(&path).ok()?;
+    let token = r.sources.add(Source::FreezerEvents);
+    match r
+        .poll
+        .registry()
+        .register(&mut SourceFd(&file.as_raw_fd()), token, Interest::PRIORITY)
+    {
+        Ok(()) => Some(file),
+        Err(e) => {
+            r.sources.remove(token);
+            log::warn!("watch {}: {}", path.display(), lxc_proto::strerror(&e));
+            None
+        }
+    }
+}
+
+/// Starts the network helper for the init; with a physical interface the container's network
+/// namespace is kept first (and recorded), so that the interface can always be given back.
+fn start_network(
+    spec: &LaunchSpec,
+    init: nix::unistd::Pid,
+    rundir: &RunDir,
+    record: &mut Record,
+    r: &mut Resources,
+) -> Result<(nix::unistd::Pid, HelperRun), String> {
+    let networks = &spec.config.settings.networks;
+    if networks.iter().any(|n| n.kind == NetType::Phys) {
+        let file = rundir.netns_path();
+        crate::net::keep_netns(init, &file)?;
+        record.net.netns = Some(file);
+        rundir.write_record(record).map_err(|e| {
+            format!(
+                "write {}: {}",
+                rundir.record_path().display(),
+                lxc_proto::strerror(&e)
+            )
+        })?;
+    }
+    let input = serde_json::to_vec(&SetupRequest {
+        networks: networks.clone(),
+    })
+    .map_err(|e| e.to_string())?;
+    let (pid, run) = HelperRun::spawn(
+        Job::NetSetup,
+        &["setup".into(), init.to_string()],
+        &input,
+        r.poll.registry(),
+        &mut r.sources,
+    )?;
+    r.children.register(pid, Role::Helper(Job::NetSetup));
+    Ok((pid, run))
+}
