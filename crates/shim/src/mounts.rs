@@ -4,7 +4,7 @@
 //! fstab and `lxc.mount.entry` mounts, the container's own cgroups, then pivot_root into it
 //! with the old root detached. `plan` is pure; `set_up` runs in the init only.
 use lxc_config::mount::{Create, MountEntry};
-use lxc_config::Settings;
+use lxc_config::{Access, Settings};
 use nix::errno::Errno;
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
 use nix::sys::stat::{makedev, mknod, Mode, SFlag};
@@ -13,25 +13,19 @@ use std::fs;
 use std::os::unix::fs::{symlink, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-/// How /proc is mounted: `proc:rw`, or `proc`/`proc:mixed` with /proc/sys and
-/// /proc/sysrq-trigger read-only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProcMode {
-    Rw,
-    Mixed,
-}
-
 /// Everything the init mounts, decided before the clone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FsPlan {
     pub rootfs: Option<PathBuf>,
     pub readonly_root: bool,
     pub autodev: bool,
-    pub proc: Option<ProcMode>,
-    /// `Some(rw)` to mount sysfs.
-    pub sys: Option<bool>,
-    /// `Some(rw)` to bind the container's own cgroups under /sys/fs/cgroup.
-    pub cgroup: Option<bool>,
+    /// /proc: `Rw`, or else /proc/sys and /proc/sysrq-trigger read-only.
+    pub proc: Option<Access>,
+    /// sysfs: writable only for `Rw`.
+    pub sys: Option<Access>,
+    /// The container's own cgroups under /sys/fs/cgroup: read-only for `Ro`, else writable
+    /// (`mixed` is LXC's "own cgroup writable", and the own cgroup is all we bind).
+    pub cgroup: Option<Access>,
     /// (directory name under /sys/fs/cgroup, the container's group on the host).
     pub cgroup_dirs: Vec<(String, PathBuf)>,
     pub mounts: Vec<MountEntry>,
@@ -43,43 +37,24 @@ pub type Warning = Option<String>;
 /// A failed step and its errno.
 pub type StepError = (String, Errno);
 
-/// Decides the mounts from the config: `lxc.mount.auto` unset means `proc`; autodev is on by
-/// default when there is a rootfs.
+/// Decides the mounts from the config: `lxc.mount.auto` as `Settings::mount_auto` gives it
+/// (unset means `proc`); autodev is on by default when there is a rootfs.
 pub fn plan(
     settings: &Settings,
     mounts: Vec<MountEntry>,
     cgroup_dirs: Vec<(String, PathBuf)>,
 ) -> FsPlan {
-    let tokens: Vec<&str> = if settings.mount_auto.is_empty() {
-        vec!["proc"]
-    } else {
-        settings.mount_auto.iter().map(String::as_str).collect()
-    };
-    let mut p = FsPlan {
+    let auto = settings.mount_auto();
+    FsPlan {
         rootfs: settings.rootfs.as_ref().map(PathBuf::from),
-        readonly_root: settings
-            .rootfs_options
-            .as_deref()
-            .is_some_and(|o| o.split(',').any(|x| x.trim() == "ro")),
+        readonly_root: settings.rootfs_readonly,
         autodev: settings.autodev.unwrap_or(settings.rootfs.is_some()),
-        proc: None,
-        sys: None,
-        cgroup: None,
+        proc: auto.proc,
+        sys: auto.sys,
+        cgroup: auto.cgroup,
         cgroup_dirs,
         mounts,
-    };
-    for t in tokens {
-        match t {
-            "proc" | "proc:mixed" => p.proc = Some(ProcMode::Mixed),
-            "proc:rw" => p.proc = Some(ProcMode::Rw),
-            "sys" | "sys:ro" | "sys:mixed" => p.sys = Some(false),
-            "sys:rw" => p.sys = Some(true),
-            "cgroup" | "cgroup:ro" => p.cgroup = Some(false),
-            "cgroup:rw" | "cgroup:mixed" => p.cgroup = Some(true),
-            _ => {}
-        }
     }
-    p
 }
 
 fn errno_of(e: &std::io::Error) -> Errno {
@@ -120,10 +95,10 @@ pub fn set_up(plan: &FsPlan) -> Result<Warning, StepError> {
     if let Some(mode) = plan.proc {
         mount_proc(&inside(&root, "proc"), mode)?;
     }
-    if let Some(rw) = plan.sys {
+    if let Some(access) = plan.sys {
         let target = inside(&root, "sys");
         let mut flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
-        if !rw {
+        if access != Access::Rw {
             flags |= MsFlags::MS_RDONLY;
         }
         mount(Some("sysfs"), &target, Some("sysfs"), flags, None::<&str>)
@@ -132,7 +107,8 @@ pub fn set_up(plan: &FsPlan) -> Result<Warning, StepError> {
     for m in &plan.mounts {
         mount_entry(m, &root, plan.rootfs.is_some())?;
     }
-    if let Some(rw) = plan.cgroup {
+    if let Some(access) = plan.cgroup {
+        let rw = access != Access::Ro;
         mount_cgroups(&inside(&root, "sys/fs/cgroup"), &plan.cgroup_dirs, rw)?;
     }
     let mut warning = None;
@@ -152,11 +128,11 @@ pub fn set_up(plan: &FsPlan) -> Result<Warning, StepError> {
     Ok(warning)
 }
 
-fn mount_proc(target: &Path, mode: ProcMode) -> Result<(), StepError> {
+fn mount_proc(target: &Path, mode: Access) -> Result<(), StepError> {
     let flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
     mount(Some("proc"), target, Some("proc"), flags, None::<&str>)
         .map_err(step(|| format!("mount {}", target.display())))?;
-    if mode == ProcMode::Mixed {
+    if mode != Access::Rw {
         // The container shares the host's kernel: its sysctls and sysrq stay read-only.
         for p in ["sys", "sysrq-trigger"] {
             let p = target.join(p);
@@ -438,6 +414,7 @@ fn on_initramfs() -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lxc_config::MountAuto;
 
     fn settings(f: impl FnOnce(&mut Settings)) -> Settings {
         let mut s = Settings::default();
@@ -448,7 +425,7 @@ mod tests {
     #[test]
     fn defaults() {
         let p = plan(&Settings::default(), vec![], vec![]);
-        assert_eq!(p.proc, Some(ProcMode::Mixed));
+        assert_eq!(p.proc, Some(Access::Mixed));
         assert!(!p.autodev && p.rootfs.is_none() && p.sys.is_none() && !p.readonly_root);
         let p = plan(
             &settings(|s| s.rootfs = Some("/srv/r".into())),
@@ -460,8 +437,12 @@ mod tests {
             &settings(|s| {
                 s.rootfs = Some("/srv/r".into());
                 s.autodev = Some(false);
-                s.rootfs_options = Some("ro,noatime".into());
-                s.mount_auto = vec!["proc:rw".into(), "sys:rw".into(), "cgroup".into()];
+                s.rootfs_readonly = true;
+                s.mount_auto = Some(MountAuto {
+                    proc: Some(Access::Rw),
+                    sys: Some(Access::Rw),
+                    cgroup: Some(Access::Ro),
+                });
             }),
             vec![],
             vec![],
@@ -469,16 +450,21 @@ mod tests {
         assert!(!p.autodev && p.readonly_root);
         assert_eq!(
             (p.proc, p.sys, p.cgroup),
-            (Some(ProcMode::Rw), Some(true), Some(false))
+            (Some(Access::Rw), Some(Access::Rw), Some(Access::Ro))
         );
         let p = plan(
-            &settings(|s| s.mount_auto = vec!["sys".into()]),
+            &settings(|s| {
+                s.mount_auto = Some(MountAuto {
+                    sys: Some(Access::Mixed),
+                    ..MountAuto::default()
+                })
+            }),
             vec![],
             vec![],
         );
         assert_eq!(
             (p.proc, p.sys),
-            (None, Some(false)),
+            (None, Some(Access::Mixed)),
             "an explicit list is exactly what is mounted"
         );
     }

@@ -56,7 +56,8 @@ pub fn set_up(
     rundir: &RunDir,
     record: &mut Record,
 ) -> Result<SetupResult, String> {
-    let networks = &spec.config.settings.networks;
+    // Every interface but `none`, which stands for the host's network and is nothing to make.
+    let networks = spec.config.settings.interfaces();
     if networks.iter().any(|n| n.kind == NetType::Phys) {
         let file = rundir.netns_path();
         std::fs::File::create(&file).map_err(|e| format!("create {}: {e}", file.display()))?;
@@ -79,9 +80,7 @@ pub fn set_up(
             .write_record(record)
             .map_err(|e| format!("write {}: {e}", rundir.record_path().display()))?;
     }
-    let req = SetupRequest {
-        networks: networks.clone(),
-    };
+    let req = SetupRequest { networks };
     let input = serde_json::to_vec(&req).map_err(|e| e.to_string())?;
     let out = run_helper(&["setup".into(), init.to_string()], &input)?;
     let result: SetupResult =

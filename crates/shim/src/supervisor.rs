@@ -319,7 +319,7 @@ impl Shim {
         }
         let mut record = record;
         let mut network = lxc_proto::net::SetupResult::default();
-        if !spec.config.settings.networks.is_empty() {
+        if spec.config.settings.network_namespace() {
             match crate::net::set_up(spec, init, &rundir, &mut record) {
                 Ok(r) => network = r,
                 Err(e) => {
@@ -843,12 +843,13 @@ fn announce_failed_start(name: &str) {
 const CLONE_FLAGS: libc::c_int =
     libc::CLONE_NEWPID | libc::CLONE_NEWNS | libc::CLONE_NEWUTS | libc::CLONE_NEWIPC;
 
-/// The spec's section 3.2: a network namespace only when the config has network settings.
+/// The spec's section 3.2: a network namespace only when the config has network settings
+/// (interfaces of type `none` share the host's network).
 fn clone_flags(spec: &LaunchSpec) -> libc::c_int {
-    if spec.config.settings.networks.is_empty() {
-        CLONE_FLAGS
-    } else {
+    if spec.config.settings.network_namespace() {
         CLONE_FLAGS | libc::CLONE_NEWNET
+    } else {
+        CLONE_FLAGS
     }
 }
 
