@@ -185,7 +185,8 @@ impl<'c> Parser<'c> {
     }
 
     /// Reads and parses one file; `from` makes errors about the file as a whole (a cycle, too
-    /// many files) point at the include line that asked for it.
+    /// many files, not a regular file, too large) point at the include line that asked for
+    /// it. Errors inside the file name the file and its line.
     pub(crate) fn file(
         &mut self,
         path: &Path,
@@ -214,7 +215,11 @@ impl<'c> Parser<'c> {
                 return Err(at_include(format!("include cycle: {}", chain.join(" -> "))));
             }
         }
-        let text = read::read_file(path)?;
+        let text = read::read_file(path).map_err(|err| match from {
+            // The file as a whole (missing, a FIFO, too large): say which include asked for it.
+            Some(fail) if err.line == 0 => fail(err.to_string()),
+            _ => err,
+        })?;
         self.reading
             .push(canonical.unwrap_or_else(|| path.to_path_buf()));
         let result = self.text(&text, &name, path.parent());

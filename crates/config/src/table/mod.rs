@@ -27,7 +27,7 @@ pub enum Status {
 
 /// What a key's value is; for keys we only check (`set::raw`), also how it is checked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ValueKind {
+pub(crate) enum ValueKind {
     /// Anything (a path, a command, a name).
     Text,
     /// `0` or `1`.

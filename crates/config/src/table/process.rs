@@ -77,6 +77,7 @@ pub(crate) static KEYS: &[KeyDef] = &[
     },
     raw_key("lxc.init.groups", &[], ValueKind::Text),
     raw_key("lxc.ephemeral", &[], ValueKind::Bool),
+    raw_key("lxc.sched.core", &[], ValueKind::Bool),
     KeyDef {
         name: "lxc.tty.max",
         aliases: &["lxc.tty"],

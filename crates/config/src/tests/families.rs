@@ -19,6 +19,7 @@ const LXC5_KEYS: &[(&str, &str, Status)] = &[
     ("lxc.init.groups", "1,2", Status::NotYet),
     ("lxc.proc.oom_score_adj", "10", Status::NotYet),
     ("lxc.ephemeral", "1", Status::NotYet),
+    ("lxc.sched.core", "1", Status::NotYet),
     ("lxc.net.0.type", "veth", Status::Implemented),
     ("lxc.net.0.flags", "up", Status::Implemented),
     ("lxc.net.0.link", "br0", Status::Implemented),

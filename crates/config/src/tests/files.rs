@@ -210,13 +210,11 @@ fn hostile_files_are_refused_without_hanging() {
             err.to_string().starts_with(&format!("{shown}: {why}")),
             "{err}"
         );
-        // As an included file.
+        // As an included file: reported at the include line.
         let top = dir.write("top.conf", &format!("lxc.include = {shown}\n"));
         let err = parse_file(&top).unwrap_err();
-        assert!(
-            err.to_string().starts_with(&format!("{shown}: {why}")),
-            "{err}"
-        );
+        let want = format!("{}:1: lxc.include: {shown}: {why}", top.display());
+        assert!(err.to_string().starts_with(&want), "{err}");
         // As the fstab: reported at the line that names it.
         let conf = dir.write("fstab.conf", &format!("lxc.mount.fstab = {shown}\n"));
         let err = parse_file(&conf).unwrap().mounts().unwrap_err();
