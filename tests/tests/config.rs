@@ -132,3 +132,116 @@ fn usage_errors_exit_2() {
     assert_eq!(code(&out), 0);
     assert!(stdout(&out).contains("Usage: lxc-execute"));
 }
+
+#[test]
+fn hostile_config_files_are_refused_at_once() {
+    let ct = Ct::new("hostilecfg");
+    let fifo = ct.lxcpath.join("fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    assert!(made.unwrap().success(), "mkfifo");
+    let big = ct.lxcpath.join("big.conf");
+    std::fs::write(&big, "#".repeat(1024 * 1024 + 1)).unwrap();
+    let fifo = fifo.to_str().unwrap();
+    let fstab_fifo = format!("lxc.mount.fstab={fifo}");
+    // No writer ever opens the FIFO: a blocking open or read would hit the 30 s deadline.
+    for (cmd, args, want) in [
+        (
+            "create",
+            vec!["-f", fifo],
+            format!("{fifo}: not a regular file"),
+        ),
+        (
+            "execute",
+            vec!["-f", fifo, "--", "true"],
+            format!("{fifo}: not a regular file"),
+        ),
+        (
+            "execute",
+            vec!["-f", "/dev/zero", "--", "true"],
+            "/dev/zero: not a regular file".into(),
+        ),
+        (
+            "execute",
+            vec!["-s", &fstab_fifo, "--", "true"],
+            format!("-s option:1: lxc.mount.fstab: {fifo}: not a regular file"),
+        ),
+        (
+            "create",
+            vec!["-f", big.to_str().unwrap()],
+            "larger than 1 MiB".into(),
+        ),
+    ] {
+        let started = std::time::Instant::now();
+        let out = ct.lxc(cmd, &args);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{cmd} {args:?}"
+        );
+        assert_ne!(code(&out), 0, "{cmd} {args:?}");
+        let err = stderr(&out);
+        assert!(
+            err.contains(&want) && err.lines().count() == 1,
+            "{cmd} {args:?}: {err}"
+        );
+    }
+    // A huge value is not echoed back: in a file (just under the 1 MiB limit) or as an
+    // option (argv strings stop at 128 KiB).
+    let long = big.with_file_name("long.conf");
+    std::fs::write(&long, format!("lxc.uts.name = {}\n", "x".repeat(1_000_000))).unwrap();
+    let huge = format!("lxc.uts.name={}", "x".repeat(100_000));
+    for args in [
+        vec!["-f", long.to_str().unwrap(), "--", "true"],
+        vec!["-s", &huge, "--", "true"],
+    ] {
+        let out = ct.execute(&args);
+        assert_eq!(code(&out), 125);
+        assert!(stderr(&out).len() < 300, "{} bytes", stderr(&out).len());
+    }
+    assert!(!ct.lxcpath.join(&ct.name).exists());
+    ct.assert_clean();
+}
+
+#[test]
+fn lxc_syntax_include_quotes_and_network_none() {
+    let ct = Ct::new("lxcsyntax");
+    let dir = ct.lxcpath.join("conf.d");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("10-name.conf"), "lxc.uts.name = \"fromincl\"\n").unwrap();
+    std::fs::write(dir.join("20-net.conf"), "lxc.net.0.type = none\n").unwrap();
+    let conf = ct.lxcpath.join("c.conf");
+    std::fs::write(&conf, "# LXC's tools write these\nlxc.include = conf.d\n").unwrap();
+    let host_net = std::fs::read_link("/proc/self/ns/net").unwrap();
+    let out = ct.execute(&[
+        "-f",
+        conf.to_str().unwrap(),
+        "--",
+        "/bin/sh",
+        "-c",
+        "hostname; readlink /proc/self/ns/net",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "fromincl");
+    assert_eq!(
+        lines[1],
+        host_net.to_str().unwrap(),
+        "none shares the host's network"
+    );
+    // A key LXC has but we do not build yet, and a typo of a key we know.
+    for (option, want) in [
+        (
+            "lxc.cap.drop=mknod",
+            "-s option:1: lxc.cap.drop: not supported yet",
+        ),
+        (
+            "lxc.utsnme=x",
+            "-s option:1: lxc.utsnme: unknown key (did you mean lxc.utsname?)",
+        ),
+    ] {
+        let out = ct.execute(&["-s", option, "--", "true"]);
+        assert_eq!(code(&out), 125, "{option}");
+        assert!(stderr(&out).contains(want), "{}", stderr(&out));
+    }
+    ct.assert_clean();
+}

@@ -3,8 +3,7 @@
 //! lock, the shim, then the launch channel until RUNNING (`-d`) or until the end.
 use crate::container::Container;
 use crate::CliError;
-use lxc_config::mount::{parse_fstab, parse_mount_line, MountEntry};
-use lxc_config::{Config, Feature};
+use lxc_config::Config;
 use lxc_proto::launch::{LaunchEvent, LaunchRequest};
 use lxc_shim::{LaunchOptions, LaunchSpec, LaunchStdio};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH};
@@ -38,7 +37,10 @@ pub struct Launch<'a> {
 pub fn launch(l: Launch) -> Result<i32, CliError> {
     let ct = l.ct;
     let config = load_config(ct, l.rcfile, l.defines)?;
-    check_supported(&config)?;
+    // Keys whose feature is not built yet are refused by name, never ignored.
+    config
+        .check_supported()
+        .map_err(|e| setup_error(e.to_string()))?;
     if l.needs_rootfs && config.settings.rootfs.is_none() {
         return Err(setup_error(
             "no lxc.rootfs.path: lxc-start boots the rootfs's /sbin/init, never the host's (give a rootfs, or a COMMAND after --)",
@@ -53,7 +55,7 @@ pub fn launch(l: Launch) -> Result<i32, CliError> {
             return Err(setup_error(format!("rootfs {root}: {why}")));
         }
     }
-    let mounts = collect_mounts(&config)?;
+    let mounts = config.mounts().map_err(|e| setup_error(e.to_string()))?;
     log::debug!("config ready");
 
     let lock = match ct.rundir.try_lock() {
@@ -173,71 +175,6 @@ fn load_config(
             .map_err(|e| setup_error(e.to_string()))?;
     }
     Ok(config)
-}
-
-/// Keys whose feature is not built yet are refused by name, never ignored.
-fn check_supported(config: &Config) -> Result<(), CliError> {
-    for e in &config.entries {
-        let supported = match e.feature() {
-            Feature::Uts | Feature::Rootfs | Feature::Mount | Feature::Signal => true,
-            // No console is ever allocated: "none" is exactly what happens.
-            Feature::Console => e.value == "none" || e.value.is_empty(),
-            Feature::Network => true,
-        };
-        if !supported {
-            return Err(setup_error(format!(
-                "{}:{}: {}: not supported yet",
-                e.source, e.line, e.key
-            )));
-        }
-    }
-    Ok(())
-}
-
-/// The fstab file's entries (a relative path is relative to the config file that names it),
-/// then the `lxc.mount.entry` lines, in order; every error names its file and line.
-pub fn collect_mounts(config: &Config) -> Result<Vec<MountEntry>, CliError> {
-    let mut mounts = Vec::new();
-    if let Some(fstab) = &config.settings.fstab {
-        let path = fstab_path(config, fstab);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            let why = e.raw_os_error().map_or(e.to_string(), strerror);
-            setup_error(format!("fstab {}: {why}", path.display()))
-        })?;
-        mounts = parse_fstab(&text, &path.display().to_string())
-            .map_err(|e| setup_error(e.to_string()))?;
-    }
-    let mut entries = Vec::new();
-    for e in config.entries.iter().filter(|e| e.key == "lxc.mount.entry") {
-        if e.value.is_empty() {
-            entries.clear();
-            continue;
-        }
-        let origin = format!("{}:{}", e.source, e.line);
-        let m = parse_mount_line(&e.value, &origin)
-            .map_err(|m| setup_error(format!("{origin}: {}: {m}", e.key)))?;
-        entries.push(m);
-    }
-    mounts.extend(entries);
-    Ok(mounts)
-}
-
-/// Where `lxc.mount`/`lxc.mount.fstab` points: relative paths are taken from the directory of
-/// the config file that set the key (the current directory for `-s`).
-pub fn fstab_path(config: &Config, fstab: &str) -> PathBuf {
-    let p = Path::new(fstab);
-    if p.is_absolute() {
-        return p.to_path_buf();
-    }
-    let setter = config
-        .entries
-        .iter()
-        .rev()
-        .find(|e| (e.key == "lxc.mount" || e.key == "lxc.mount.fstab") && !e.value.is_empty());
-    match setter.map(|e| Path::new(&e.source)).filter(|s| s.is_file()) {
-        Some(file) => file.parent().unwrap_or(Path::new(".")).join(p),
-        None => p.to_path_buf(),
-    }
 }
 
 /// INT, TERM, HUP, QUIT, USR1, USR2 and WINCH received here go to COMMAND through the shim.

@@ -1,114 +1,73 @@
-//! LXC container config files: the 2008 keys (lxc-0.1.0 README §3.2) and today's LXC keys,
-//! parsed and validated into `Settings`. Pure: the only I/O is `parse_file` reading the file.
-//! Format: one `key = value` per line, split at the first '=', both sides trimmed; blank lines
-//! and lines starting with '#' are skipped; an empty value resets the key to its default.
+//! LXC container config files: the 2008 keys (lxc-0.1.0 README §3.2), LXC 2's and today's
+//! (lxc.container.conf(5) of LXC 5), parsed and validated into typed `Settings`. This crate
+//! owns every key (the table in `table/`) and every parse: consumers never look at key
+//! strings or re-parse values. The only I/O is reading config files, included files and
+//! fstabs, through one bounded reader (`read_file`).
+//!
+//! Format: one `key = value` per line, split at the first '=', both sides trimmed, a value in
+//! matching quotes unquoted; blank lines and lines starting with '#' are skipped; an empty
+//! value resets the key to its default; `lxc.include` reads a file or a directory in place.
 
 #![forbid(unsafe_code)]
 
 mod error;
-mod key;
 mod model;
 pub mod mount;
+mod netkeys;
+mod network;
 mod parse;
+mod read;
+mod table;
+mod types;
 mod value;
 mod write;
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
-
-pub use error::ConfigError;
-pub use model::{Gateway, IpCidr, MacvlanMode, NetType, Network, Settings};
+pub use error::{ConfigError, MAX_QUOTED_CHARS};
+pub use model::{Config, Entry, Settings};
+pub use network::{Gateway, IpCidr, MacvlanMode, NetType, Network};
+pub use parse::MAX_INCLUDE_DEPTH;
+pub use read::{read_file, MAX_FILE_SIZE};
+pub use table::{key_status, Status};
+pub use types::{
+    Access, Apparmor, CgroupSetting, CgroupVersion, Console, Fstab, Hook, HookKind, IdKind, IdMap,
+    Init, Limit, Log, LogLevel, MountAuto, Origin, Prlimit, RawSetting, Selinux, Size, Start,
+    Sysctl,
+};
 pub use value::parse_signal;
 
-use key::Key;
-use parse::{Origin, State};
+use netkeys::NetState;
+use parse::Parser;
 
-/// A parsed config: the resulting settings and every accepted line that led to them.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Config {
-    pub settings: Settings,
-    pub entries: Vec<Entry>,
-}
-
-/// One accepted `key = value` line (or `-s` option), key as written, value trimmed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Entry {
-    pub key: String,
-    pub value: String,
-    /// File name (or e.g. `-s option`) the line came from.
-    pub source: String,
-    /// 1-based line number (for `-s`, the position of the option).
-    pub line: usize,
-}
-
-/// The capability a key configures; tells a runtime which parts of a config it must honour.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Feature {
-    Uts,
-    Rootfs,
-    Mount,
-    Network,
-    Signal,
-    Console,
-}
-
-impl Entry {
-    /// Which capability the key belongs to. Entries made by this crate always hold a known
-    /// key; for a hand-built entry with an unknown key this answers `Mount`, the one
-    /// capability every container has anyway (it always gets a mount namespace).
-    pub fn feature(&self) -> Feature {
-        Key::parse(&self.key).map_or(Feature::Mount, Key::feature)
-    }
-}
-
-/// Parses config text; `source` names it in errors and entries (usually the file name).
+/// Parses config text; `source` names it in errors and entries. Relative paths in it
+/// (`lxc.mount.fstab`, `lxc.include`) are relative to the current directory.
 pub fn parse_str(text: &str, source: &str) -> Result<Config, ConfigError> {
-    parse::parse_text(text, source)
+    let mut config = Config::default();
+    let mut parser = Parser::new(&mut config, NetState::default());
+    parser.text(text, source, None)?;
+    parser.finish()?;
+    Ok(config)
 }
 
-/// Reads and parses a config file; errors name the file as it was given.
+/// Reads (with `read_file`) and parses a config file; errors name the file as it was given,
+/// relative paths in it are relative to its directory.
 pub fn parse_file(path: &Path) -> Result<Config, ConfigError> {
-    let source = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|err| ConfigError::new(&source, 0, None, err.to_string()))?;
-    parse_str(&text, &source)
+    let mut config = Config::default();
+    let mut parser = Parser::new(&mut config, NetState::default());
+    parser.file(path, None)?;
+    parser.finish()?;
+    Ok(config)
 }
 
-impl Config {
-    /// Applies one `KEY=VALUE` on top, as `lxc-execute -s` does; `line` is the 1-based
-    /// position of the option. `lxc.network.*` keys continue the last 2008 interface of the
-    /// file. On error the config is left unchanged.
-    pub fn set(&mut self, key_value: &str, source: &str, line: usize) -> Result<(), ConfigError> {
-        let (key, value) = parse::split_key_value(key_value).ok_or_else(|| {
-            ConfigError::new(
-                source,
-                line,
-                None,
-                format!("expected KEY=VALUE, got {:?}", key_value.trim()),
-            )
-        })?;
-        let mut state = State::replay(&self.entries);
-        let mut settings = self.settings.clone();
-        state.apply(&mut settings, key, value, Origin { source, line })?;
-        // No end-of-input comes after the last option to report an interface that never got a
-        // type, so each option is checked as a complete input: `-s lxc.net.1.link=br0` needs
-        // an earlier `lxc.net.1.type`.
-        state.finish()?;
-        self.settings = settings;
-        self.entries.push(Entry {
-            key: key.to_owned(),
-            value: value.to_owned(),
-            source: source.to_owned(),
-            line,
-        });
-        Ok(())
-    }
-
-    /// The settings as config text in modern keys; `parse_str` reads it back to equal settings.
-    pub fn to_config_string(&self) -> String {
-        write::write_settings(&self.settings)
-    }
+/// Parses `text`, already read from the file at `path` (so that a caller that stores the
+/// text validates exactly what it stores): as `parse_file` without the read.
+pub fn parse_file_text(text: &str, path: &Path) -> Result<Config, ConfigError> {
+    let mut config = Config::default();
+    let mut parser = Parser::new(&mut config, NetState::default());
+    parser.text_of_file(text, path)?;
+    parser.finish()?;
+    Ok(config)
 }
 
 #[cfg(test)]

@@ -1,162 +1,184 @@
-//! The validated result of a parse: container-wide settings and the network interfaces.
-//! Every value stored here has passed the checks in `value.rs`, so consumers need not re-check;
-//! `networks` is kept sorted by `index` with no duplicates.
-
-use std::fmt;
-use std::net::{Ipv4Addr, Ipv6Addr};
+//! The result of a parse: `Config` (settings plus the accepted lines) and `Settings`, every
+//! key's value typed and checked. Values stored here have passed `value/`, so consumers never
+//! re-check or re-parse them; `networks` is kept sorted by `index` with no duplicates.
 
 use serde::{Deserialize, Serialize};
 
-/// Everything a config says, whichever spelling (2008 or modern) it used.
+use crate::error::ConfigError;
+use crate::mount::{self, MountEntry};
+use crate::network::{NetType, Network};
+use crate::types::{
+    Apparmor, CgroupSetting, Console, Fstab, Hook, IdMap, Init, Log, MountAuto, Prlimit,
+    RawSetting, Selinux, Start, Sysctl,
+};
+use crate::{parse, read, table, write};
+
+/// A parsed config: the resulting settings and every accepted line that led to them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Config {
+    pub settings: Settings,
+    pub entries: Vec<Entry>,
+}
+
+/// One accepted `key = value` line (or `-s` option): key as written, value trimmed and
+/// unquoted. An `lxc.include` line is an entry too, followed by the entries of what it read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    pub key: String,
+    pub value: String,
+    /// File name (or e.g. `-s option`) the line came from.
+    pub source: String,
+    /// 1-based line number (for `-s`, the position of the option).
+    pub line: usize,
+}
+
+/// Everything a config says, whichever spelling (2008, LXC 2 or modern) it used. An empty
+/// value resets a key: `None`, an empty list, or `false`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Settings {
-    /// `lxc.utsname` (2008), `lxc.uts.name`.
+    /// `lxc.uts.name` (2008: `lxc.utsname`).
     pub utsname: Option<String>,
-    /// `lxc.chroot` (2008), `lxc.rootfs.path`; absolute, a leading `dir:` already stripped.
+    /// `lxc.rootfs.path` (2008: `lxc.chroot`; LXC 2: `lxc.rootfs`); absolute, a leading `dir:`
+    /// already stripped.
     pub rootfs: Option<String>,
-    /// `lxc.rootfs.options`: comma-separated mount options for the rootfs, e.g. `ro`.
-    pub rootfs_options: Option<String>,
-    /// `lxc.mount` (2008), `lxc.mount.fstab`: path of an fstab file, as written.
-    pub fstab: Option<String>,
-    /// `lxc.mount.entry`, in order: fstab lines of 4 to 6 fields, as written.
-    pub mount_entries: Vec<String>,
-    /// `lxc.mount.auto` tokens (`proc:mixed`, `sys:ro`, ...), in order, without duplicates.
-    pub mount_auto: Vec<String>,
+    /// `ro` in `lxc.rootfs.options` (a later `rw` clears it).
+    pub rootfs_readonly: bool,
+    /// The other `lxc.rootfs.options`, in order; not applied yet (refused at start).
+    pub rootfs_options: Vec<String>,
+    /// `lxc.mount.fstab` (2008: `lxc.mount`); `Config::mounts` reads it.
+    pub fstab: Option<Fstab>,
+    /// `lxc.mount.entry` lines, in order, each with its origin.
+    pub mount_entries: Vec<MountEntry>,
+    /// `lxc.mount.auto` as written; `Settings::mount_auto()` gives the effective value.
+    pub mount_auto: Option<MountAuto>,
     /// `lxc.autodev`.
     pub autodev: Option<bool>,
-    /// `lxc.signal.halt` as a Linux signal number (1..=64).
+    /// `lxc.signal.halt` (LXC 2: `lxc.haltsignal`) as a Linux signal number (1..=64).
     pub signal_halt: Option<i32>,
-    /// `lxc.signal.stop` as a Linux signal number (1..=64).
+    /// `lxc.signal.stop` (LXC 2: `lxc.stopsignal`).
     pub signal_stop: Option<i32>,
-    /// `lxc.console.path`; LXC 5 application containers carry `none`.
-    pub console_path: Option<String>,
+    /// `lxc.signal.reboot` (LXC 2: `lxc.rebootsignal`).
+    pub signal_reboot: Option<i32>,
+    pub console: Console,
     /// Network interfaces, sorted by `index`.
     pub networks: Vec<Network>,
+    /// `lxc.arch`, as written (one of LXC's names).
+    pub arch: Option<String>,
+    /// `lxc.execute.cmd`.
+    pub execute_cmd: Option<String>,
+    pub init: Init,
+    /// `lxc.tty.max` (LXC 2: `lxc.tty`).
+    pub tty_max: Option<u32>,
+    /// `lxc.pty.max` (LXC 2: `lxc.pts`).
+    pub pty_max: Option<u32>,
+    /// `lxc.cgroup.*` and `lxc.cgroup2.*` lines, in config order.
+    pub cgroups: Vec<CgroupSetting>,
+    /// `lxc.idmap` (LXC 2: `lxc.id_map`), in order.
+    pub idmaps: Vec<IdMap>,
+    /// `lxc.hook.*`, in order.
+    pub hooks: Vec<Hook>,
+    /// `lxc.prlimit.*` (LXC 2: `lxc.limit.*`), one per resource, in order of first mention.
+    pub prlimits: Vec<Prlimit>,
+    /// `lxc.sysctl.*`, one per key, in order of first mention.
+    pub sysctls: Vec<Sysctl>,
+    /// `lxc.cap.drop`: capability names without `cap_`, lowercase, or numbers.
+    pub cap_drop: Vec<String>,
+    /// `lxc.cap.keep`, as `cap_drop`.
+    pub cap_keep: Vec<String>,
+    /// `lxc.environment`: `NAME=VALUE`, or `NAME` to pass the starter's value on.
+    pub environment: Vec<String>,
+    pub start: Start,
+    /// `lxc.group`, in order.
+    pub groups: Vec<String>,
+    pub log: Log,
+    /// `lxc.no_new_privs`.
+    pub no_new_privs: Option<bool>,
+    /// `lxc.seccomp.profile` (LXC 2: `lxc.seccomp`): a path.
+    pub seccomp_profile: Option<String>,
+    pub apparmor: Apparmor,
+    pub selinux: Selinux,
+    /// Keys LXC has that are checked but not modelled (`lxc.proc.*`, `lxc.namespace.*`,
+    /// `lxc.cgroup.dir`, ...), modern spelling, one per key, sorted by key.
+    pub other: Vec<RawSetting>,
 }
 
-/// One network interface: `lxc.net.N.*`, or a `lxc.network.type` line and the keys after it.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct Network {
-    /// N of `lxc.net.N`; a 2008 interface gets the next index after the highest one so far.
-    pub index: u32,
-    pub kind: NetType,
-    /// `flags = up`: bring the interface up when the container starts.
-    pub up: bool,
-    /// Host-side interface: the bridge for veth, the lower device for macvlan and phys.
-    pub link: Option<String>,
-    /// Lowercase `xx:xx:xx:xx:xx:xx`; an `x` digit is a placeholder LXC fills at random.
-    pub hwaddr: Option<String>,
-    /// Interface name inside the container.
-    pub name: Option<String>,
-    /// 68..=65535.
-    pub mtu: Option<u32>,
-    pub ipv4: Vec<IpCidr<Ipv4Addr>>,
-    pub ipv6: Vec<IpCidr<Ipv6Addr>>,
-    pub ipv4_gateway: Option<Gateway<Ipv4Addr>>,
-    pub ipv6_gateway: Option<Gateway<Ipv6Addr>>,
-    /// Host-side name of a veth pair.
-    pub veth_pair: Option<String>,
-    pub macvlan_mode: Option<MacvlanMode>,
+impl Settings {
+    /// What `lxc.mount.auto` mounts: the config's list exactly, or `proc:mixed` when the key
+    /// is unset.
+    pub fn mount_auto(&self) -> MountAuto {
+        self.mount_auto.unwrap_or(MountAuto::DEFAULT)
+    }
+
+    /// Whether the container gets its own network namespace: it has an interface other than
+    /// `none` (no interfaces, or only `none`, share the host's network, as the 2008 spec says).
+    pub fn network_namespace(&self) -> bool {
+        self.networks.iter().any(|n| n.kind != NetType::None)
+    }
+
+    /// The interfaces to make in the container's network namespace, in index order: every
+    /// one but `none` (which stands for the host's network, not an interface).
+    pub fn interfaces(&self) -> Vec<Network> {
+        self.networks
+            .iter()
+            .filter(|n| n.kind != NetType::None)
+            .cloned()
+            .collect()
+    }
 }
 
-/// `lxc.net.N.type` / `lxc.network.type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum NetType {
-    /// Only a loopback device in a new network namespace.
-    #[default]
-    Empty,
-    Veth,
-    Macvlan,
-    Phys,
-}
+impl Config {
+    /// Applies one `KEY=VALUE` on top, as `lxc-execute -s` does; `line` is the 1-based
+    /// position of the option. `lxc.network.*` keys continue the last 2008 interface of the
+    /// file; a relative path (fstab, include) is relative to the current directory. On error
+    /// the config is left unchanged.
+    pub fn set(&mut self, key_value: &str, source: &str, line: usize) -> Result<(), ConfigError> {
+        parse::set(self, key_value, source, line)
+    }
 
-impl NetType {
-    pub const ALL: [NetType; 4] = [
-        NetType::Empty,
-        NetType::Veth,
-        NetType::Macvlan,
-        NetType::Phys,
-    ];
+    /// The settings as config text in modern keys; `parse_str` reads it back to equal
+    /// settings (origins aside: they name the new text).
+    pub fn to_config_string(&self) -> String {
+        write::write_settings(&self.settings)
+    }
 
-    /// The word used in config files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NetType::Empty => "empty",
-            NetType::Veth => "veth",
-            NetType::Macvlan => "macvlan",
-            NetType::Phys => "phys",
+    /// The first entry whose key (or, for a few keys, value) is known but not built yet, as
+    /// `FILE:LINE: KEY: not supported yet`. An empty value is always fine: it asks for the
+    /// default, which is what runs.
+    pub fn check_supported(&self) -> Result<(), ConfigError> {
+        for entry in &self.entries {
+            if !table::implemented(&entry.key, &entry.value) {
+                return Err(ConfigError::new(
+                    &entry.source,
+                    entry.line,
+                    Some(&entry.key),
+                    "not supported yet",
+                ));
+            }
         }
+        Ok(())
     }
-}
 
-impl fmt::Display for NetType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// `lxc.net.N.macvlan.mode`; the kernel's macvlan modes (ip-link(8) `mode`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MacvlanMode {
-    Private,
-    Vepa,
-    Bridge,
-    Passthru,
-}
-
-impl MacvlanMode {
-    pub const ALL: [MacvlanMode; 4] = [
-        MacvlanMode::Private,
-        MacvlanMode::Vepa,
-        MacvlanMode::Bridge,
-        MacvlanMode::Passthru,
-    ];
-
-    /// The word used in config files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MacvlanMode::Private => "private",
-            MacvlanMode::Vepa => "vepa",
-            MacvlanMode::Bridge => "bridge",
-            MacvlanMode::Passthru => "passthru",
+    /// The mounts to make: the fstab's entries (the file is read now, through the bounded
+    /// reader), then the `lxc.mount.entry` ones, in order. A file that cannot be read is
+    /// reported at the line that named it; a bad fstab line names the fstab and its line.
+    pub fn mounts(&self) -> Result<Vec<MountEntry>, ConfigError> {
+        let mut mounts = Vec::new();
+        if let Some(fstab) = &self.settings.fstab {
+            let text = read::read_file(&fstab.path).map_err(|err| {
+                if err.line > 0 {
+                    return err; // a NUL byte or bad UTF-8: the fstab's own line says where
+                }
+                let at = &fstab.origin;
+                ConfigError::new(
+                    &at.source,
+                    at.line,
+                    Some("lxc.mount.fstab"),
+                    err.to_string(),
+                )
+            })?;
+            mounts = mount::parse_fstab(&text, &fstab.path.display().to_string())?;
         }
-    }
-}
-
-impl fmt::Display for MacvlanMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// An interface address with its prefix length; Display gives `addr/prefix`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct IpCidr<A> {
-    pub addr: A,
-    pub prefix: u8,
-}
-
-impl<A: fmt::Display> fmt::Display for IpCidr<A> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.addr, self.prefix)
-    }
-}
-
-/// A default gateway: `auto` (LXC takes the address of the host-side bridge) or an address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Gateway<A> {
-    Auto,
-    Addr(A),
-}
-
-impl<A: fmt::Display> fmt::Display for Gateway<A> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Gateway::Auto => f.write_str("auto"),
-            Gateway::Addr(addr) => addr.fmt(f),
-        }
+        mounts.extend(self.settings.mount_entries.iter().cloned());
+        Ok(mounts)
     }
 }

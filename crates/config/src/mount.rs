@@ -3,9 +3,12 @@
 //! LXC's own options (`create=dir`, `create=file`, `optional`), and the rest the data string
 //! handed to the filesystem (`size=10m,mode=755`). Pure: no file is read here but by the caller.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 
-use crate::ConfigError;
+use crate::error::{quoted, ConfigError};
+use crate::types::Origin;
 
 /// mount(2) flag values (linux/mount.h).
 pub mod flags {
@@ -50,8 +53,8 @@ pub struct MountEntry {
     pub create: Option<Create>,
     /// `optional`: a missing source or target is skipped, not an error.
     pub optional: bool,
-    /// Where it was written, for errors: `FILE:LINE`.
-    pub origin: String,
+    /// Where it was written, for errors (displays as `FILE:LINE`).
+    pub origin: Origin,
 }
 
 impl MountEntry {
@@ -61,13 +64,66 @@ impl MountEntry {
     }
 }
 
+/// Option words for flags, in the order Display writes them; `bind`/`rbind` come first.
+const FLAG_WORDS: [(u64, &str); 12] = [
+    (flags::RDONLY, "ro"),
+    (flags::NOSUID, "nosuid"),
+    (flags::NODEV, "nodev"),
+    (flags::NOEXEC, "noexec"),
+    (flags::SYNCHRONOUS, "sync"),
+    (flags::DIRSYNC, "dirsync"),
+    (flags::MANDLOCK, "mand"),
+    (flags::NOATIME, "noatime"),
+    (flags::NODIRATIME, "nodiratime"),
+    (flags::RELATIME, "relatime"),
+    (flags::STRICTATIME, "strictatime"),
+    (flags::LAZYTIME, "lazytime"),
+];
+
+/// The entry as an fstab line that parses back to an equal entry (origin aside).
+impl fmt::Display for MountEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut options: Vec<&str> = Vec::new();
+        if self.flags & (flags::BIND | flags::REC) == flags::BIND | flags::REC {
+            options.push("rbind");
+        } else if self.is_bind() {
+            options.push("bind");
+        }
+        for (flag, word) in FLAG_WORDS {
+            if self.flags & flag != 0 {
+                options.push(word);
+            }
+        }
+        match self.create {
+            Some(Create::Dir) => options.push("create=dir"),
+            Some(Create::File) => options.push("create=file"),
+            None => {}
+        }
+        if self.optional {
+            options.push("optional");
+        }
+        if !self.data.is_empty() {
+            options.push(&self.data);
+        }
+        if options.is_empty() {
+            options.push("defaults");
+        }
+        let options = options.join(",");
+        write!(
+            f,
+            "{} {} {} {options} 0 0",
+            self.source, self.target, self.fstype
+        )
+    }
+}
+
 /// Parses one fstab line (not blank, not a comment). `origin` names it in the entry.
-pub fn parse_mount_line(line: &str, origin: &str) -> Result<MountEntry, String> {
+pub fn parse_mount_line(line: &str, origin: Origin) -> Result<MountEntry, String> {
     let fields: Vec<&str> = line.split_whitespace().collect();
     if !(4..=6).contains(&fields.len()) {
         return Err(format!(
-            "mount entry {:?} has {} fields, expected 4 to 6 (spec file vfstype options [dump [pass]])",
-            line.trim(),
+            "mount entry {} has {} fields, expected 4 to 6 (spec file vfstype options [dump [pass]])",
+            quoted(line.trim()),
             fields.len()
         ));
     }
@@ -75,14 +131,15 @@ pub fn parse_mount_line(line: &str, origin: &str) -> Result<MountEntry, String> 
         if f.parse::<u32>().is_err() {
             let what = if i == 4 { "dump" } else { "pass" };
             return Err(format!(
-                "mount entry {:?}: {what} field {f:?} is not a number",
-                line.trim()
+                "mount entry {}: {what} field {} is not a number",
+                quoted(line.trim()),
+                quoted(f)
             ));
         }
     }
     let target = fields[1];
     if target.split('/').any(|c| c == "..") {
-        return Err(format!("mount target {target:?} contains \"..\""));
+        return Err(format!("mount target {} contains \"..\"", quoted(target)));
     }
     let mut entry = MountEntry {
         source: fields[0].to_owned(),
@@ -92,7 +149,7 @@ pub fn parse_mount_line(line: &str, origin: &str) -> Result<MountEntry, String> 
         data: String::new(),
         create: None,
         optional: false,
-        origin: origin.to_owned(),
+        origin,
     };
     let mut data = Vec::new();
     for opt in fields[3].split(',').filter(|o| !o.is_empty()) {
@@ -137,13 +194,15 @@ pub fn parse_mount_line(line: &str, origin: &str) -> Result<MountEntry, String> 
             }
             o if o.starts_with("create=") => {
                 return Err(format!(
-                    "mount option {o:?}: expected create=dir or create=file"
+                    "mount option {}: expected create=dir or create=file",
+                    quoted(o)
                 ))
             }
             "remount" | "move" | "shared" | "rshared" | "slave" | "rslave" | "private"
             | "rprivate" | "unbindable" | "runbindable" => {
                 return Err(format!(
-                    "mount option {opt:?} is not supported in a container's fstab"
+                    "mount option {} is not supported in a container's fstab",
+                    quoted(opt)
                 ))
             }
             other => {
@@ -166,8 +225,11 @@ pub fn parse_fstab(text: &str, source: &str) -> Result<Vec<MountEntry>, ConfigEr
         if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
-        let origin = format!("{source}:{}", i + 1);
-        let entry = parse_mount_line(trimmed, &origin)
+        let origin = Origin {
+            source: source.to_owned(),
+            line: i + 1,
+        };
+        let entry = parse_mount_line(trimmed, origin)
             .map_err(|message| ConfigError::new(source, i + 1, None, message))?;
         out.push(entry);
     }
@@ -178,23 +240,52 @@ pub fn parse_fstab(text: &str, source: &str) -> Result<Vec<MountEntry>, ConfigEr
 mod tests {
     use super::*;
 
+    fn at(source: &str, line: usize) -> Origin {
+        Origin {
+            source: source.to_owned(),
+            line,
+        }
+    }
+
+    #[test]
+    fn display_parses_back() {
+        for line in [
+            "/srv/data mnt/data none bind,ro,create=dir 0 0",
+            "tmpfs /tmp tmpfs size=1m,mode=1777,nosuid,nodev",
+            "/a b none rbind,optional,create=file",
+            "proc proc proc defaults",
+            "sysfs sys sysfs ro,noexec,relatime,lazytime,sync,dirsync,mand,noatime,nodiratime",
+        ] {
+            let entry = parse_mount_line(line, at("a", 1)).unwrap();
+            let again = parse_mount_line(&entry.to_string(), at("a", 1)).unwrap();
+            assert_eq!(again, entry, "{line} -> {entry}");
+        }
+        let e = parse_mount_line("/a b none bind,ro", at("a", 1)).unwrap();
+        assert_eq!(e.to_string(), "/a b none bind,ro 0 0");
+    }
+
     #[test]
     fn lines() {
-        let e = parse_mount_line("/srv/data mnt/data none bind,ro,create=dir 0 0", "f:1").unwrap();
+        let e =
+            parse_mount_line("/srv/data mnt/data none bind,ro,create=dir 0 0", at("f", 1)).unwrap();
         assert_eq!(e.source, "/srv/data");
         assert_eq!(e.target, "mnt/data");
         assert_eq!(e.flags, flags::BIND | flags::RDONLY);
         assert_eq!(e.create, Some(Create::Dir));
         assert!(e.is_bind() && !e.optional);
-        let t = parse_mount_line("tmpfs /tmp tmpfs size=1m,mode=1777,nosuid,nodev", "x").unwrap();
+        let t = parse_mount_line(
+            "tmpfs /tmp tmpfs size=1m,mode=1777,nosuid,nodev",
+            at("x", 1),
+        )
+        .unwrap();
         assert_eq!(t.data, "size=1m,mode=1777");
         assert_eq!(t.flags, flags::NOSUID | flags::NODEV);
-        let r = parse_mount_line("/a b none rbind,optional,create=file,ro,rw", "x").unwrap();
+        let r = parse_mount_line("/a b none rbind,optional,create=file,ro,rw", at("x", 1)).unwrap();
         assert_eq!(r.flags, flags::BIND | flags::REC);
         assert!(r.optional);
         assert_eq!(r.create, Some(Create::File));
         assert_eq!(
-            parse_mount_line("proc proc proc defaults", "x")
+            parse_mount_line("proc proc proc defaults", at("x", 1))
                 .unwrap()
                 .flags,
             0
@@ -213,7 +304,7 @@ mod tests {
             "a b none bind,create=pipe",
             "a b none bind,shared",
         ] {
-            assert!(parse_mount_line(bad, "x").is_err(), "{bad}");
+            assert!(parse_mount_line(bad, at("x", 1)).is_err(), "{bad}");
         }
     }
 
@@ -224,6 +315,6 @@ mod tests {
         assert!(err.to_string().starts_with("/etc/fstab.ct:5: "), "{err}");
         let ok = parse_fstab("proc proc proc defaults\n/a b none bind\n", "f").unwrap();
         assert_eq!(ok.len(), 2);
-        assert_eq!(ok[1].origin, "f:2");
+        assert_eq!(ok[1].origin.to_string(), "f:2");
     }
 }

@@ -1,293 +1,271 @@
-//! The line reader and the key-by-key state machine shared by `parse_str` and `Config::set`.
-//! A failed key may leave `Settings` half-updated: callers drop them (parse_str returns the
-//! error, `Config::set` works on a copy). `networks` stays sorted by index.
+//! The line reader shared by `parse_str`, `parse_file` and `Config::set`: `key = value` lines,
+//! values unquoted, each key resolved through the table and applied; `lxc.include` reads
+//! other files in place. A failed key may leave `Settings` half-updated: callers drop them
+//! (a parse returns the error, `Config::set` works on a copy).
 
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::fs;
+use std::path::{Path, PathBuf};
 
-use crate::key::{Key, KeyError, NetField, NetSlot, MAX_NET_INDEX};
-use crate::model::{Network, Settings};
-use crate::value;
-use crate::{Config, ConfigError, Entry};
+use crate::error::{quoted, ConfigError};
+use crate::model::{Config, Entry};
+use crate::netkeys::NetState;
+use crate::read;
+use crate::table::{self, Apply, Input};
 
-/// Where a key comes from, for error messages and `Entry`.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Origin<'a> {
+/// How deep `lxc.include` may nest (a file including a file ... 16 levels).
+pub const MAX_INCLUDE_DEPTH: usize = 16;
+/// How many files one parse reads at most: includes may fan out (a file including a
+/// directory twice, each file of which does the same...), and each file costs up to 1 MiB.
+const MAX_FILES: usize = 1000;
+
+/// Where a line is.
+pub(crate) struct Place<'a> {
     pub(crate) source: &'a str,
     pub(crate) line: usize,
+    /// The directory of the file; None for `-s` and for text without a file.
+    pub(crate) dir: Option<&'a Path>,
 }
 
-impl Origin<'_> {
-    fn error(&self, key: &str, message: impl Into<String>) -> ConfigError {
-        ConfigError::new(self.source, self.line, Some(key), message)
+impl Place<'_> {
+    fn error(&self, key: Option<&str>, message: impl Into<String>) -> ConfigError {
+        ConfigError::new(self.source, self.line, key, message)
     }
 }
 
-/// What the parser remembers between keys besides the settings themselves.
-#[derive(Debug, Default)]
-pub(crate) struct State {
-    /// Index of the interface the last `lxc.network.type` opened; `lxc.network.*` apply to it.
-    legacy: Option<u32>,
-    /// Interfaces a `lxc.net.N.*` key created before any `lxc.net.N.type`, oldest first.
-    untyped: Vec<Untyped>,
-}
-
-#[derive(Debug)]
-struct Untyped {
-    index: u32,
-    key: String,
-    source: String,
-    line: usize,
-}
-
-/// Splits `KEY = VALUE` at the first '=' and trims both sides; None without '=' or key.
+/// Splits `KEY = VALUE` at the first '=', trims both sides and unquotes the value; None
+/// without '=' or key.
 pub(crate) fn split_key_value(text: &str) -> Option<(&str, &str)> {
     let (key, value) = text.split_once('=')?;
     let key = key.trim();
     if key.is_empty() {
         return None;
     }
-    Some((key, value.trim()))
+    Some((key, unquote(value.trim())))
 }
 
-pub(crate) fn parse_text(text: &str, source: &str) -> Result<Config, ConfigError> {
-    // Editors on other systems may leave a byte-order mark; it is not part of the first key.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut config = Config::default();
-    let mut state = State::default();
-    for (number, raw) in text.lines().enumerate() {
-        let line = number + 1;
-        let trimmed = raw.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
+/// A value in matching single or double quotes, without them (LXC's templates write
+/// `lxc.uts.name = "box"`); anything else as it is. No escapes inside.
+pub(crate) fn unquote(value: &str) -> &str {
+    for quote in ['"', '\''] {
+        if value.len() >= 2 && value.starts_with(quote) && value.ends_with(quote) {
+            return &value[1..value.len() - 1];
         }
-        let (key, value) = split_key_value(trimmed).ok_or_else(|| {
-            ConfigError::new(
-                source,
-                line,
-                None,
-                format!("expected KEY = VALUE, got {trimmed:?}"),
-            )
-        })?;
-        state.apply(&mut config.settings, key, value, Origin { source, line })?;
-        config.entries.push(Entry {
-            key: key.to_owned(),
-            value: value.to_owned(),
-            source: source.to_owned(),
-            line,
-        });
     }
-    state.finish()?;
-    Ok(config)
+    value
 }
 
-impl State {
-    /// Rebuilds the state after `entries` were applied, so that `Config::set` continues where
-    /// the file left off (which interface `lxc.network.*` addresses). Re-running the same code
-    /// on scratch settings keeps the index allocation identical to the original parse.
-    pub(crate) fn replay(entries: &[Entry]) -> State {
-        let mut state = State::default();
-        let mut scratch = Settings::default();
-        for entry in entries {
-            let at = Origin {
-                source: &entry.source,
-                line: entry.line,
-            };
-            // Entries were accepted once; one that fails now was edited by hand and, like a
-            // line that failed, changes nothing.
-            let _ = state.apply(&mut scratch, &entry.key, &entry.value, at);
+pub(crate) struct Parser<'c> {
+    config: &'c mut Config,
+    net: NetState,
+    /// Canonical paths of the files being read, outermost first: including one is a cycle.
+    reading: Vec<PathBuf>,
+    depth: usize,
+    files: usize,
+}
+
+impl<'c> Parser<'c> {
+    pub(crate) fn new(config: &'c mut Config, net: NetState) -> Self {
+        Parser {
+            config,
+            net,
+            reading: Vec::new(),
+            depth: 0,
+            files: 0,
         }
-        state.untyped.clear();
-        state
     }
 
-    /// Applies one trimmed `key = value`. An empty value resets what the key sets.
-    pub(crate) fn apply(
+    /// Parses a file's text (or text standing for one).
+    pub(crate) fn text(
         &mut self,
-        settings: &mut Settings,
-        key: &str,
-        value: &str,
-        at: Origin<'_>,
+        text: &str,
+        source: &str,
+        dir: Option<&Path>,
     ) -> Result<(), ConfigError> {
-        let parsed = Key::parse(key).map_err(|err| match err {
-            KeyError::Unknown => at.error(key, "unknown key"),
-            KeyError::IndexOutOfRange(index) => at.error(
-                key,
-                format!("interface index {index:?} out of range (0 to {MAX_NET_INDEX})"),
-            ),
-        })?;
-        let fail = |message: String| at.error(key, message);
-        match parsed {
-            Key::UtsName => {
-                settings.utsname = optional(value, value::parse_hostname).map_err(fail)?
+        // Editors on other systems may leave a byte-order mark; it is not part of the first key.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        for (number, raw) in text.lines().enumerate() {
+            let place = Place {
+                source,
+                line: number + 1,
+                dir,
+            };
+            let trimmed = raw.trim();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
             }
-            Key::Rootfs => settings.rootfs = optional(value, value::parse_rootfs).map_err(fail)?,
-            Key::RootfsOptions => settings.rootfs_options = text(value),
-            Key::Fstab => settings.fstab = text(value),
-            Key::ConsolePath => settings.console_path = text(value),
-            Key::Autodev => {
-                settings.autodev = optional(value, value::parse_autodev).map_err(fail)?
-            }
-            Key::SignalHalt => {
-                settings.signal_halt = optional(value, value::parse_signal).map_err(fail)?
-            }
-            Key::SignalStop => {
-                settings.signal_stop = optional(value, value::parse_signal).map_err(fail)?
-            }
-            Key::MountEntry if value.is_empty() => settings.mount_entries.clear(),
-            Key::MountEntry => settings
-                .mount_entries
-                .push(value::parse_mount_entry(value).map_err(fail)?),
-            Key::MountAuto if value.is_empty() => settings.mount_auto.clear(),
-            Key::MountAuto => {
-                for token in value::parse_mount_auto(value).map_err(fail)? {
-                    if !settings.mount_auto.contains(&token) {
-                        settings.mount_auto.push(token);
-                    }
-                }
-            }
-            // LXC's clear-all idiom (`lxc.net =`), which also ends any 2008 interface.
-            Key::NetClear if value.is_empty() => {
-                settings.networks.clear();
-                self.legacy = None;
-                self.untyped.clear();
-            }
-            Key::NetClear => {
-                return Err(fail(format!(
-                    "only an empty value is allowed here (it removes all interfaces), got {value:?}"
-                )))
-            }
-            Key::Net(NetSlot::Current, NetField::Type) if !value.is_empty() => {
-                let kind = value::parse_net_type(value).map_err(fail)?;
-                let index = match settings.networks.last() {
-                    None => 0,
-                    Some(highest) if highest.index < MAX_NET_INDEX => highest.index + 1,
-                    Some(_) => {
-                        return Err(fail(format!(
-                            "no free interface index left (the highest is {MAX_NET_INDEX})"
-                        )))
-                    }
-                };
-                // The highest index so far is last, so this push keeps the order.
-                settings.networks.push(Network {
-                    index,
-                    kind,
-                    ..Network::default()
-                });
-                self.legacy = Some(index);
-            }
-            Key::Net(NetSlot::Current, field) => {
-                let network = self
-                    .legacy
-                    .and_then(|index| find_network(settings, index))
-                    .ok_or_else(|| fail("lxc.network.type must come first".to_owned()))?;
-                apply_net_field(network, field, value).map_err(fail)?;
-            }
-            Key::Net(NetSlot::Index(index), field) => {
-                if value.is_empty() && find_network(settings, index).is_none() {
-                    // Resetting a field of an interface that does not exist: nothing to do,
-                    // and no reason to create an untyped interface.
-                    return Ok(());
-                }
-                let (network, created) = network_entry(settings, index);
-                apply_net_field(network, field, value).map_err(fail)?;
-                if field == NetField::Type {
-                    self.untyped.retain(|u| u.index != index);
-                } else if created {
-                    self.untyped.push(Untyped {
-                        index,
-                        key: key.to_owned(),
-                        source: at.source.to_owned(),
-                        line: at.line,
-                    });
-                }
-            }
+            let (key, value) = split_key_value(trimmed).ok_or_else(|| {
+                place.error(
+                    None,
+                    format!("expected KEY = VALUE, got {}", quoted(trimmed)),
+                )
+            })?;
+            self.line(key, value, &place)?;
         }
         Ok(())
     }
 
-    /// The end-of-input check: every `lxc.net.N` must have got a type. Reported at the first
-    /// key that mentioned the interface.
-    pub(crate) fn finish(&self) -> Result<(), ConfigError> {
-        match self.untyped.first() {
-            None => Ok(()),
-            Some(u) => Err(ConfigError::new(
-                &u.source,
-                u.line,
-                Some(&u.key),
-                format!("lxc.net.{} has no type", u.index),
-            )),
+    /// Applies one `key = value` (trimmed, unquoted) and records it.
+    pub(crate) fn line(
+        &mut self,
+        key: &str,
+        value: &str,
+        at: &Place<'_>,
+    ) -> Result<(), ConfigError> {
+        let resolved = table::resolve(key).map_err(|message| at.error(Some(key), message))?;
+        if value.contains(|c: char| c.is_control() && c != '\t') {
+            // A newline (from `-s`) would split the value when written back; the rest has no
+            // business in a config and could reach a terminal through messages.
+            return Err(at.error(Some(key), "control character in the value"));
         }
+        if resolved.is_bare_family() && !value.is_empty() {
+            return Err(at.error(
+                Some(key),
+                format!(
+                    "only an empty value is allowed here (it removes every {}.* setting), got {}",
+                    resolved.def.name,
+                    quoted(value)
+                ),
+            ));
+        }
+        let input = Input {
+            key,
+            def: resolved.def,
+            sub: resolved.sub,
+            legacy: resolved.legacy,
+            value,
+            source: at.source,
+            line: at.line,
+            dir: at.dir,
+        };
+        let settings = &mut self.config.settings;
+        let applied = match resolved.def.apply {
+            Apply::Set(set) => set(settings, &input),
+            Apply::Net => self.net.apply(settings, &input),
+            Apply::Include => {
+                // The include's entry goes before the entries of what it reads.
+                self.record(key, value, at);
+                return if value.is_empty() {
+                    Ok(())
+                } else {
+                    self.include(&input, at)
+                };
+            }
+        };
+        applied.map_err(|message| at.error(Some(key), message))?;
+        self.record(key, value, at);
+        Ok(())
+    }
+
+    fn record(&mut self, key: &str, value: &str, at: &Place<'_>) {
+        self.config.entries.push(Entry {
+            key: key.to_owned(),
+            value: value.to_owned(),
+            source: at.source.to_owned(),
+            line: at.line,
+        });
+    }
+
+    /// `lxc.include = PATH`: the file, or each `*.conf` of the directory, read at this point.
+    fn include(&mut self, input: &Input<'_>, at: &Place<'_>) -> Result<(), ConfigError> {
+        let fail = |message: String| at.error(Some(input.key), message);
+        if self.depth >= MAX_INCLUDE_DEPTH {
+            return Err(fail(format!(
+                "includes nested deeper than {MAX_INCLUDE_DEPTH} levels"
+            )));
+        }
+        let path = input.resolve(input.value);
+        let targets = read::include_targets(&path)
+            .map_err(|why| fail(format!("{}: {why}", path.display())))?;
+        self.depth += 1;
+        let result = targets
+            .iter()
+            .try_for_each(|target| self.file(target, Some(&fail)));
+        self.depth -= 1;
+        result
+    }
+
+    /// Reads and parses one file; `from` makes errors about the file as a whole (a cycle, too
+    /// many files, not a regular file, too large) point at the include line that asked for
+    /// it. Errors inside the file name the file and its line.
+    pub(crate) fn file(
+        &mut self,
+        path: &Path,
+        from: Option<&dyn Fn(String) -> ConfigError>,
+    ) -> Result<(), ConfigError> {
+        let name = path.display().to_string();
+        let at_include = |message: String| match from {
+            Some(fail) => fail(message),
+            None => ConfigError::new(&name, 0, None, message),
+        };
+        self.files += 1;
+        if self.files > MAX_FILES {
+            return Err(at_include(format!(
+                "{name}: more than {MAX_FILES} files read through lxc.include"
+            )));
+        }
+        // A path that does not resolve is reported by the read below, in its own words.
+        let canonical = fs::canonicalize(path).ok();
+        if let Some(canonical) = &canonical {
+            if let Some(start) = self.reading.iter().position(|p| p == canonical) {
+                let chain: Vec<String> = self.reading[start..]
+                    .iter()
+                    .chain([canonical])
+                    .map(|p| p.display().to_string())
+                    .collect();
+                return Err(at_include(format!("include cycle: {}", chain.join(" -> "))));
+            }
+        }
+        let text = read::read_file(path).map_err(|err| match from {
+            // The file as a whole (missing, a FIFO, too large): say which include asked for it.
+            Some(fail) if err.line == 0 => fail(err.to_string()),
+            _ => err,
+        })?;
+        self.reading
+            .push(canonical.unwrap_or_else(|| path.to_path_buf()));
+        let result = self.text(&text, &name, path.parent());
+        self.reading.pop();
+        result
+    }
+
+    /// A file that stands for `path` but whose text is already read (`parse_file_text`).
+    pub(crate) fn text_of_file(&mut self, text: &str, path: &Path) -> Result<(), ConfigError> {
+        let canonical = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        self.reading.push(canonical);
+        let result = self.text(text, &path.display().to_string(), path.parent());
+        self.reading.pop();
+        result
+    }
+
+    /// The end-of-input checks.
+    pub(crate) fn finish(self) -> Result<(), ConfigError> {
+        self.net.finish(&self.config.settings)
     }
 }
 
-/// A value taken as written; None for an empty value (the reset).
-fn text(value: &str) -> Option<String> {
-    Some(value.to_owned()).filter(|v| !v.is_empty())
-}
-
-/// None for an empty value (the reset), else the checked value.
-fn optional<T>(
-    value: &str,
-    check: impl FnOnce(&str) -> Result<T, String>,
-) -> Result<Option<T>, String> {
-    if value.is_empty() {
-        Ok(None)
-    } else {
-        check(value).map(Some)
-    }
-}
-
-fn find_network(settings: &mut Settings, index: u32) -> Option<&mut Network> {
-    let position = settings
-        .networks
-        .binary_search_by_key(&index, |n| n.index)
-        .ok()?;
-    settings.networks.get_mut(position)
-}
-
-/// The interface with `index`, inserted in order if missing; the bool says it was created.
-fn network_entry(settings: &mut Settings, index: u32) -> (&mut Network, bool) {
-    let networks = &mut settings.networks;
-    let (position, created) = match networks.binary_search_by_key(&index, |n| n.index) {
-        Ok(position) => (position, false),
-        Err(position) => {
-            networks.insert(
-                position,
-                Network {
-                    index,
-                    ..Network::default()
-                },
-            );
-            (position, true)
-        }
+/// `Config::set`: one `KEY=VALUE` on a copy, committed only if it and the end-of-input checks
+/// pass. No end-of-input comes after the last option to report an interface that never got
+/// a type, so each option is checked as a complete input: `-s lxc.net.1.link=br0` needs an
+/// earlier `lxc.net.1.type`.
+pub(crate) fn set(
+    config: &mut Config,
+    key_value: &str,
+    source: &str,
+    line: usize,
+) -> Result<(), ConfigError> {
+    let (key, value) = split_key_value(key_value).ok_or_else(|| {
+        let got = quoted(key_value.trim());
+        ConfigError::new(source, line, None, format!("expected KEY=VALUE, got {got}"))
+    })?;
+    let mut copy = config.clone();
+    let net = NetState::replay(&copy.entries);
+    let mut parser = Parser::new(&mut copy, net);
+    let at = Place {
+        source,
+        line,
+        dir: None,
     };
-    (&mut networks[position], created)
-}
-
-/// Sets (or, for an empty value, resets) one field of an interface.
-fn apply_net_field(network: &mut Network, field: NetField, value: &str) -> Result<(), String> {
-    let empty = value.is_empty();
-    match field {
-        NetField::Type => {
-            network.kind = optional(value, value::parse_net_type)?.unwrap_or_default()
-        }
-        NetField::Flags => network.up = optional(value, value::parse_flags)?.unwrap_or(false),
-        NetField::Link => network.link = optional(value, value::parse_ifname)?,
-        NetField::Hwaddr => network.hwaddr = optional(value, value::parse_hwaddr)?,
-        NetField::Name => network.name = optional(value, value::parse_ifname)?,
-        NetField::Mtu => network.mtu = optional(value, value::parse_mtu)?,
-        NetField::Ipv4 if empty => network.ipv4.clear(),
-        NetField::Ipv4 => network.ipv4.push(value::parse_ipv4(value)?),
-        NetField::Ipv6 if empty => network.ipv6.clear(),
-        NetField::Ipv6 => network.ipv6.push(value::parse_ipv6(value)?),
-        NetField::Ipv4Gateway => {
-            network.ipv4_gateway = optional(value, |v| value::parse_gateway::<Ipv4Addr>(v, "IPv4"))?
-        }
-        NetField::Ipv6Gateway => {
-            network.ipv6_gateway = optional(value, |v| value::parse_gateway::<Ipv6Addr>(v, "IPv6"))?
-        }
-        NetField::VethPair => network.veth_pair = optional(value, value::parse_ifname)?,
-        NetField::MacvlanMode => network.macvlan_mode = optional(value, value::parse_macvlan_mode)?,
-    }
+    parser.line(key, value, &at)?;
+    parser.finish()?;
+    *config = copy;
     Ok(())
 }

@@ -1,92 +1,86 @@
-//! `Settings` back to config text, modern keys only, one `key = value` per line.
-//! Reading the text back gives equal settings for anything the parser produced (values are
-//! trimmed single lines there; hand-built values with newlines or edge spaces do not survive).
+//! `Settings` back to config text, modern keys only, one `key = value` per line, in the key
+//! table's order: each definition writes its own settings through a `Writer`. Reading the
+//! text back gives equal settings (origins aside) for anything the parser produced.
 
 use std::fmt::Display;
 
-use crate::model::{Network, Settings};
+use crate::model::Settings;
+use crate::table;
 
 pub(crate) fn write_settings(settings: &Settings) -> String {
-    let mut out = String::new();
-    let mut put = |key: &str, value: &dyn Display| {
-        out.push_str(key);
-        out.push_str(" = ");
-        out.push_str(&value.to_string());
-        out.push('\n');
+    let mut w = Writer {
+        out: String::new(),
+        key: "",
+        family: false,
     };
-    if let Some(name) = &settings.utsname {
-        put("lxc.uts.name", name);
+    for def in table::all() {
+        w.key = def.name;
+        w.family = def.family.is_some();
+        (def.write)(settings, &mut w);
     }
-    if let Some(rootfs) = &settings.rootfs {
-        put("lxc.rootfs.path", rootfs);
-    }
-    if let Some(options) = &settings.rootfs_options {
-        put("lxc.rootfs.options", options);
-    }
-    if let Some(fstab) = &settings.fstab {
-        put("lxc.mount.fstab", fstab);
-    }
-    for entry in &settings.mount_entries {
-        put("lxc.mount.entry", entry);
-    }
-    if !settings.mount_auto.is_empty() {
-        put("lxc.mount.auto", &settings.mount_auto.join(" "));
-    }
-    if let Some(autodev) = settings.autodev {
-        put("lxc.autodev", &u8::from(autodev));
-    }
-    if let Some(signal) = settings.signal_halt {
-        put("lxc.signal.halt", &signal);
-    }
-    if let Some(signal) = settings.signal_stop {
-        put("lxc.signal.stop", &signal);
-    }
-    if let Some(path) = &settings.console_path {
-        put("lxc.console.path", path);
-    }
-    for network in &settings.networks {
-        write_network(network, &mut put);
-    }
-    out
+    w.out
 }
 
-fn write_network(network: &Network, put: &mut impl FnMut(&str, &dyn Display)) {
-    let mut field = |name: &str, value: &dyn Display| {
-        put(&format!("lxc.net.{}.{name}", network.index), value);
-    };
-    // Type first: a later field of an untyped interface would be an error on reading back.
-    field("type", &network.kind);
-    if network.up {
-        field("flags", &"up");
+/// Output for one definition at a time: knows the key being written.
+pub(crate) struct Writer {
+    out: String,
+    key: &'static str,
+    family: bool,
+}
+
+impl Writer {
+    /// The modern name of the definition being written.
+    pub(crate) fn key(&self) -> &'static str {
+        self.key
     }
-    if let Some(link) = &network.link {
-        field("link", link);
+
+    pub(crate) fn is_family(&self) -> bool {
+        self.family
     }
-    if let Some(hwaddr) = &network.hwaddr {
-        field("hwaddr", hwaddr);
+
+    /// `KEY = value`.
+    pub(crate) fn put(&mut self, value: &dyn Display) {
+        self.line(self.key, value);
     }
-    if let Some(name) = &network.name {
-        field("name", name);
+
+    /// `KEY.sub = value`, for a family.
+    pub(crate) fn sub(&mut self, sub: &dyn Display, value: &dyn Display) {
+        let key = format!("{}.{sub}", self.key);
+        self.line(&key, value);
     }
-    if let Some(mtu) = network.mtu {
-        field("mtu", &mtu);
+
+    pub(crate) fn opt<T: Display>(&mut self, value: &Option<T>) {
+        if let Some(value) = value {
+            self.put(value);
+        }
     }
-    for address in &network.ipv4 {
-        field("ipv4.address", address);
+
+    /// A boolean key, as `0` or `1`.
+    pub(crate) fn flag(&mut self, value: Option<bool>) {
+        if let Some(value) = value {
+            self.put(&u8::from(value));
+        }
     }
-    if let Some(gateway) = &network.ipv4_gateway {
-        field("ipv4.gateway", gateway);
+
+    pub(crate) fn each<T: Display>(&mut self, values: &[T]) {
+        for value in values {
+            self.put(value);
+        }
     }
-    for address in &network.ipv6 {
-        field("ipv6.address", address);
-    }
-    if let Some(gateway) = &network.ipv6_gateway {
-        field("ipv6.gateway", gateway);
-    }
-    if let Some(pair) = &network.veth_pair {
-        field("veth.pair", pair);
-    }
-    if let Some(mode) = network.macvlan_mode {
-        field("macvlan.mode", &mode);
+
+    /// `key = value` with any key. A value the parser would change (edge spaces, or quotes
+    /// at both ends, which it strips) is written inside double quotes, which it strips once.
+    pub(crate) fn line(&mut self, key: &str, value: &dyn Display) {
+        let value = value.to_string();
+        self.out.push_str(key);
+        self.out.push_str(" = ");
+        if value.trim() != value || crate::parse::unquote(&value) != value {
+            self.out.push('"');
+            self.out.push_str(&value);
+            self.out.push('"');
+        } else {
+            self.out.push_str(&value);
+        }
+        self.out.push('\n');
     }
 }

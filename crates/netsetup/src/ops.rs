@@ -367,7 +367,7 @@ impl Nl {
                     was_up,
                 });
             }
-            NetType::Empty => {}
+            NetType::Empty | NetType::None => {}
         }
         Ok(gateways)
     }

@@ -74,7 +74,9 @@ pub fn fill_hwaddr(text: &str, rand: &mut impl FnMut() -> u8) -> Result<[u8; 6],
 /// The operations for `nets`, in config order. Errors name the interface.
 pub fn plan(nets: &[Network], rand: &mut impl FnMut() -> u8) -> Result<Vec<IfacePlan>, String> {
     let mut out: Vec<IfacePlan> = Vec::new();
-    for (i, n) in nets.iter().filter(|n| n.kind != NetType::Empty).enumerate() {
+    // `none` never reaches us (the shim sends `Settings::interfaces`); skip it as `empty` anyway.
+    let made = |n: &&Network| !matches!(n.kind, NetType::Empty | NetType::None);
+    for (i, n) in nets.iter().filter(made).enumerate() {
         let name = n.name.clone().unwrap_or_else(|| format!("eth{i}"));
         if out.iter().any(|p| p.name == name) {
             return Err(format!("{name}: two interfaces with this name"));

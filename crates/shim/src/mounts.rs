@@ -2,16 +2,8 @@
 //! /dev (autodev), /proc, /sys, the fstab and `lxc.mount.entry` mounts and the container's own
 //! cgroups. Pure; `rootfs::set_up` carries the plan out in the init.
 use lxc_config::mount::MountEntry;
-use lxc_config::Settings;
+use lxc_config::{Access, Settings};
 use std::path::PathBuf;
-
-/// How /proc is mounted: `proc:rw`, or `proc`/`proc:mixed` with /proc/sys and
-/// /proc/sysrq-trigger read-only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProcMode {
-    Rw,
-    Mixed,
-}
 
 /// Everything the init mounts, decided before the clone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,58 +11,42 @@ pub struct FsPlan {
     pub rootfs: Option<PathBuf>,
     pub readonly_root: bool,
     pub autodev: bool,
-    pub proc: Option<ProcMode>,
-    /// `Some(rw)` to mount sysfs.
-    pub sys: Option<bool>,
-    /// `Some(rw)` to bind the container's own cgroups under /sys/fs/cgroup.
-    pub cgroup: Option<bool>,
+    /// /proc: `Rw`, or else /proc/sys and /proc/sysrq-trigger read-only.
+    pub proc: Option<Access>,
+    /// sysfs: writable only for `Rw`.
+    pub sys: Option<Access>,
+    /// The container's own cgroups under /sys/fs/cgroup: read-only for `Ro`, else writable
+    /// (`mixed` is LXC's "own cgroup writable", and the own cgroup is all we bind).
+    pub cgroup: Option<Access>,
     /// (directory name under /sys/fs/cgroup, the container's group on the host).
     pub cgroup_dirs: Vec<(String, PathBuf)>,
     pub mounts: Vec<MountEntry>,
 }
 
-/// Decides the mounts from the config: `lxc.mount.auto` unset means `proc`; autodev is on by
-/// default when there is a rootfs.
+/// Decides the mounts from the config: `lxc.mount.auto` as `Settings::mount_auto` gives it
+/// (unset means `proc`); autodev is on by default when there is a rootfs.
 pub fn plan(
     settings: &Settings,
     mounts: Vec<MountEntry>,
     cgroup_dirs: Vec<(String, PathBuf)>,
 ) -> FsPlan {
-    let tokens: Vec<&str> = if settings.mount_auto.is_empty() {
-        vec!["proc"]
-    } else {
-        settings.mount_auto.iter().map(String::as_str).collect()
-    };
-    let mut p = FsPlan {
+    let auto = settings.mount_auto();
+    FsPlan {
         rootfs: settings.rootfs.as_ref().map(PathBuf::from),
-        readonly_root: settings
-            .rootfs_options
-            .as_deref()
-            .is_some_and(|o| o.split(',').any(|x| x.trim() == "ro")),
+        readonly_root: settings.rootfs_readonly,
         autodev: settings.autodev.unwrap_or(settings.rootfs.is_some()),
-        proc: None,
-        sys: None,
-        cgroup: None,
+        proc: auto.proc,
+        sys: auto.sys,
+        cgroup: auto.cgroup,
         cgroup_dirs,
         mounts,
-    };
-    for t in tokens {
-        match t {
-            "proc" | "proc:mixed" => p.proc = Some(ProcMode::Mixed),
-            "proc:rw" => p.proc = Some(ProcMode::Rw),
-            "sys" | "sys:ro" | "sys:mixed" => p.sys = Some(false),
-            "sys:rw" => p.sys = Some(true),
-            "cgroup" | "cgroup:ro" => p.cgroup = Some(false),
-            "cgroup:rw" | "cgroup:mixed" => p.cgroup = Some(true),
-            _ => {}
-        }
     }
-    p
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lxc_config::MountAuto;
 
     fn settings(f: impl FnOnce(&mut Settings)) -> Settings {
         let mut s = Settings::default();
@@ -81,7 +57,7 @@ mod tests {
     #[test]
     fn defaults() {
         let p = plan(&Settings::default(), vec![], vec![]);
-        assert_eq!(p.proc, Some(ProcMode::Mixed));
+        assert_eq!(p.proc, Some(Access::Mixed));
         assert!(!p.autodev && p.rootfs.is_none() && p.sys.is_none() && !p.readonly_root);
         let p = plan(
             &settings(|s| s.rootfs = Some("/srv/r".into())),
@@ -93,8 +69,12 @@ mod tests {
             &settings(|s| {
                 s.rootfs = Some("/srv/r".into());
                 s.autodev = Some(false);
-                s.rootfs_options = Some("ro,noatime".into());
-                s.mount_auto = vec!["proc:rw".into(), "sys:rw".into(), "cgroup".into()];
+                s.rootfs_readonly = true;
+                s.mount_auto = Some(MountAuto {
+                    proc: Some(Access::Rw),
+                    sys: Some(Access::Rw),
+                    cgroup: Some(Access::Ro),
+                });
             }),
             vec![],
             vec![],
@@ -102,16 +82,21 @@ mod tests {
         assert!(!p.autodev && p.readonly_root);
         assert_eq!(
             (p.proc, p.sys, p.cgroup),
-            (Some(ProcMode::Rw), Some(true), Some(false))
+            (Some(Access::Rw), Some(Access::Rw), Some(Access::Ro))
         );
         let p = plan(
-            &settings(|s| s.mount_auto = vec!["sys".into()]),
+            &settings(|s| {
+                s.mount_auto = Some(MountAuto {
+                    sys: Some(Access::Mixed),
+                    ..MountAuto::default()
+                })
+            }),
             vec![],
             vec![],
         );
         assert_eq!(
             (p.proc, p.sys),
-            (None, Some(false)),
+            (None, Some(Access::Mixed)),
             "an explicit list is exactly what is mounted"
         );
     }

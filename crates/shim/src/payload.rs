@@ -142,12 +142,13 @@ fn dup_high(fd: RawFd) -> io::Result<OwnedFd> {
 const CLONE_FLAGS: libc::c_int =
     libc::CLONE_NEWPID | libc::CLONE_NEWNS | libc::CLONE_NEWUTS | libc::CLONE_NEWIPC;
 
-/// The spec's section 3.2: a network namespace only when the config has network settings.
+/// The spec's section 3.2: a network namespace only when the config has network settings
+/// (interfaces of type `none` share the host's network).
 pub fn clone_flags(spec: &LaunchSpec) -> libc::c_int {
-    if spec.config.settings.networks.is_empty() {
-        CLONE_FLAGS
-    } else {
+    if spec.config.settings.network_namespace() {
         CLONE_FLAGS | libc::CLONE_NEWNET
+    } else {
+        CLONE_FLAGS
     }
 }
 

@@ -9,8 +9,9 @@
 //! directories and files are created relative to descriptors resolved the same way. So a
 //! symlink in the rootfs, even one swapped while the container starts, can never lead a mount
 //! or a mkdir out of it.
-use crate::mounts::{FsPlan, ProcMode};
+use crate::mounts::FsPlan;
 use lxc_config::mount::{Create, MountEntry};
+use lxc_config::Access;
 use nix::errno::Errno;
 use nix::fcntl::{openat, openat2, OFlag, OpenHow, ResolveFlag};
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
@@ -165,10 +166,10 @@ pub fn set_up(plan: &FsPlan) -> Result<Warning, StepError> {
     if let Some(mode) = plan.proc {
         mount_proc(&root, mode)?;
     }
-    if let Some(rw) = plan.sys {
+    if let Some(access) = plan.sys {
         let target = root.resolve("sys")?;
         let mut flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
-        if !rw {
+        if access != Access::Rw {
             flags |= MsFlags::MS_RDONLY;
         }
         mount(
@@ -185,8 +186,8 @@ pub fn set_up(plan: &FsPlan) -> Result<Warning, StepError> {
     for m in &plan.mounts {
         mount_entry(m, &root)?;
     }
-    if let Some(rw) = plan.cgroup {
-        mount_cgroups(&root, &plan.cgroup_dirs, rw)?;
+    if let Some(access) = plan.cgroup {
+        mount_cgroups(&root, &plan.cgroup_dirs, access != Access::Ro)?;
     }
     let mut warning = None;
     if plan.rootfs.is_some() {
@@ -210,7 +211,7 @@ fn errno_of(e: &std::io::Error) -> Errno {
     Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO))
 }
 
-fn mount_proc(root: &Root, mode: ProcMode) -> Result<(), StepError> {
+fn mount_proc(root: &Root, mode: Access) -> Result<(), StepError> {
     let target = root.resolve("proc")?;
     let flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
     mount(
@@ -221,7 +222,7 @@ fn mount_proc(root: &Root, mode: ProcMode) -> Result<(), StepError> {
         None::<&str>,
     )
     .map_err(step(|| format!("mount {}", target.shown.display())))?;
-    if mode == ProcMode::Mixed {
+    if mode != Access::Rw {
         // The container shares the host's kernel: its sysctls and sysrq stay read-only.
         for p in ["proc/sys", "proc/sysrq-trigger"] {
             if let Ok(t) = root.resolve(p) {

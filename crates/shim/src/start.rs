@@ -122,7 +122,7 @@ impl Shim {
             stop_signal: spec.config.settings.signal_stop,
         });
         let mut helpers = HashMap::new();
-        let phase = if spec.config.settings.networks.is_empty() {
+        let phase = if !spec.config.settings.network_namespace() {
             Phase::Started
         } else {
             match start_network(spec, init, &rundir, &mut record, &mut r) {
@@ -266,7 +266,8 @@ fn start_network(
     record: &mut Record,
     r: &mut Resources,
 ) -> Result<(nix::unistd::Pid, HelperRun), String> {
-    let networks = &spec.config.settings.networks;
+    // Every interface but `none`, which stands for the host's network and is nothing to make.
+    let networks = spec.config.settings.interfaces();
     if networks.iter().any(|n| n.kind == NetType::Phys) {
         let file = rundir.netns_path();
         crate::net::keep_netns(init, &file)?;
@@ -279,10 +280,7 @@ fn start_network(
             )
         })?;
     }
-    let input = serde_json::to_vec(&SetupRequest {
-        networks: networks.clone(),
-    })
-    .map_err(|e| e.to_string())?;
+    let input = serde_json::to_vec(&SetupRequest { networks }).map_err(|e| e.to_string())?;
     let (pid, run) = HelperRun::spawn(
         Job::NetSetup,
         &["setup".into(), init.to_string()],

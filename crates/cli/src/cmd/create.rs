@@ -29,28 +29,30 @@ pub fn run(args: Args) -> Result<i32, CliError> {
     let mut fstab_copy = None;
     let text = match &args.rcfile {
         Some(path) => {
-            let text = fs::read_to_string(path)
-                .map_err(|e| CliError::failed(format!("{}: {e}", path.display())))?;
-            let config = lxc_config::parse_str(&text, &path.display().to_string())
-                .map_err(|e| CliError::failed(e.to_string()))?;
+            let failed = |e: lxc_config::ConfigError| CliError::failed(e.to_string());
+            // Read once, through the config's bounded reader (a FIFO or /dev/zero is refused,
+            // never waited on): the text validated is the text stored.
+            let text = lxc_config::read_file(path).map_err(failed)?;
+            let config = lxc_config::parse_file_text(&text, path).map_err(failed)?;
             // The fstab and the mount entries are checked now, not at the first start.
-            crate::launch::collect_mounts(&config).map_err(|e| CliError::failed(e.message))?;
+            config.mounts().map_err(failed)?;
             if let Some(fstab) = config
                 .settings
                 .fstab
-                .as_deref()
-                .filter(|f| !f.starts_with('/'))
+                .as_ref()
+                .filter(|f| Path::new(&f.written).is_relative())
             {
                 // The stored config keeps its relative path: the fstab goes along with it.
-                if Path::new(fstab)
+                if Path::new(&fstab.written)
                     .components()
                     .any(|c| c == std::path::Component::ParentDir)
                 {
                     return Err(CliError::failed(format!(
-                        "lxc.mount: relative fstab path {fstab:?} leaves the config's directory; use an absolute path"
+                        "{}: lxc.mount.fstab: a relative fstab path must not leave the config's directory; use an absolute path",
+                        fstab.origin
                     )));
                 }
-                fstab_copy = Some((crate::launch::fstab_path(&config, fstab), fstab.to_string()));
+                fstab_copy = Some((fstab.path.clone(), fstab.written.clone()));
             }
             text
         }
@@ -76,17 +78,18 @@ pub fn run(args: Args) -> Result<i32, CliError> {
     }
     if let Some((from, rel)) = &fstab_copy {
         let to = ct.dir().join(rel);
-        let copied = to
-            .parent()
-            .map_or(Ok(()), fs::create_dir_all)
-            .and_then(|_| fs::copy(from, &to).map(drop));
+        // Through the bounded reader again: the file may have changed since it was checked.
+        let copied = lxc_config::read_file(from)
+            .map_err(|e| e.to_string())
+            .and_then(|text| {
+                to.parent()
+                    .map_or(Ok(()), fs::create_dir_all)
+                    .and_then(|_| fs::write(&to, text))
+                    .map_err(|e| format!("copy {} to {}: {e}", from.display(), to.display()))
+            });
         if let Err(e) = copied {
             let _ = fs::remove_dir_all(ct.dir());
-            return Err(CliError::failed(format!(
-                "copy {} to {}: {e}",
-                from.display(),
-                to.display()
-            )));
+            return Err(CliError::failed(e));
         }
     }
     let tmp = ct.dir().join(".config.tmp");
