@@ -56,23 +56,59 @@ pub fn run(cmd: &mut Command, timeout: Duration) -> Output {
     wait_output(child, timeout)
 }
 
-/// Waits for a spawned child with a deadline, killing it (by pid) on timeout.
+/// Waits for a spawned child with a deadline, killing it (by pid) on timeout. Its output is
+/// read as it comes (a child that writes more than a pipe holds must not block on it).
 pub fn wait_output(mut child: Child, timeout: Duration) -> Output {
+    use std::io::Read;
+    // A reader hands its bytes over a channel, so that a pipe held open by something the
+    // command left running cannot hold the test up either.
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut buf);
+            }
+            let _ = tx.send(buf);
+        });
+        rx
+    };
+    let collect = |rx: std::sync::mpsc::Receiver<Vec<u8>>| {
+        rx.recv_timeout(Duration::from_secs(5)).unwrap_or_default()
+    };
+    let out = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let err = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
     let deadline = Instant::now() + timeout;
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return child.wait_with_output().unwrap();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
         }
         if Instant::now() > deadline {
             let _ = child.kill();
-            let out = child.wait_with_output().unwrap();
+            let _ = child.wait();
+            let (o, e) = (collect(out), collect(err));
             panic!(
                 "command timed out after {timeout:?}; stdout {:?} stderr {:?}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
+                String::from_utf8_lossy(&o),
+                String::from_utf8_lossy(&e)
             );
         }
         std::thread::sleep(Duration::from_millis(5));
+    };
+    Output {
+        status,
+        stdout: collect(out),
+        stderr: collect(err),
     }
 }
 
@@ -335,6 +371,28 @@ pub fn socket_roundtrip(sock: &Path, line: &[u8]) -> Option<String> {
         _ => None,
     }
 }
+
+/// A FUSE server that answers FUSE_INIT and nothing else: a process that touches the mount
+/// waits for an answer that never comes, and once a freeze interrupts that wait it sleeps
+/// where no freezer can reach it (fuse(4): the kernel then waits, killable only, for the
+/// interrupt's answer). The mount lives in the container's own mount namespace.
+pub const STUCK_FUSE: &str = r#"
+import ctypes, os, struct, sys
+mnt, ready = sys.argv[1], sys.argv[2]
+fd = os.open("/dev/fuse", os.O_RDWR)
+os.makedirs(mnt, exist_ok=True)
+libc = ctypes.CDLL(None, use_errno=True)
+opts = f"fd={fd},rootmode=40000,user_id=0,group_id=0".encode()
+if libc.mount(b"stuck", mnt.encode(), b"fuse", 0, opts) != 0:
+    sys.exit("mount: errno %d" % ctypes.get_errno())
+while True:
+    req = os.read(fd, 1 << 20)
+    length, opcode, unique = struct.unpack_from("<IIQ", req)
+    if opcode == 26:  # FUSE_INIT
+        out = struct.pack("<IIIIHHIIHHI", 7, 31, 0, 0, 0, 0, 4096, 0, 0, 0, 0) + bytes(28)
+        os.write(fd, struct.pack("<IiQ", 16 + len(out), 0, unique) + out)
+        open(ready, "w").close()
+"#;
 
 /// Builds a busybox root filesystem (scripts/mkrootfs.sh) in `dir`.
 pub fn make_rootfs(dir: &Path) {

@@ -637,28 +637,6 @@ fn subscribe_numbers_every_change_and_hundreds_of_subscribers_get_stopped() {
     }
 }
 
-/// A FUSE server that answers FUSE_INIT and nothing else: a process that touches the mount
-/// waits for an answer that never comes, and once a freeze interrupts that wait it sleeps
-/// where no freezer can reach it (fuse(4): the kernel then waits, killable only, for the
-/// interrupt's answer). The mount lives in the container's own mount namespace.
-const STUCK_FUSE: &str = r#"
-import ctypes, os, struct, sys
-mnt, ready = sys.argv[1], sys.argv[2]
-fd = os.open("/dev/fuse", os.O_RDWR)
-os.makedirs(mnt, exist_ok=True)
-libc = ctypes.CDLL(None, use_errno=True)
-opts = f"fd={fd},rootmode=40000,user_id=0,group_id=0".encode()
-if libc.mount(b"stuck", mnt.encode(), b"fuse", 0, opts) != 0:
-    sys.exit("mount: errno %d" % ctypes.get_errno())
-while True:
-    req = os.read(fd, 1 << 20)
-    length, opcode, unique = struct.unpack_from("<IIQ", req)
-    if opcode == 26:  # FUSE_INIT
-        out = struct.pack("<IIIIHHIIHHI", 7, 31, 0, 0, 0, 0, 4096, 0, 0, 0, 0) + bytes(28)
-        os.write(fd, struct.pack("<IiQ", 16 + len(out), 0, unique) + out)
-        open(ready, "w").close()
-"#;
-
 #[test]
 fn a_freeze_that_does_not_take_in_time_is_undone() {
     assert!(
