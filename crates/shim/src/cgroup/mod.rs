@@ -8,17 +8,17 @@
 //! cgroups-rs: see docs/ARCHITECTURE.md.
 mod freezer;
 mod hierarchy;
+mod stale;
 
 pub use freezer::{parse_events, Freezer, CGROUP_EVENTS};
 pub use hierarchy::{own_hierarchies, parse_hierarchies, Hierarchy, Kind};
+pub use stale::clean_stale;
 
-use crate::sys;
 use nix::unistd::Pid;
 use std::fmt;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 /// The file that lists a group's processes, in both versions.
 pub const CGROUP_PROCS: &str = "cgroup.procs";
@@ -63,7 +63,7 @@ impl fmt::Display for CgroupError {
 
 impl std::error::Error for CgroupError {}
 
-fn write_file(path: &Path, value: &str) -> Result<(), CgroupError> {
+pub(super) fn write_file(path: &Path, value: &str) -> Result<(), CgroupError> {
     fs::write(path, value).map_err(|e| CgroupError::Write(path.to_path_buf(), e))
 }
 
@@ -265,7 +265,7 @@ fn make_dir(d: &Path, cpuset: bool) -> Result<(), CgroupError> {
 }
 
 /// Pids in `dir` and every group below it; a group that vanishes meanwhile is empty.
-fn procs_recursive(dir: &Path) -> Result<Vec<Pid>, CgroupError> {
+pub(super) fn procs_recursive(dir: &Path) -> Result<Vec<Pid>, CgroupError> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -299,7 +299,7 @@ fn subgroups(dir: &Path) -> Result<Vec<PathBuf>, CgroupError> {
 }
 
 /// Removes `dir` and every group below it, deepest first. `Ok(false)`: busy, try again.
-fn remove_tree(dir: &Path) -> Result<bool, CgroupError> {
+pub(super) fn remove_tree(dir: &Path) -> Result<bool, CgroupError> {
     for sub in subgroups(dir)? {
         if !remove_tree(&sub)? {
             return Ok(false);
@@ -311,65 +311,6 @@ fn remove_tree(dir: &Path) -> Result<bool, CgroupError> {
         Err(e) if e.raw_os_error() == Some(libc::EBUSY) => Ok(false),
         Err(e) => Err(CgroupError::Remove(dir.to_path_buf(), e)),
     }
-}
-
-/// How long the clean-up after a dead shim waits for the last processes to leave.
-const STALE_DEADLINE: Duration = Duration::from_secs(5);
-
-/// After a dead shim (called by whoever holds its lock): thaws the groups it recorded (a v1
-/// freezer keeps frozen tasks from dying, even of SIGKILL), kills everything still in them
-/// and removes them bottom-up, together with the shim's leaf. Blocking, with a deadline.
-pub fn clean_stale(dirs: &[PathBuf], shim_leaf: Option<&Path>) -> Result<(), CgroupError> {
-    for d in dirs {
-        for (file, value) in [
-            (freezer::FREEZER_STATE, "THAWED"),
-            (freezer::CGROUP_FREEZE, "0"),
-        ] {
-            let path = d.join(file);
-            if path.exists() {
-                write_file(&path, value)?;
-            }
-        }
-    }
-    let deadline = Instant::now() + STALE_DEADLINE;
-    loop {
-        let mut left = Vec::new();
-        for d in dirs {
-            left.extend(procs_recursive(d)?);
-        }
-        if left.is_empty() {
-            break;
-        }
-        if Instant::now() >= deadline {
-            let path = dirs.first().cloned().unwrap_or_default();
-            return Err(CgroupError::Remove(
-                path,
-                io::Error::other(format!("{} processes would not die", left.len())),
-            ));
-        }
-        for d in dirs {
-            let kill = d.join(CGROUP_KILL);
-            if kill.exists() {
-                write_file(&kill, "1")?;
-            }
-        }
-        for pid in left {
-            let _ = sys::send_signal(pid, libc::SIGKILL);
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    for d in dirs.iter().map(PathBuf::as_path).chain(shim_leaf) {
-        while !remove_tree(d)? {
-            if Instant::now() >= deadline {
-                return Err(CgroupError::Remove(
-                    d.to_path_buf(),
-                    io::Error::from_raw_os_error(libc::EBUSY),
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(2));
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

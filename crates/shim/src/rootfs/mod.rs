@@ -9,15 +9,17 @@
 //! directories and files are created relative to descriptors resolved the same way. So a
 //! symlink in the rootfs, even one swapped while the container starts, can never lead a mount
 //! or a mkdir out of it.
+mod dev;
+mod inroot;
+
 use crate::mounts::FsPlan;
+use inroot::Root;
 use lxc_config::mount::{Create, MountEntry};
 use lxc_config::Access;
 use nix::errno::Errno;
-use nix::fcntl::{openat, openat2, OFlag, OpenHow, ResolveFlag};
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
-use nix::sys::stat::{makedev, mkdirat, mknodat, Mode, SFlag};
-use nix::unistd::{chdir, chroot, fchdir, pivot_root, symlinkat};
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use nix::unistd::{chdir, chroot, fchdir, pivot_root};
+use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 
 /// What `set_up` reports besides success: a reason it had to degrade (logged by the shim).
@@ -26,117 +28,8 @@ pub type Warning = Option<String>;
 /// A failed step and its errno.
 pub type StepError = (String, Errno);
 
-fn step(what: impl Fn() -> String) -> impl Fn(Errno) -> StepError {
+pub(crate) fn step(what: impl Fn() -> String) -> impl Fn(Errno) -> StepError {
     move |e| (what(), e)
-}
-
-/// The root every target is resolved in: the rootfs, or the host's `/`.
-struct Root {
-    path: PathBuf,
-    fd: OwnedFd,
-}
-
-/// A resolved target: its descriptor (O_PATH) and how to name it in messages.
-struct Target {
-    fd: OwnedFd,
-    shown: PathBuf,
-}
-
-impl Target {
-    /// The path mount(2) follows to the resolved object.
-    fn proc_path(&self) -> String {
-        format!("/proc/self/fd/{}", self.fd.as_raw_fd())
-    }
-}
-
-fn in_root() -> OpenHow {
-    OpenHow::new()
-        .flags(OFlag::O_PATH | OFlag::O_CLOEXEC)
-        .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS)
-}
-
-impl Root {
-    fn open(path: &Path) -> Result<Root, StepError> {
-        let fd = nix::fcntl::open(
-            path,
-            OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(step(|| format!("open the root {}", path.display())))?;
-        Ok(Root {
-            path: path.to_path_buf(),
-            fd,
-        })
-    }
-
-    /// `rel` as a user reads it: below the root's path.
-    fn show(&self, rel: &str) -> PathBuf {
-        self.path.join(rel.trim_start_matches('/'))
-    }
-
-    /// Resolves `rel` inside the root (as if the root were `/`).
-    fn resolve(&self, rel: &str) -> Result<Target, StepError> {
-        let clean = rel.trim_start_matches('/');
-        let path = if clean.is_empty() { "." } else { clean };
-        let fd = openat2(self.fd.as_fd(), path, in_root()).map_err(step(|| {
-            format!("mount target {}", self.show(rel).display())
-        }))?;
-        Ok(Target {
-            fd,
-            shown: self.show(rel),
-        })
-    }
-
-    /// Makes directory `rel` and its missing parents inside the root, like `mkdir -p` in a
-    /// chroot: each missing component is made with mkdirat in its parent as resolved inside
-    /// the root, so a symlink can redirect a component only to another place inside it.
-    fn make_dirs(&self, rel: &str) -> Result<(), StepError> {
-        let what = || format!("create {}", self.show(rel).display());
-        let mut parent = self.resolve("/")?.fd;
-        let mut so_far = String::new();
-        for comp in rel.split('/').filter(|c| !c.is_empty() && *c != ".") {
-            so_far.push('/');
-            so_far.push_str(comp);
-            let dir_how = in_root().flags(OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC);
-            parent = match openat2(self.fd.as_fd(), so_far.as_str(), dir_how) {
-                Ok(fd) => fd,
-                Err(Errno::ENOENT) => {
-                    match mkdirat(parent.as_fd(), comp, Mode::from_bits_truncate(0o755)) {
-                        // EEXIST with ENOENT above: a dangling symlink. Creating its target
-                        // would mean following it by hand; refuse instead.
-                        Ok(()) | Err(Errno::EEXIST) => {}
-                        Err(e) => return Err((what(), e)),
-                    }
-                    openat2(self.fd.as_fd(), so_far.as_str(), dir_how).map_err(step(what))?
-                }
-                Err(e) => return Err((what(), e)),
-            };
-        }
-        Ok(())
-    }
-
-    /// Makes an empty file `rel` (and its directory) inside the root unless something is
-    /// there already; never through a dangling symlink.
-    fn make_file(&self, rel: &str) -> Result<(), StepError> {
-        let clean = rel.trim_start_matches('/');
-        if self.resolve(clean).is_ok() {
-            return Ok(());
-        }
-        let (dir, name) = clean.rsplit_once('/').unwrap_or(("", clean));
-        self.make_dirs(dir)?;
-        // An O_PATH descriptor serves as the base of an *at call (openat(2)).
-        let parent = self.resolve(dir)?;
-        let flags =
-            OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_WRONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
-        openat(
-            parent.fd.as_fd(),
-            name,
-            flags,
-            Mode::from_bits_truncate(0o644),
-        )
-        .map(drop)
-        .map_err(step(|| format!("create {}", self.show(rel).display())))
-    }
 }
 
 /// Runs the plan. The caller has made every mount private already.
@@ -161,7 +54,7 @@ pub fn set_up(plan: &FsPlan) -> Result<Warning, StepError> {
     // Opened after the bind, so that everything below lands in the mount pivot_root uses.
     let root = Root::open(&root_path)?;
     if plan.autodev {
-        make_dev(&root)?;
+        dev::make_dev(&root)?;
     }
     if let Some(mode) = plan.proc {
         mount_proc(&root, mode)?;
@@ -263,84 +156,6 @@ fn remount(root: &Root, rel: &str, flags: MsFlags) -> Result<(), StepError> {
         None::<&str>,
     )
     .map_err(step(|| format!("remount {}", top.shown.display())))
-}
-
-/// A tmpfs /dev with the usual nodes, a private devpts, /dev/shm and the usual links.
-fn make_dev(root: &Root) -> Result<(), StepError> {
-    root.make_dirs("dev")?;
-    let target = root.resolve("dev")?;
-    mount(
-        Some("tmpfs"),
-        target.proc_path().as_str(),
-        Some("tmpfs"),
-        MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC,
-        Some("mode=755,size=500k"),
-    )
-    .map_err(step(|| {
-        format!("mount tmpfs on {}", target.shown.display())
-    }))?;
-    // The new, empty tmpfs (resolved again to get it rather than what it covers): nothing
-    // in it can be a symlink yet.
-    let dev = root.resolve("dev")?;
-    let devdir = &dev.fd;
-    let shown = |n: &str| dev.shown.join(n).display().to_string();
-    for (name, major, minor) in [
-        ("null", 1, 3),
-        ("zero", 1, 5),
-        ("full", 1, 7),
-        ("random", 1, 8),
-        ("urandom", 1, 9),
-        ("tty", 5, 0),
-    ] {
-        mknodat(
-            devdir.as_fd(),
-            name,
-            SFlag::S_IFCHR,
-            Mode::from_bits_truncate(0o666),
-            makedev(major, minor),
-        )
-        .map_err(step(|| format!("create {}", shown(name))))?;
-        // mknod's mode is cut by the umask.
-        nix::sys::stat::fchmodat(
-            devdir.as_fd(),
-            name,
-            Mode::from_bits_truncate(0o666),
-            nix::sys::stat::FchmodatFlags::FollowSymlink,
-        )
-        .map_err(step(|| format!("chmod {}", shown(name))))?;
-    }
-    for d in ["pts", "shm"] {
-        mkdirat(devdir.as_fd(), d, Mode::from_bits_truncate(0o755))
-            .map_err(step(|| format!("create {}", shown(d))))?;
-    }
-    let pts = root.resolve("dev/pts")?;
-    mount(
-        Some("devpts"),
-        pts.proc_path().as_str(),
-        Some("devpts"),
-        MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC,
-        Some("newinstance,ptmxmode=0666,mode=0620"),
-    )
-    .map_err(step(|| format!("mount devpts on {}", pts.shown.display())))?;
-    let shm = root.resolve("dev/shm")?;
-    mount(
-        Some("shm"),
-        shm.proc_path().as_str(),
-        Some("tmpfs"),
-        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
-        Some("mode=1777"),
-    )
-    .map_err(step(|| format!("mount tmpfs on {}", shm.shown.display())))?;
-    for (link, to) in [
-        ("ptmx", "pts/ptmx"),
-        ("fd", "/proc/self/fd"),
-        ("stdin", "/proc/self/fd/0"),
-        ("stdout", "/proc/self/fd/1"),
-        ("stderr", "/proc/self/fd/2"),
-    ] {
-        symlinkat(to, devdir.as_fd(), link).map_err(step(|| format!("create {}", shown(link))))?;
-    }
-    Ok(())
 }
 
 fn mount_entry(m: &MountEntry, root: &Root) -> Result<(), StepError> {
