@@ -3,18 +3,7 @@
 //! drive the user's terminal.
 use std::fmt::Write;
 
-/// `text` with control characters (and DEL) shown as escapes: `\e[31m` becomes `\u{1b}[31m`.
-pub fn printable(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() {
-            let _ = write!(out, "{}", c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
+pub use lxc_proto::printable;
 
 /// Left-aligned columns separated by two spaces; the last column is not padded.
 pub fn table<const N: usize>(rows: &[[String; N]]) -> String {

@@ -45,11 +45,11 @@ pub enum ClientError {
 impl fmt::Display for ClientError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ClientError::Connect(e) => write!(f, "connect to its shim: {}", crate::strerror(e)),
+            ClientError::Connect(e) => write!(f, "connect to its shim: {}", crate::text::strerror(e)),
             ClientError::NoAnswer(d) => {
                 write!(f, "no answer from its shim in {} s", d.as_secs_f64())
             }
-            ClientError::Io(e) => write!(f, "talk to its shim: {}", crate::strerror(e)),
+            ClientError::Io(e) => write!(f, "talk to its shim: {}", crate::text::strerror(e)),
             ClientError::Closed => f.write_str("its shim closed the connection"),
             ClientError::Protocol(m) => write!(f, "bad answer from its shim: {m}"),
             ClientError::Rpc(e) => f.write_str(&e.message),
@@ -227,7 +227,7 @@ impl Client {
                 self.protocol = Some(h.protocol);
                 Ok(h)
             }
-            Err(ClientError::Rpc(e)) if e.is(crate::ErrorCode::MethodNotFound) => {
+            Err(ClientError::Rpc(e)) if e.is(crate::framing::ErrorCode::MethodNotFound) => {
                 self.protocol = Some(1);
                 Ok(HelloReply {
                     protocol: 1,

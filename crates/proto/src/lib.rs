@@ -17,31 +17,13 @@ pub mod record;
 pub mod request;
 pub mod response;
 pub mod state;
+pub mod text;
 
 pub use client::{Client, ClientError};
 pub use framing::{ErrorCode, Message, Response, RpcError, MAX_LINE};
 pub use request::{Call, PROTOCOL_VERSION};
 pub use state::{ExitStatus, Info, State};
-
-/// An I/O error's text without Rust's " (os error N)" suffix: what strerror(3) says.
-pub fn strerror(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error ") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
-}
-
-/// `text` cut to at most `max` characters (`max` >= 3), ending in `...` when cut: for quoting
-/// what a user or a container chose without echoing megabytes of it.
-pub fn shorten(text: &str, max: usize) -> String {
-    if text.char_indices().nth(max).is_none() {
-        return text.to_string();
-    }
-    let keep = max.saturating_sub(3);
-    let end = text.char_indices().nth(keep).map_or(text.len(), |(i, _)| i);
-    format!("{}...", &text[..end])
-}
+pub use text::{printable, shorten, strerror};
 
 #[cfg(test)]
 mod tests {
@@ -67,15 +49,5 @@ mod tests {
             serde_json::to_string(&info).unwrap(),
             r#"{"name":"web","state":"RUNNING","pid":4242,"shim_pid":4241,"command":["sleep","60"],"started":1795926814,"cgroups":["/sys/fs/cgroup/pids/lxc/web"],"freezer":"v2","protocol":2}"#
         );
-    }
-
-    #[test]
-    fn strerror_and_shorten() {
-        let e = std::io::Error::from_raw_os_error(13);
-        assert_eq!(strerror(&e), "Permission denied");
-        assert_eq!(shorten("abcdefgh", 6), "abc...");
-        assert_eq!(shorten("abcdef", 6), "abcdef");
-        assert_eq!(shorten("éééééé", 4), "é...");
-        assert!(shorten(&"x".repeat(10_000), 4096).chars().count() == 4096);
     }
 }

@@ -169,7 +169,7 @@ fn signal<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
 
 /// Seconds as a JSON number (fractions allowed), 0 to [`MAX_SECONDS`].
 mod seconds {
-    use super::MAX_SECONDS;
+    use crate::request::MAX_SECONDS;
     use serde::{Deserialize, Deserializer, Serializer};
     use std::time::Duration;
 

@@ -1,5 +1,5 @@
 //! The results of the control socket's methods, typed (the `result` member of a response).
-//! `info` answers [`crate::Info`]; a subscription's notifications carry
+//! `info` answers [`crate::state::Info`]; a subscription's notifications carry
 //! [`crate::monitor::StateEvent`].
 use crate::state::{ExitStatus, State};
 use serde::{Deserialize, Serialize};

@@ -2,7 +2,7 @@
 //! `cgroup.events` (which the kernel notifies with POLLPRI, so a waiting shim is woken rather
 //! than polling), or the v1 freezer hierarchy's `freezer.state` (FREEZING until every task is
 //! frozen, with no notification: it is looked at again on a timer).
-use super::{read_file, write_file, CgroupError};
+use super::tree::{read_file, write_file, CgroupError};
 use std::path::{Path, PathBuf};
 
 /// v1 freezer state file.

@@ -2,7 +2,7 @@
 //! it recorded is thawed, killed and waited for, then the cgroups go, bottom-up. Blocking with a
 //! deadline: it runs in a command, not in a shim's loop.
 use super::freezer::{CGROUP_FREEZE, FREEZER_STATE};
-use super::{procs_recursive, remove_tree, write_file, CgroupError, CGROUP_KILL};
+use super::tree::{procs_recursive, remove_tree, write_file, CgroupError, CGROUP_KILL};
 use crate::sys;
 use std::io;
 use std::path::{Path, PathBuf};

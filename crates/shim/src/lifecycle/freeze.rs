@@ -1,28 +1,13 @@
 //! Freezing and thawing: FREEZING until every process is frozen (cgroup2 wakes the shim
 //! through `cgroup.events`; v1 is looked at again on a timer), answered then; a freeze that has
 //! not taken by its deadline is undone and fails.
-use super::{Effect, Lifecycle, Waiter};
+use super::state::{Effect, Lifecycle, PendingFreeze, Waiter};
 use crate::cgroup::{CgroupError, Freezer};
 use crate::timers::{TimerKind, Timers};
 use lxc_proto::framing::{error_line, ok_line, ErrorCode, RpcError};
 use lxc_proto::response::StateReply;
 use lxc_proto::State;
 use std::time::{Duration, Instant};
-
-/// A freeze asked for and not complete yet.
-pub(super) struct PendingFreeze {
-    deadline: Instant,
-    timeout: Duration,
-    waiters: Vec<Waiter>,
-    /// The next look (v1 has no wakeup: looked at again, less and less often).
-    delay: Duration,
-}
-
-impl PendingFreeze {
-    pub(super) fn take_waiters(self) -> Vec<Waiter> {
-        self.waiters
-    }
-}
 
 const FIRST_LOOK: Duration = Duration::from_micros(100);
 const LOOK_V1_MAX: Duration = Duration::from_millis(10);
@@ -137,7 +122,7 @@ impl Lifecycle {
                 Err(RpcError::new(ErrorCode::Timeout, msg))
             }
         };
-        for w in p.take_waiters() {
+        for w in p.waiters {
             let line = match &answer {
                 Ok(r) => ok_line(&w.id, r),
                 Err(e) => error_line(&w.id, e),
@@ -185,7 +170,7 @@ impl Lifecycle {
                 ErrorCode::InvalidState,
                 "thawed before the freeze completed",
             );
-            for w in p.take_waiters() {
+            for w in p.waiters {
                 let line = error_line(&w.id, &err);
                 fx.push(Effect::Answer(w, line));
             }

@@ -5,187 +5,24 @@
 //! RUNNING -> STOPPING -> STOPPED, or STARTING -> ABORTING -> STOPPING -> STOPPED when the
 //! set-up or the exec of COMMAND fails; RUNNING <-> FREEZING -> FROZEN.
 mod freeze;
+mod state;
 mod stop;
 
-use crate::cgroup::ContainerCgroup;
+pub use state::{Effect, Ending, LifeSpec, Lifecycle, Waiter};
+
 use crate::init_channel::FromInit;
-use crate::sys;
 use crate::timers::{TimerKind, Timers};
 use lxc_proto::framing::{error_line, ok_line, ErrorCode, RpcError};
 use lxc_proto::launch::LaunchEvent;
-use lxc_proto::monitor::StateEvent;
 use lxc_proto::response::WaitReply;
 use lxc_proto::{ExitStatus, State};
-use mio::Token;
 use nix::errno::Errno;
-use nix::unistd::Pid;
-use serde_json::Value;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-/// A parked request: who to answer, and its id.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Waiter {
-    pub token: Token,
-    pub id: Value,
-}
-
-/// What the event loop must do after an operation.
-#[derive(Debug)]
-pub enum Effect {
-    /// Tell monitors and subscribers.
-    Notify(StateEvent),
-    /// Answer a parked request with this line.
-    Answer(Waiter, Vec<u8>),
-    /// Tell the lxc-execute that started the container.
-    Launch(LaunchEvent),
-}
-
-/// How the container ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ending {
-    /// The status reported to waiters: COMMAND's, or the init's when it never ran.
-    pub status: ExitStatus,
-    /// A set-up or exec failure: the exit code lxc-execute uses, and why.
-    pub failure: Option<(i32, String)>,
-}
+use state::now_secs;
 
 /// Unexpected init messages logged before the rest are counted only.
 const MAX_UNEXPECTED_LOGGED: u32 = 3;
 
-/// The container's life.
-pub struct Lifecycle {
-    name: String,
-    state: State,
-    seq: u64,
-    /// lxc-start: the init is COMMAND itself.
-    system: bool,
-    init: Pid,
-    /// COMMAND's first word, for an exec failure's message.
-    cmd0: String,
-    shim_pid: i32,
-    cgroup: ContainerCgroup,
-    /// Sent to COMMAND (app) or pid 1 (system) by a graceful stop.
-    halt_signal: i32,
-    /// `lxc.signal.stop`: sent when the grace time is over, before the kill; None = kill.
-    stop_signal: Option<i32>,
-    stop_signal_sent: bool,
-    /// A set-up or exec failure the init reported.
-    failure: Option<(i32, String)>,
-    /// The status the init reported for COMMAND (checked against its own at reap).
-    reported: Option<ExitStatus>,
-    running: bool,
-    started: Option<u64>,
-    ending: Option<Ending>,
-    waits: Vec<Waiter>,
-    freeze: Option<freeze::PendingFreeze>,
-    kill: Option<stop::KillRounds>,
-    unexpected: u32,
-}
-
-/// The settings a lifecycle starts from.
-pub struct LifeSpec {
-    pub name: String,
-    pub system: bool,
-    pub init: Pid,
-    pub cmd0: String,
-    pub cgroup: ContainerCgroup,
-    pub halt_signal: i32,
-    pub stop_signal: Option<i32>,
-}
-
-fn now_secs() -> Duration {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-}
-
 impl Lifecycle {
-    /// A container in STARTING, numbered 1 (the caller announces it).
-    pub fn new(spec: LifeSpec) -> Lifecycle {
-        Lifecycle {
-            name: spec.name,
-            state: State::Starting,
-            seq: 1,
-            system: spec.system,
-            init: spec.init,
-            cmd0: spec.cmd0,
-            shim_pid: std::process::id() as i32,
-            cgroup: spec.cgroup,
-            halt_signal: spec.halt_signal,
-            stop_signal: spec.stop_signal.filter(|&s| s != libc::SIGKILL),
-            stop_signal_sent: false,
-            failure: None,
-            reported: None,
-            running: false,
-            started: None,
-            ending: None,
-            waits: Vec::new(),
-            freeze: None,
-            kill: None,
-            unexpected: 0,
-        }
-    }
-
-    pub fn state(&self) -> State {
-        self.state
-    }
-
-    pub fn seq(&self) -> u64 {
-        self.seq
-    }
-
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    pub fn init(&self) -> Pid {
-        self.init
-    }
-
-    pub fn started(&self) -> Option<u64> {
-        self.started
-    }
-
-    pub fn ending(&self) -> Option<&Ending> {
-        self.ending.as_ref()
-    }
-
-    pub fn cgroup(&self) -> &ContainerCgroup {
-        &self.cgroup
-    }
-
-    /// The event of the current state (for announcing STARTING, or a subscriber).
-    pub fn event(&self) -> StateEvent {
-        StateEvent {
-            name: self.name.clone(),
-            state: self.state,
-            seq: self.seq,
-            time: now_secs().as_secs_f64(),
-            exit: if self.state == State::Stopped {
-                self.ending.as_ref().map(|e| e.status)
-            } else {
-                None
-            },
-            shim_pid: self.shim_pid,
-        }
-    }
-
-    /// Moves to `state`: numbers the change and notifies.
-    fn set_state(&mut self, state: State, fx: &mut Vec<Effect>) {
-        if self.state == state {
-            return;
-        }
-        log::info!("state {} -> {}", self.state, state);
-        self.state = state;
-        self.seq += 1;
-        fx.push(Effect::Notify(self.event()));
-    }
-
-    /// Forwards a signal to COMMAND through our init (app containers) or to pid 1 (system).
-    pub fn signal_init(&self, sig: i32) {
-        let _ = sys::send_signal(self.init, sig);
-    }
-
     /// A message on the init channel. Only the init holds its end, yet the shim trusts it only
     /// as far as the container's state allows: set-up reports only while starting, `running`
     /// once, and a reported exit status only if the init's own exit agrees with it.
@@ -214,7 +51,7 @@ impl Lifecycle {
                 self.reported = Some(status);
             }
             FromInit::Warning { text } if !self.running => {
-                log::warn!("{}", printable(&lxc_proto::shorten(&text, 500)));
+                log::warn!("{}", lxc_proto::printable(&lxc_proto::shorten(&text, 500)));
             }
             other => {
                 self.unexpected += 1;
@@ -284,7 +121,7 @@ impl Lifecycle {
         self.kill = None;
         if let Some(p) = self.freeze.take() {
             let err = RpcError::new(ErrorCode::InvalidState, format!("{} stopped", self.name));
-            for w in p.take_waiters() {
+            for w in p.waiters {
                 let line = error_line(&w.id, &err);
                 fx.push(Effect::Answer(w, line));
             }
@@ -328,15 +165,107 @@ impl Lifecycle {
     }
 }
 
-/// `text` with control characters escaped, for a log line.
-pub fn printable(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cgroup::{parse_hierarchies, ContainerCgroup};
+    use nix::unistd::Pid;
+
+    fn life(system: bool) -> Lifecycle {
+        let h = parse_hierarchies("30 1 0:26 / /x rw - cgroup2 cgroup2 rw\n", "0::/\n");
+        Lifecycle::new(LifeSpec {
+            name: "t".into(),
+            system,
+            // No such process: signals to it go nowhere.
+            init: Pid::from_raw(i32::MAX),
+            cmd0: "true".into(),
+            cgroup: ContainerCgroup::plan(&h, "t", None),
+            halt_signal: libc::SIGTERM,
+            stop_signal: None,
         })
-        .collect()
+    }
+
+    fn states(fx: &[Effect]) -> Vec<State> {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::Notify(ev) => Some(ev.state),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// What arrives on the init channel counts only where the container's state allows it,
+    /// and a reported exit only if the init's own agrees.
+    #[test]
+    fn the_init_channel_is_believed_only_in_its_place() {
+        let mut timers = Timers::default();
+        let mut l = life(false);
+        let mut fx = Vec::new();
+        l.on_init_message(FromInit::Running { pid: 2 }, &mut fx);
+        assert_eq!(states(&fx), [State::Running]);
+        for forged in [
+            FromInit::Running { pid: 3 },
+            FromInit::ExecFailed { errno: 2 },
+            FromInit::SetupFailed {
+                step: "x".into(),
+                errno: 1,
+            },
+            FromInit::NeedIdMap,
+            FromInit::Warning { text: "x".into() },
+        ] {
+            let mut fx = Vec::new();
+            l.on_init_message(forged, &mut fx);
+            assert!(fx.is_empty(), "a running container took a set-up message");
+        }
+        assert_eq!(l.state(), State::Running);
+        // A report that the init's own exit (code 0) contradicts is not believed.
+        l.on_init_message(
+            FromInit::Exited {
+                status: ExitStatus::signaled(9),
+            },
+            &mut fx,
+        );
+        assert_eq!(l.state(), State::Running, "no state change before the reap");
+        l.on_init_reaped(ExitStatus::exited(0), &mut timers, &mut fx);
+        assert_eq!(l.ending().unwrap().status, ExitStatus::exited(0));
+
+        // One that agrees tells a signal from a code (137 = SIGKILL).
+        let mut l = life(false);
+        let mut fx = Vec::new();
+        l.on_init_message(FromInit::Running { pid: 2 }, &mut fx);
+        let status = ExitStatus::signaled(9);
+        l.on_init_message(FromInit::Exited { status }, &mut fx);
+        l.on_init_reaped(ExitStatus::exited(137), &mut timers, &mut fx);
+        assert_eq!(l.ending().unwrap().status, status);
+        assert_eq!(l.state(), State::Stopping);
+    }
+
+    #[test]
+    fn a_failed_start_aborts_and_reports_the_first_cause() {
+        let mut timers = Timers::default();
+        let mut l = life(false);
+        let mut fx = Vec::new();
+        l.on_init_message(
+            FromInit::SetupFailed {
+                step: "mount /proc".into(),
+                errno: libc::EPERM,
+            },
+            &mut fx,
+        );
+        l.fail_start("a consequence".into(), &mut fx);
+        l.on_init_reaped(ExitStatus::exited(125), &mut timers, &mut fx);
+        l.finish(&mut fx);
+        assert_eq!(
+            states(&fx),
+            [State::Aborting, State::Stopping, State::Stopped]
+        );
+        let failure = l.ending().unwrap().failure.clone().unwrap();
+        assert_eq!(failure.0, 125);
+        assert!(failure.1.starts_with("mount /proc: "), "{}", failure.1);
+        // A system container runs once its pid 1 was executed (its channel closed).
+        let mut l = life(true);
+        let mut fx = Vec::new();
+        l.on_init_closed(&mut fx);
+        assert_eq!(states(&fx), [State::Running]);
+    }
 }

@@ -1,7 +1,7 @@
 //! Stopping and killing: a graceful stop (the halt signal, then `lxc.signal.stop`, then the
 //! kill), the kill of everything (cgroup2's `cgroup.kill`, or v1 rounds of freeze, SIGKILL every
 //! member, thaw, on timers), and signals to every process.
-use super::{Effect, Lifecycle, Waiter};
+use super::state::{Effect, KillRounds, Lifecycle, Waiter};
 use crate::sys;
 use crate::timers::{TimerKind, Timers};
 use lxc_proto::framing::{ErrorCode, RpcError};
@@ -9,13 +9,6 @@ use lxc_proto::request::StopParams;
 use lxc_proto::response::KillReply;
 use lxc_proto::State;
 use std::time::{Duration, Instant};
-
-/// A v1 kill in progress.
-pub(super) struct KillRounds {
-    round: u32,
-    /// While freezing: when to strike anyway.
-    freezing_until: Option<Instant>,
-}
 
 const KILL_ROUNDS: u32 = 50;
 const KILL_FREEZE_LIMIT: Duration = Duration::from_millis(200);

@@ -1,7 +1,7 @@
 //! autodev: a tmpfs /dev in the container with the usual nodes, a private devpts instance,
 //! /dev/shm and the usual links.
+use super::error::{step, StepError};
 use super::inroot::Root;
-use super::{step, StepError};
 use nix::mount::{mount, MsFlags};
 use nix::sys::stat::{makedev, mkdirat, mknodat, Mode, SFlag};
 use nix::unistd::symlinkat;

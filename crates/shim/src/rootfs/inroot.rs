@@ -1,7 +1,7 @@
 //! Resolving and creating inside a root as if it were `/`: `openat2(RESOLVE_IN_ROOT)` from a
 //! descriptor of the root, and mkdirat/openat in directories resolved that way, so that no
 //! symlink, even one swapped meanwhile, leads out of it.
-use super::{step, StepError};
+use super::error::{step, StepError};
 use nix::errno::Errno;
 use nix::fcntl::{openat, openat2, OFlag, OpenHow, ResolveFlag};
 use nix::sys::stat::{mkdirat, Mode};

@@ -10,9 +10,12 @@
 //! symlink in the rootfs, even one swapped while the container starts, can never lead a mount
 //! or a mkdir out of it.
 mod dev;
+mod error;
 mod inroot;
 
 use crate::mounts::FsPlan;
+use error::step;
+pub use error::{StepError, Warning};
 use inroot::Root;
 use lxc_config::mount::{Create, MountEntry};
 use lxc_config::Access;
@@ -21,16 +24,6 @@ use nix::mount::{mount, umount2, MntFlags, MsFlags};
 use nix::unistd::{chdir, chroot, fchdir, pivot_root};
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
-
-/// What `set_up` reports besides success: a reason it had to degrade (logged by the shim).
-pub type Warning = Option<String>;
-
-/// A failed step and its errno.
-pub type StepError = (String, Errno);
-
-pub(crate) fn step(what: impl Fn() -> String) -> impl Fn(Errno) -> StepError {
-    move |e| (what(), e)
-}
 
 /// Runs the plan. The caller has made every mount private already.
 pub fn set_up(plan: &FsPlan) -> Result<Warning, StepError> {
