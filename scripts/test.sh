@@ -9,5 +9,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
+RUSTDOCFLAGS=-Dwarnings cargo doc --no-deps --workspace --quiet
+python3 scripts/import-cycles.py
 cargo build --workspace --bins
 cargo test --workspace
