@@ -2,8 +2,9 @@
 # Speed and memory, measured in one run, side by side with LXC when /usr/bin/lxc-execute exists
 # (Debian's lxc package; set USE_LXC_BRIDGE="false" in /etc/default/lxc-net first). Prints
 # markdown tables of medians over RUNS runs (default 50):
-#   1. start: lxc-execute of /bin/true end to end; the floor `unshare --pid --fork --mount --uts
-#      --ipc /bin/true`; LXC's lxc-execute on an equivalent config; the shim's and init's memory
+#   1. start: lxc-execute of /bin/true end to end, also with an idle lxc-wait and a stopped
+#      lxc-monitor present; the floor `unshare --pid --fork --mount --uts --ipc /bin/true`; LXC's
+#      lxc-execute on an equivalent config; the shim's and init's memory
 #   2. control: lxc-state (LXC: lxc-info -s), lxc-freeze + lxc-unfreeze, lxc-stop -k, against a
 #      bare /bin/true exec; the time from a state change to a monitor's line
 #   3. scale: SCALE (default 200) containers started one after another with lxc-execute -d --
@@ -147,8 +148,22 @@ try:
     if HAVE_LXC:
         create_lxc(f"{TAG}-t")
         true_lxc = ms(lambda: ok(theirs("execute", f"{TAG}-t", "--", "/bin/true")))
+    # The same start with listeners that do not read: an lxc-wait following another
+    # container, and an lxc-monitor stopped with SIGSTOP. No shim may wait for them.
+    start_ours(f"{TAG}-l")
+    idle = [subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for argv in (ours("wait", f"{TAG}-l", "-s", "FROZEN"), [f"{BIN}/lxc-monitor"])]
+    time.sleep(0.3)
+    os.kill(idle[1].pid, 19)
+    try:
+        true_idle = ms(lambda: ok(ours("execute", f"{TAG}-t", "--", "/bin/true")))
+    finally:
+        os.kill(idle[1].pid, 18)
+        for p in idle: p.kill(); p.wait()
+        stop_ours(f"{TAG}-l")
     table("Start (lxc-execute of /bin/true, end to end):", ["command", "median ms", "x floor"],
           [["ours: lxc-execute -- /bin/true", fmt(true_ours), fmt(true_ours / floor)],
+           ["ours, with an idle lxc-wait and a stopped lxc-monitor", fmt(true_idle), fmt(true_idle / floor)],
            ["floor: unshare --pid --fork --mount --uts --ipc /bin/true", fmt(floor), "1.00"]]
           + ([["LXC: lxc-execute -- /bin/true", fmt(true_lxc), fmt(true_lxc / floor)]] if HAVE_LXC else []))
 
