@@ -763,6 +763,42 @@ fn fds_settle(pid: i32, limit: usize) -> usize {
     now
 }
 
+/// Item 6, the part a fix can miss: a `wait` or `freeze` parked by a client that then closes
+/// must not stay parked, or ids (up to 1 KiB each) pile up for as long as the container runs.
+#[test]
+fn item06f_what_gone_clients_parked_is_forgotten() {
+    let ct = Ct::new("parked");
+    ct.start_detached("sleep 1000");
+    let shim = shim_pid(&ct);
+    let sock = ct.run_dir().join("control.sock");
+    let script = r#"
+import socket, sys
+path, n = sys.argv[1], int(sys.argv[2])
+idv = "x" * 1000
+for i in range(n):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    s.sendall(('{"jsonrpc":"2.0","id":"%s%d","method":"wait"}\n' % (idv, i)).encode())
+    s.close()
+"#;
+    let rss0 = rss_kib(shim);
+    let out = run_within(
+        Command::new("python3")
+            .arg("-c")
+            .arg(script)
+            .arg(&sock)
+            .arg("30000"),
+        Duration::from_secs(120),
+    )
+    .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(ct.state(), "RUNNING");
+    let rss1 = rss_kib(shim);
+    eprintln!("30000 closed clients with parked waits: VmRSS {rss0} -> {rss1} KiB");
+    // 30000 kept ids would be over 30 MiB.
+    assert!(rss1 < rss0 + 8 * 1024, "VmRSS {rss0} -> {rss1} KiB");
+}
+
 /// Item 6a: clients that send `wait` or `subscribe` and close are dropped.
 #[test]
 fn item06a_closed_wait_and_subscribe_clients_are_dropped() {

@@ -18,6 +18,9 @@ use std::time::Instant;
 
 /// Connections served at once; more are accepted and closed at once.
 pub const MAX_CLIENTS: usize = 1024;
+/// Connections accepted per round of the loop: the ones accepted are read (and the ones gone
+/// dropped) before more are taken from the backlog.
+const ACCEPT_BATCH: usize = 64;
 /// Bytes of unfinished request lines held for all clients together.
 pub const INPUT_CEILING: usize = 16 << 20;
 /// Bytes of answers and notifications waiting for all clients together.
@@ -32,6 +35,8 @@ pub struct Clients {
     /// client can be accepted and closed rather than left hanging in the backlog.
     spare: Option<File>,
     warned: bool,
+    /// Clients dropped since the loop last asked: what they had parked must go too.
+    dropped: Vec<Token>,
 }
 
 impl Clients {
@@ -41,6 +46,7 @@ impl Clients {
             uid,
             spare: File::open("/dev/null").ok(),
             warned: false,
+            dropped: Vec::new(),
         }
     }
 
@@ -48,9 +54,15 @@ impl Clients {
         self.conns.get_mut(&token)
     }
 
-    /// Accepts every pending connection.
-    pub fn accept(&mut self, listener: &UnixListener, registry: &Registry, sources: &mut Sources) {
-        loop {
+    /// Accepts pending connections, at most a batch; true when more may be waiting (the loop
+    /// comes back once it has read these).
+    pub fn accept(
+        &mut self,
+        listener: &UnixListener,
+        registry: &Registry,
+        sources: &mut Sources,
+    ) -> bool {
+        for _ in 0..ACCEPT_BATCH {
             match listener.accept() {
                 Ok((mut stream, _)) => {
                     let allowed = getsockopt(&stream, sockopt::PeerCredentials)
@@ -60,7 +72,7 @@ impl Clients {
                         log::warn!("refused a client that is neither root nor uid {}", self.uid);
                         continue;
                     }
-                    if self.conns.len() >= MAX_CLIENTS {
+                    if self.conns.len() >= MAX_CLIENTS && !self.sweep_gone(registry, sources) {
                         self.warn_once(&format!("more than {MAX_CLIENTS} clients"));
                         continue;
                     }
@@ -74,7 +86,7 @@ impl Clients {
                         sources.remove(token);
                     }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return false,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) if matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => {
                     // Out of descriptors: shed the client at the head of the backlog (it sees
@@ -85,15 +97,30 @@ impl Clients {
                     drop(shed);
                     self.spare = File::open("/dev/null").ok();
                     if self.spare.is_none() {
-                        return;
+                        return false;
                     }
                 }
                 Err(e) => {
                     log::warn!("accept: {}", lxc_proto::strerror(&e));
-                    return;
+                    return false;
                 }
             }
         }
+        true
+    }
+
+    /// At the limit: drops the clients that have closed meanwhile (their close not read yet).
+    /// True when room was made.
+    fn sweep_gone(&mut self, registry: &Registry, sources: &mut Sources) -> bool {
+        let gone: Vec<Token> = self
+            .conns
+            .iter_mut()
+            .filter_map(|(t, c)| c.check_gone().then_some(*t))
+            .collect();
+        for token in &gone {
+            self.drop_conn(*token, registry, sources);
+        }
+        !gone.is_empty()
     }
 
     fn warn_once(&mut self, why: &str) {
@@ -218,8 +245,14 @@ impl Clients {
     pub fn drop_conn(&mut self, token: Token, registry: &Registry, sources: &mut Sources) {
         if let Some(mut c) = self.conns.remove(&token) {
             let _ = registry.deregister(c.stream());
+            self.dropped.push(token);
         }
         sources.remove(token);
+    }
+
+    /// The clients dropped since the last call.
+    pub fn take_dropped(&mut self) -> Vec<Token> {
+        std::mem::take(&mut self.dropped)
     }
 
     /// Last chance before the shim exits: write what is queued, until `deadline`.

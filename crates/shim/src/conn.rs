@@ -110,6 +110,12 @@ impl Conn {
         self.gone
     }
 
+    /// Looks again whether the peer has closed both directions (one poll(2)).
+    pub fn check_gone(&mut self) -> bool {
+        self.gone = self.gone || peer_gone(self.stream.as_fd());
+        self.gone
+    }
+
     pub fn park(&mut self) {
         self.parked += 1;
     }

@@ -59,6 +59,8 @@ pub struct Shim {
     pub(crate) helpers: HashMap<Pid, HelperRun>,
     pub(crate) freezer_events: Option<File>,
     pub(crate) phase: Phase,
+    /// The listener's backlog was not emptied in the last round.
+    pub(crate) accept_more: bool,
     /// When the cgroups must be gone at the latest (tasks still leaving before).
     pub(crate) remove_deadline: Option<Instant>,
     pub(crate) teardown_started: bool,
@@ -67,11 +69,13 @@ pub struct Shim {
 impl Shim {
     /// Runs until the container has stopped; returns the shim's exit code.
     pub fn run(mut self) -> i32 {
-        let mut fx = vec![Effect::Notify(self.life.event())];
-        self.apply(&mut fx);
         let mut events = Events::with_capacity(64);
         while self.phase != Phase::Done {
-            let timeout = self.timers.timeout(Instant::now());
+            let timeout = if self.accept_more {
+                Some(Duration::ZERO)
+            } else {
+                self.timers.timeout(Instant::now())
+            };
             if let Err(e) = self.poll.poll(&mut events, timeout) {
                 if e.kind() == io::ErrorKind::Interrupted {
                     continue;
@@ -86,6 +90,14 @@ impl Shim {
             for kind in self.timers.expired(Instant::now()) {
                 self.on_timer(kind);
             }
+            if self.accept_more {
+                self.accept_more =
+                    self.clients
+                        .accept(&self.listener, self.poll.registry(), &mut self.sources);
+            }
+            for token in self.clients.take_dropped() {
+                self.life.forget(token);
+            }
         }
         self.clients
             .flush_all_until(Instant::now() + Duration::from_secs(1));
@@ -96,8 +108,9 @@ impl Shim {
         let mut fx = Vec::new();
         match self.sources.get(token) {
             Some(Source::Listener) => {
-                self.clients
-                    .accept(&self.listener, self.poll.registry(), &mut self.sources)
+                self.accept_more =
+                    self.clients
+                        .accept(&self.listener, self.poll.registry(), &mut self.sources)
             }
             Some(Source::Signals) => {
                 let pending: Vec<i32> = self.signals.pending().collect();

@@ -8,7 +8,7 @@ use crate::children::{Children, Job, Role};
 use crate::clients::Clients;
 use crate::event_loop::{Phase, Shim};
 use crate::launcher::Launcher;
-use crate::lifecycle::{LifeSpec, Lifecycle};
+use crate::lifecycle::{Effect, LifeSpec, Lifecycle};
 use crate::methods::Facts;
 use crate::monitor::MonitorSender;
 use crate::net::HelperRun;
@@ -78,7 +78,7 @@ impl Shim {
             Ok(p) => p,
             Err(e) => fail!("{e}"),
         };
-        let mut r = match Resources::make(&rundir, &launch) {
+        let mut r = match Resources::make(&rundir) {
             Ok(r) => r,
             Err(e) => fail!("{e}"),
         };
@@ -176,15 +176,17 @@ impl Shim {
             helpers,
             freezer_events,
             phase,
+            accept_more: false,
             remove_deadline: None,
             teardown_started: false,
         };
         guard.defuse();
+        // STARTING is change number 1: announced before anything else can change.
+        let mut fx = vec![Effect::Notify(shim.life.event())];
         if shim.phase == Phase::Started {
-            let mut fx = Vec::new();
             shim.go(&mut fx);
-            shim.apply(&mut fx);
         }
+        shim.apply(&mut fx);
         Ok(shim)
     }
 }
@@ -199,8 +201,7 @@ struct Resources {
 }
 
 impl Resources {
-    fn make(rundir: &RunDir, launch: &StdUnixStream) -> Result<Resources, String> {
-        let _ = launch;
+    fn make(rundir: &RunDir) -> Result<Resources, String> {
         let sock_path = rundir.socket();
         let _ = std::fs::remove_file(&sock_path);
         let mut listener = UnixListener::bind(&sock_path)

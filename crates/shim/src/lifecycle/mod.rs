@@ -16,6 +16,7 @@ use lxc_proto::framing::{error_line, ok_line, ErrorCode, RpcError};
 use lxc_proto::launch::LaunchEvent;
 use lxc_proto::response::WaitReply;
 use lxc_proto::{ExitStatus, State};
+use mio::Token;
 use nix::errno::Errno;
 use state::now_secs;
 
@@ -162,6 +163,14 @@ impl Lifecycle {
     /// Parks a `wait` (or a `stop`) until the container has stopped.
     pub fn park_wait(&mut self, waiter: Waiter) {
         self.waits.push(waiter);
+    }
+
+    /// A client is gone: nothing it parked is kept (its ids would pile up otherwise).
+    pub fn forget(&mut self, token: Token) {
+        self.waits.retain(|w| w.token != token);
+        if let Some(p) = &mut self.freeze {
+            p.waiters.retain(|w| w.token != token);
+        }
     }
 }
 
