@@ -10,6 +10,12 @@
 
 #![forbid(unsafe_code)]
 
+// Layers: each file imports only from files earlier in this order, never back (checked by
+// scripts/import-cycles.py), so any part can be read and tested without what builds on it:
+// `error` `types` `syntax` -> `network` `mount` `read` `writer` -> `model` -> `value/` ->
+// `table/def` -> `table/set` `netkeys/fields` -> the table's entries -> `table/mod` ->
+// `netkeys/mod` -> `parse` `write` -> `config` -> this file.
+mod config;
 mod error;
 mod model;
 pub mod mount;
@@ -17,10 +23,12 @@ mod netkeys;
 mod network;
 mod parse;
 mod read;
+mod syntax;
 mod table;
 mod types;
 mod value;
 mod write;
+mod writer;
 
 use std::path::Path;
 

@@ -10,7 +10,9 @@ use crate::error::{quoted, ConfigError};
 use crate::model::{Config, Entry};
 use crate::netkeys::NetState;
 use crate::read;
-use crate::table::{self, Apply, Input};
+use crate::syntax::split_key_value;
+use crate::table;
+use crate::table::def::{Apply, Input};
 
 /// How deep `lxc.include` may nest (a file including a file ... 16 levels).
 pub const MAX_INCLUDE_DEPTH: usize = 16;
@@ -30,28 +32,6 @@ impl Place<'_> {
     fn error(&self, key: Option<&str>, message: impl Into<String>) -> ConfigError {
         ConfigError::new(self.source, self.line, key, message)
     }
-}
-
-/// Splits `KEY = VALUE` at the first '=', trims both sides and unquotes the value; None
-/// without '=' or key.
-pub(crate) fn split_key_value(text: &str) -> Option<(&str, &str)> {
-    let (key, value) = text.split_once('=')?;
-    let key = key.trim();
-    if key.is_empty() {
-        return None;
-    }
-    Some((key, unquote(value.trim())))
-}
-
-/// A value in matching single or double quotes, without them (LXC's templates write
-/// `lxc.uts.name = "box"`); anything else as it is. No escapes inside.
-pub(crate) fn unquote(value: &str) -> &str {
-    for quote in ['"', '\''] {
-        if value.len() >= 2 && value.starts_with(quote) && value.ends_with(quote) {
-            return &value[1..value.len() - 1];
-        }
-    }
-    value
 }
 
 pub(crate) struct Parser<'c> {

@@ -1,13 +1,20 @@
 //! The fields of an interface: their names in both spellings (`lxc.net.N.ipv4.address`,
-//! `lxc.network.ipv4`), which are built, and how each sets a `Network`.
+//! `lxc.network.ipv4`), which are built, how each sets a `Network` and how the interfaces
+//! are written back. Below the key table, which names these in its `lxc.net` entry; the
+//! parse state (`mod.rs`) sits above the table, as it resolves keys through it.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::MAX_NET_INDEX;
+use crate::model::Settings;
 use crate::network::Network;
-use crate::table::SubError;
+use crate::table::def::SubError;
 use crate::types::RawSetting;
 use crate::value::{self, net as v};
+use crate::writer::Writer;
+
+/// Highest N accepted in `lxc.net.N.*` (LXC has no limit; 1024 interfaces is plenty and
+/// keeps an index typo like `lxc.net.100000.type` from passing silently).
+pub(crate) const MAX_NET_INDEX: u32 = 1023;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Field {
@@ -225,6 +232,50 @@ pub(crate) fn apply_field(n: &mut Network, field: Field, value: &str) -> Result<
         }
     }
     Ok(())
+}
+
+/// Every interface in modern keys, type first: a later field of an untyped interface would
+/// be an error on reading back.
+pub(crate) fn write(s: &Settings, w: &mut Writer) {
+    for n in &s.networks {
+        let mut field = |name: &str, value: &dyn std::fmt::Display| {
+            w.sub(&format_args!("{}.{name}", n.index), value);
+        };
+        field("type", &n.kind);
+        if n.up {
+            field("flags", &"up");
+        }
+        let texts = [("link", &n.link), ("hwaddr", &n.hwaddr), ("name", &n.name)];
+        for (name, text) in texts {
+            if let Some(text) = text {
+                field(name, text);
+            }
+        }
+        if let Some(mtu) = n.mtu {
+            field("mtu", &mtu);
+        }
+        for address in &n.ipv4 {
+            field("ipv4.address", address);
+        }
+        if let Some(gateway) = &n.ipv4_gateway {
+            field("ipv4.gateway", gateway);
+        }
+        for address in &n.ipv6 {
+            field("ipv6.address", address);
+        }
+        if let Some(gateway) = &n.ipv6_gateway {
+            field("ipv6.gateway", gateway);
+        }
+        if let Some(pair) = &n.veth_pair {
+            field("veth.pair", pair);
+        }
+        if let Some(mode) = n.macvlan_mode {
+            field("macvlan.mode", &mode);
+        }
+        for raw in &n.unmodeled {
+            field(&raw.key, &raw.value);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,21 +1,18 @@
 //! The network keys: `lxc.net.N.<field>` (modern) and `lxc.network.<field>` (2008 and LXC 2,
 //! where each `lxc.network.type` opens the next interface and later fields address it), and
-//! the parse state they need. `networks` stays sorted by index.
+//! the parse state they need. `networks` stays sorted by index. The table's `lxc.net` entry
+//! uses only `fields.rs`; this file resolves keys through the table (`NetState::replay`),
+//! so nothing below the parser imports it.
 
-mod fields;
+pub(crate) mod fields;
 
 use crate::error::ConfigError;
 use crate::model::{Entry, Settings};
 use crate::network::{NetType, Network};
-use crate::table::{self, Apply, Input};
-use crate::write::Writer;
+use crate::table;
+use crate::table::def::{Apply, Input};
 
-use fields::{apply_field, parse_sub, Field};
-pub(crate) use fields::{candidates, check_sub, implemented};
-
-/// Highest N accepted in `lxc.net.N.*` (LXC has no limit; 1024 interfaces is plenty and
-/// keeps an index typo like `lxc.net.100000.type` from passing silently).
-pub(crate) const MAX_NET_INDEX: u32 = 1023;
+use fields::{apply_field, parse_sub, Field, MAX_NET_INDEX};
 
 /// What the parser remembers about interfaces between keys.
 #[derive(Debug, Default)]
@@ -199,48 +196,4 @@ fn entry(s: &mut Settings, index: u32) -> (&mut Network, bool) {
         }
     };
     (&mut networks[position], created)
-}
-
-/// Every interface in modern keys, type first: a later field of an untyped interface would
-/// be an error on reading back.
-pub(crate) fn write(s: &Settings, w: &mut Writer) {
-    for n in &s.networks {
-        let mut field = |name: &str, value: &dyn std::fmt::Display| {
-            w.sub(&format_args!("{}.{name}", n.index), value);
-        };
-        field("type", &n.kind);
-        if n.up {
-            field("flags", &"up");
-        }
-        let texts = [("link", &n.link), ("hwaddr", &n.hwaddr), ("name", &n.name)];
-        for (name, text) in texts {
-            if let Some(text) = text {
-                field(name, text);
-            }
-        }
-        if let Some(mtu) = n.mtu {
-            field("mtu", &mtu);
-        }
-        for address in &n.ipv4 {
-            field("ipv4.address", address);
-        }
-        if let Some(gateway) = &n.ipv4_gateway {
-            field("ipv4.gateway", gateway);
-        }
-        for address in &n.ipv6 {
-            field("ipv6.address", address);
-        }
-        if let Some(gateway) = &n.ipv6_gateway {
-            field("ipv6.gateway", gateway);
-        }
-        if let Some(pair) = &n.veth_pair {
-            field("veth.pair", pair);
-        }
-        if let Some(mode) = n.macvlan_mode {
-            field("macvlan.mode", &mode);
-        }
-        for raw in &n.unmodeled {
-            field(&raw.key, &raw.value);
-        }
-    }
 }

@@ -1,11 +1,12 @@
 //! The keys we build (hostname, rootfs, mounts, autodev, stop signals, console `none`,
 //! network, include) and their close relatives that are known but not built yet.
 
+use super::def::{Apply, Family, KeyDef, Support, ValueKind};
 use super::set::{append, raw_key, scalar};
-use super::{Apply, Family, KeyDef, Support, ValueKind};
+use crate::mount;
+use crate::netkeys::fields;
 use crate::types::Fstab;
 use crate::value::{self, lists};
-use crate::{mount, netkeys};
 
 pub(crate) static KEYS: &[KeyDef] = &[
     KeyDef {
@@ -193,13 +194,13 @@ pub(crate) static KEYS: &[KeyDef] = &[
         name: "lxc.net",
         aliases: &["lxc.network"],
         family: Some(Family {
-            check: netkeys::check_sub,
+            check: fields::check_sub,
             known: &[],
         }),
         kind: ValueKind::Network,
-        support: Support::For(netkeys::implemented),
+        support: Support::For(fields::implemented),
         apply: Apply::Net,
-        write: netkeys::write,
+        write: fields::write,
     },
     KeyDef {
         name: "lxc.include",

@@ -1,12 +1,12 @@
 //! Resource and kernel-interface keys, none built yet: cgroup files (v1 and v2) and cgroup
 //! placement, resource limits, sysctls, /proc files, namespaces, time offsets.
 
+use super::def::{Apply, Family, Input, KeyDef, SubError, Support, ValueKind};
 use super::set::{keyed, raw, raw_key, write_raw};
-use super::{Apply, Family, Input, KeyDef, SubError, Support, ValueKind};
 use crate::model::Settings;
 use crate::types::{CgroupSetting, CgroupVersion, Prlimit, Sysctl};
 use crate::value::lists::{self, NAMESPACES, PRLIMIT_RESOURCES};
-use crate::write::Writer;
+use crate::writer::Writer;
 
 pub(crate) static KEYS: &[KeyDef] = &[
     KeyDef {

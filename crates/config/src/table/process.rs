@@ -1,8 +1,8 @@
 //! Keys about the container's processes and life cycle, none built yet: architecture, what
 //! runs as init and how, terminals, hooks, autostart, logging, environment.
 
+use super::def::{Apply, Family, KeyDef, SubError, Support, ValueKind};
 use super::set::{append, raw_key, scalar};
-use super::{Apply, Family, KeyDef, SubError, Support, ValueKind};
 use crate::types::Hook;
 use crate::value::{self, lists};
 

@@ -1,8 +1,8 @@
 //! Security keys, none built yet: user namespace id maps, capabilities, LSM profiles
 //! (AppArmor, SELinux), seccomp, no_new_privs, the session keyring.
 
+use super::def::{Apply, KeyDef, Support, ValueKind};
 use super::set::{append, raw_key, scalar};
-use super::{Apply, KeyDef, Support, ValueKind};
 use crate::value::{self, lists};
 
 pub(crate) static KEYS: &[KeyDef] = &[

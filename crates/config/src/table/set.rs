@@ -2,11 +2,11 @@
 //! empty value resets it), a list (each line adds, an empty value clears), a keyed list
 //! (one value per sub-key), and the raw store of keys we check but do not model.
 
-use super::{Input, KeyDef, Support, ValueKind};
+use super::def::{Apply, Input, KeyDef, Support, ValueKind};
 use crate::model::Settings;
 use crate::types::RawSetting;
 use crate::value::{self, lists};
-use crate::write::Writer;
+use crate::writer::Writer;
 
 /// A setting's checker: the trimmed, non-empty value to the stored one, or a message.
 pub(crate) type Check<T> = fn(&str) -> Result<T, String>;
@@ -123,7 +123,7 @@ pub(crate) const fn raw_key(
         family: None,
         kind,
         support: Support::No,
-        apply: super::Apply::Set(raw),
+        apply: Apply::Set(raw),
         write: write_raw,
     }
 }

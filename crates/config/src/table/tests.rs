@@ -1,6 +1,9 @@
 //! The table's own invariants: one definition per spelling, exact keys before families,
 //! the edit distance.
 
+use std::path::Path;
+
+use super::def::Input;
 use super::*;
 
 #[test]

@@ -1,8 +1,8 @@
 //! Checks of list and record values (`lxc.mount.auto`, `lxc.idmap`, `lxc.prlimit.*`,
 //! `lxc.cap.*`, `lxc.environment`) and of the sub-keys of key families (`lxc.cgroup.*`,
-//! `lxc.sysctl.*`, `lxc.hook.*`, ...). Same contract as `value/mod.rs`.
+//! `lxc.sysctl.*`, `lxc.hook.*`, ...). Same contract as every file of `value/` (see `mod.rs`).
 
-use super::parse_number;
+use super::scalar::parse_number;
 use crate::error::quoted;
 use crate::types::{Access, HookKind, IdKind, IdMap, Limit, MountAuto};
 
