@@ -78,7 +78,9 @@ pub fn launch(l: Launch) -> Result<i32, CliError> {
 
     let (ours, theirs) =
         UnixStream::pair().map_err(|e| setup_error(format!("create launch channel: {e}")))?;
-    let spec = LaunchSpec {
+    // On the heap: the shim is forked from deep in this stack, and every stack page above
+    // the fork stays resident in the shim (and its init) for as long as the container runs.
+    let spec = Box::new(LaunchSpec {
         name: ct.name.clone(),
         config,
         command: l.command,
@@ -86,7 +88,7 @@ pub fn launch(l: Launch) -> Result<i32, CliError> {
         system: l.system,
         run_root: ct.run_root.clone(),
         cgroup_prefer: cgroup_prefer()?,
-    };
+    });
     let opts = LaunchOptions {
         stdio: if l.daemon {
             LaunchStdio::Null
@@ -156,6 +158,7 @@ fn cgroup_prefer() -> Result<Option<lxc_shim::cgroup::Version>, CliError> {
 }
 
 /// NAME's stored config, else `-f`, else the built-in default; then each `-s` on top.
+#[inline(never)]
 fn load_config(
     ct: &Container,
     rcfile: Option<&PathBuf>,

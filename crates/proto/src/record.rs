@@ -13,9 +13,6 @@ pub struct Record {
     pub shim_pid: i32,
     /// The container's cgroup directories (absolute paths), one per hierarchy.
     pub cgroups: Vec<PathBuf>,
-    /// The shim's own cgroup2 leaf, kept apart from the container's (see docs/ARCHITECTURE.md).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shim_cgroup: Option<PathBuf>,
     /// The network to take down once the container has stopped (see `lxc-netsetup`).
     #[serde(default, skip_serializing_if = "TeardownRequest::is_empty")]
     pub net: TeardownRequest,

@@ -50,7 +50,6 @@ impl Shim {
             ),
             Err(e) => log::error!("remove cgroups: {e}"),
         }
-        self.life.cgroup().leave_shim_leaf();
         if let Some(lock) = self.lock.take() {
             self.rundir.remove_files(lock);
         }

@@ -18,6 +18,8 @@ use lxc_proto::framing::{line, Notification};
 use lxc_proto::record::Record;
 use mio::net::UnixListener;
 use mio::{Events, Poll, Token};
+use nix::sys::time::TimeSpec;
+use nix::sys::timerfd::{Expiration, TimerFd, TimerSetTimeFlags};
 use nix::unistd::Pid;
 use signal_hook::consts::SIGCHLD;
 use signal_hook_mio::v1_0::Signals;
@@ -44,6 +46,10 @@ pub struct Shim {
     pub(crate) poll: Poll,
     pub(crate) sources: Sources,
     pub(crate) timers: Timers,
+    /// Wakes the loop when the earliest timer is due, to the nanosecond.
+    pub(crate) timer_fd: TimerFd,
+    /// What `timer_fd` is set to.
+    pub(crate) timer_at: Option<Instant>,
     pub(crate) children: Children,
     pub(crate) clients: Clients,
     pub(crate) listener: UnixListener,
@@ -68,14 +74,12 @@ pub struct Shim {
 
 impl Shim {
     /// Runs until the container has stopped; returns the shim's exit code.
-    pub fn run(mut self) -> i32 {
+    pub fn run(mut self: Box<Self>) -> i32 {
+        crate::sys::trim_heap();
         let mut events = Events::with_capacity(64);
         while self.phase != Phase::Done {
-            let timeout = if self.accept_more {
-                Some(Duration::ZERO)
-            } else {
-                self.timers.timeout(Instant::now())
-            };
+            self.set_timer_fd();
+            let timeout = self.accept_more.then_some(Duration::ZERO);
             if let Err(e) = self.poll.poll(&mut events, timeout) {
                 if e.kind() == io::ErrorKind::Interrupted {
                     continue;
@@ -102,6 +106,31 @@ impl Shim {
         self.clients
             .flush_all_until(Instant::now() + Duration::from_secs(1));
         0
+    }
+
+    /// Sets the timerfd to the earliest timer, when that changed.
+    fn set_timer_fd(&mut self) {
+        let next = self.timers.next_deadline();
+        if next == self.timer_at {
+            return;
+        }
+        let result = match next {
+            Some(at) => {
+                // A zero expiry would disarm it: at least a nanosecond.
+                let left = at
+                    .saturating_duration_since(Instant::now())
+                    .max(Duration::from_nanos(1));
+                self.timer_fd.set(
+                    Expiration::OneShot(TimeSpec::from_duration(left)),
+                    TimerSetTimeFlags::empty(),
+                )
+            }
+            None => self.timer_fd.unset(),
+        };
+        match result {
+            Ok(()) => self.timer_at = next,
+            Err(e) => log::error!("set the timer: {}", e.desc()),
+        }
     }
 
     fn dispatch(&mut self, token: Token, readable: bool, writable: bool) {
@@ -131,6 +160,11 @@ impl Shim {
                     h.on_output(token, self.poll.registry(), &mut self.sources);
                 }
                 self.complete_helper(pid, &mut fx);
+            }
+            Some(Source::Timer) => {
+                // Expired timers are handled after the events; the expiry count only clears it.
+                let _ = nix::unistd::read(&self.timer_fd, &mut [0u8; 8]);
+                self.timer_at = None;
             }
             Some(Source::FreezerEvents) => {
                 if let Some(f) = &mut self.freezer_events {
@@ -192,6 +226,7 @@ impl Shim {
         }
     }
 
+    #[inline(never)]
     fn reap(&mut self, fx: &mut Vec<Effect>) {
         for r in self.children.reap() {
             match r.role {
@@ -242,6 +277,7 @@ impl Shim {
         }
     }
 
+    #[inline(never)]
     fn read_launcher(&mut self) {
         let Some((_, l)) = &mut self.launcher else {
             return;
@@ -263,6 +299,8 @@ impl Shim {
         }
     }
 
+    /// Not inlined into `dispatch`: its reads' buffers would take stack on every event.
+    #[inline(never)]
     fn on_client(&mut self, token: Token, readable: bool, writable: bool, fx: &mut Vec<Effect>) {
         // Read, answer, write, and again while the last read stopped at its budget.
         let mut more = readable;

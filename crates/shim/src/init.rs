@@ -95,6 +95,7 @@ pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd) -> ! {
     };
     release_stdio();
     channel().send(&FromInit::Running { pid: cmd.as_raw() });
+    sys::trim_heap();
     let status = supervise(cmd);
     channel().send(&FromInit::Exited { status });
     sys::exit_now(status.shell_code());

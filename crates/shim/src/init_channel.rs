@@ -120,11 +120,20 @@ impl InitEnd {
     }
 
     fn wait_for(&self, expected: ToInit) -> Result<(), ChannelError> {
+        // The shim's messages are a few bytes: a buffer on the stack, no allocation in the
+        // init (each page the init writes after the clone is a page it no longer shares).
+        let mut buf = [0u8; 256];
         let mut fds = Vec::new();
         loop {
-            match recv(self.fd(), &mut fds) {
+            let got = match fdpass::recv(self.fd(), &mut buf, &mut fds) {
+                Ok(0) => Ok(None),
+                Ok(n) => Ok(Some(&buf[..n])),
+                Err(e) if e.kind() == io::ErrorKind::ConnectionReset => Ok(None),
+                Err(e) => Err(e),
+            };
+            match got {
                 Ok(Some(bytes)) => {
-                    return match serde_json::from_slice::<ToInit>(&bytes) {
+                    return match serde_json::from_slice::<ToInit>(bytes) {
                         Ok(m) if m == expected => Ok(()),
                         Ok(m) => Err(ChannelError::Unexpected {
                             expected,
@@ -132,7 +141,7 @@ impl InitEnd {
                         }),
                         Err(_) => Err(ChannelError::Unexpected {
                             expected,
-                            got: String::from_utf8_lossy(&bytes).into_owned(),
+                            got: String::from_utf8_lossy(bytes).into_owned(),
                         }),
                     }
                 }

@@ -97,7 +97,9 @@ impl HelperRun {
         Ok((pid, run))
     }
 
-    /// Reads one of its pipes; closes it at end of file.
+    /// Reads one of its pipes; closes it at end of file. Not inlined into the loop's dispatch:
+    /// its buffer would then take stack on every event.
+    #[inline(never)]
     pub fn on_output(&mut self, token: Token, registry: &Registry, sources: &mut Sources) {
         let Some(i) = self.pipes.iter().position(|(t, _)| *t == token) else {
             return;
@@ -106,7 +108,7 @@ impl HelperRun {
             sources.get(token),
             Some(Source::HelperOutput { stderr: true, .. })
         );
-        let mut chunk = [0u8; 8192];
+        let mut chunk = [0u8; 2048];
         let done = loop {
             let fd = &self.pipes[i].1;
             match nix::unistd::read(fd, &mut chunk) {

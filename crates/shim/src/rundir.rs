@@ -162,8 +162,7 @@ impl RunDir {
                 crate::net::tear_down_now(&record.net)
                     .map_err(|e| format!("give back its network: {e}"))?;
             }
-            cgroup::clean_stale(&record.cgroups, record.shim_cgroup.as_deref())
-                .map_err(|e| e.to_string())?;
+            cgroup::clean_stale(&record.cgroups).map_err(|e| e.to_string())?;
         }
         for f in [SOCKET, RECORD, RECORD_TMP, NETNS] {
             let _ = fs::remove_file(self.paths.dir().join(f));

@@ -108,6 +108,8 @@ fn run_shim(spec: &LaunchSpec, launch: UnixStream, lock: File, opts: &LaunchOpti
         return 1;
     }
     sys::set_cmdline(&format!("[lxc-shim {}]", spec.name));
+    // What the command allocated and freed before the fork need not stay resident here.
+    sys::trim_heap();
     let rundir = RunDir::new(&spec.run_root, &spec.name);
     match Shim::start(spec, launch, lock, rundir) {
         Ok(shim) => shim.run(),

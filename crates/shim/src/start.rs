@@ -25,12 +25,13 @@ use mio::net::{UnixListener, UnixStream};
 use mio::unix::SourceFd;
 use mio::{Interest, Poll};
 use nix::sys::signal::Signal;
+use nix::sys::timerfd::{ClockId, TimerFd, TimerFlags};
 use signal_hook::consts::{SIGCHLD, SIGHUP, SIGINT, SIGTERM};
 use signal_hook_mio::v1_0::Signals;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixStream as StdUnixStream;
 
@@ -41,7 +42,7 @@ impl Shim {
         launch: StdUnixStream,
         lock: File,
         rundir: RunDir,
-    ) -> Result<Shim, StartFailure> {
+    ) -> Result<Box<Shim>, StartFailure> {
         macro_rules! fail {
             ($($arg:tt)*) => {{
                 let message = format!($($arg)*);
@@ -64,7 +65,6 @@ impl Shim {
         let mut record = Record {
             shim_pid: std::process::id() as i32,
             cgroups: cgroup.dirs(),
-            shim_cgroup: cgroup.shim_leaf().map(Into::into),
             ..Record::default()
         };
         if let Err(e) = rundir.write_record(&record) {
@@ -82,10 +82,6 @@ impl Shim {
             Ok(r) => r,
             Err(e) => fail!("{e}"),
         };
-        if let Err(e) = cgroup.enter_shim_leaf() {
-            // Not fatal: the shim then stays in its starter's cgroup, as before.
-            log::warn!("move the shim to its own cgroup: {e}");
-        }
         let (guard, chan) = match payload::start(
             &Payload::Clone(plan),
             payload::clone_flags(spec),
@@ -98,6 +94,13 @@ impl Shim {
         let Some(init) = guard.pid() else {
             fail!("clone the container's init: no pid");
         };
+        // After the init's join, not before the clone: the first cgroup migration waits for an
+        // RCU grace period (milliseconds), which the join pays while the init sets up in
+        // parallel; this one then comes cheap.
+        if let Err(e) = cgroup.enter_shim_leaf() {
+            // Not fatal: the shim then stays in its starter's cgroup, as before.
+            log::warn!("move the shim to its own cgroup: {e}");
+        }
         r.children.register(init, Role::Init);
         let registered = r.poll.registry().register(
             &mut SourceFd(&chan.as_raw_fd()),
@@ -154,10 +157,13 @@ impl Shim {
             }
             Err(_) => None,
         };
-        let mut shim = Shim {
+        // On the heap: a shim's stack pages are its own (and its init's) for good.
+        let mut shim = Box::new(Shim {
             poll: r.poll,
             sources: r.sources,
             timers: Timers::default(),
+            timer_fd: r.timer_fd,
+            timer_at: None,
             children: r.children,
             clients: Clients::new(nix::unistd::geteuid().as_raw()),
             listener: r.listener,
@@ -179,7 +185,7 @@ impl Shim {
             accept_more: false,
             remove_deadline: None,
             teardown_started: false,
-        };
+        });
         guard.defuse();
         // STARTING is change number 1: announced before anything else can change.
         let mut fx = vec![Effect::Notify(shim.life.event())];
@@ -197,6 +203,7 @@ struct Resources {
     sources: Sources,
     listener: UnixListener,
     signals: Signals,
+    timer_fd: TimerFd,
     children: Children,
 }
 
@@ -210,7 +217,7 @@ impl Resources {
             .map_err(|e| format!("chmod {}: {}", sock_path.display(), lxc_proto::strerror(&e)))?;
         // The loop, with its SIGCHLD handler, exists before the init does: a COMMAND that
         // ends at once must not end before anyone listens for it.
-        let mut setup = || -> io::Result<(Poll, Sources, Signals)> {
+        let mut setup = || -> io::Result<(Poll, Sources, Signals, TimerFd)> {
             let poll = Poll::new()?;
             let mut sources = Sources::default();
             let mut signals = Signals::new([SIGCHLD, SIGTERM, SIGINT, SIGHUP])?;
@@ -225,15 +232,25 @@ impl Resources {
                 sources.add(Source::Listener),
                 Interest::READABLE,
             )?;
-            Ok((poll, sources, signals))
+            let timer_fd = TimerFd::new(
+                ClockId::CLOCK_MONOTONIC,
+                TimerFlags::TFD_NONBLOCK | TimerFlags::TFD_CLOEXEC,
+            )?;
+            reg.register(
+                &mut SourceFd(&timer_fd.as_fd().as_raw_fd()),
+                sources.add(Source::Timer),
+                Interest::READABLE,
+            )?;
+            Ok((poll, sources, signals, timer_fd))
         };
-        let (poll, sources, signals) =
+        let (poll, sources, signals, timer_fd) =
             setup().map_err(|e| format!("set up the event loop: {}", lxc_proto::strerror(&e)))?;
         Ok(Resources {
             poll,
             sources,
             listener,
             signals,
+            timer_fd,
             children: Children::default(),
         })
     }

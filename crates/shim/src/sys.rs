@@ -175,6 +175,17 @@ pub fn write_raw(fd: RawFd, buf: &[u8]) -> nix::Result<()> {
     Errno::result(r).map(drop)
 }
 
+/// Gives the heap's free pages back to the kernel (`malloc_trim(3)`): a shim and an init live
+/// as long as their container, and what start-up allocated and freed would otherwise stay
+/// resident in each.
+pub fn trim_heap() {
+    // SAFETY: malloc_trim only returns free memory of glibc's allocator to the kernel; it has
+    // no preconditions (the process is single-threaded, and no allocation is in progress).
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// Ends the process at once, without running atexit handlers or flushing stdio (after fork).
 pub fn exit_now(code: i32) -> ! {
     // SAFETY: _exit has no preconditions and never returns.

@@ -1,8 +1,10 @@
 //! The event loop's timer queue: at most one timer per kind (arming again moves it), kept in a
-//! min-heap; a moved or cancelled timer's old heap entry is skipped when it comes up.
+//! min-heap; a moved or cancelled timer's old heap entry is skipped when it comes up. The loop
+//! wakes for the earliest through a timerfd (poll(2)'s own timeout counts milliseconds, and
+//! a freeze is looked at again after 50 µs).
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// What a timer is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -56,12 +58,17 @@ impl Timers {
         self.armed.contains_key(&kind)
     }
 
-    /// How long the loop may sleep: until the next timer, `None` without one.
-    pub fn timeout(&mut self, now: Instant) -> Option<Duration> {
+    /// When the next timer is due, `None` without one.
+    pub fn next_deadline(&mut self) -> Option<Instant> {
         self.skip_stale();
-        self.heap
-            .peek()
-            .map(|Reverse((at, _, _))| at.saturating_duration_since(now))
+        self.heap.peek().map(|Reverse((at, _, _))| *at)
+    }
+
+    /// How long the loop may sleep: until the next timer, `None` without one.
+    #[cfg(test)]
+    pub fn timeout(&mut self, now: Instant) -> Option<std::time::Duration> {
+        self.next_deadline()
+            .map(|at| at.saturating_duration_since(now))
     }
 
     /// The timers due at `now`, disarmed, earliest first.
@@ -93,6 +100,7 @@ impl Timers {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn one_per_kind_in_order() {

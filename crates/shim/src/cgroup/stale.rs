@@ -5,7 +5,7 @@ use super::freezer::{CGROUP_FREEZE, FREEZER_STATE};
 use super::tree::{procs_recursive, remove_tree, write_file, CgroupError, CGROUP_KILL};
 use crate::sys;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// How long the clean-up after a dead shim waits for the last processes to leave.
@@ -14,7 +14,7 @@ const STALE_DEADLINE: Duration = Duration::from_secs(5);
 /// After a dead shim (called by whoever holds its lock): thaws the groups it recorded (a v1
 /// freezer keeps frozen tasks from dying, even of SIGKILL), kills everything still in them
 /// and removes them bottom-up, together with the shim's leaf. Blocking, with a deadline.
-pub fn clean_stale(dirs: &[PathBuf], shim_leaf: Option<&Path>) -> Result<(), CgroupError> {
+pub fn clean_stale(dirs: &[PathBuf]) -> Result<(), CgroupError> {
     for d in dirs {
         for (file, value) in [(FREEZER_STATE, "THAWED"), (CGROUP_FREEZE, "0")] {
             let path = d.join(file);
@@ -50,7 +50,7 @@ pub fn clean_stale(dirs: &[PathBuf], shim_leaf: Option<&Path>) -> Result<(), Cgr
         }
         std::thread::sleep(Duration::from_millis(2));
     }
-    for d in dirs.iter().map(PathBuf::as_path).chain(shim_leaf) {
+    for d in dirs {
         while !remove_tree(d)? {
             if Instant::now() >= deadline {
                 return Err(CgroupError::Remove(

@@ -80,15 +80,29 @@ fn subgroups(dir: &Path) -> Result<Vec<PathBuf>, CgroupError> {
 
 /// Removes `dir` and every group below it, deepest first. `Ok(false)`: busy, try again.
 pub fn remove_tree(dir: &Path) -> Result<bool, CgroupError> {
-    for sub in subgroups(dir)? {
+    // Usually the group has no children: one rmdir. EBUSY means children or tasks.
+    if let Some(done) = remove_one(dir)? {
+        return Ok(done);
+    }
+    let subs = subgroups(dir)?;
+    if subs.is_empty() {
+        return Ok(false);
+    }
+    for sub in subs {
         if !remove_tree(&sub)? {
             return Ok(false);
         }
     }
+    Ok(remove_one(dir)?.unwrap_or(false))
+}
+
+/// rmdir: `Some(true)` done (or gone already), `None` busy.
+fn remove_one(dir: &Path) -> Result<Option<bool>, CgroupError> {
     match fs::remove_dir(dir) {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(true),
-        Err(e) if e.raw_os_error() == Some(libc::EBUSY) => Ok(false),
+        Ok(()) => Ok(Some(true)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Some(true)),
+        // cgroupfs says EBUSY for children or tasks; ENOTEMPTY is any other filesystem's word.
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EBUSY | libc::ENOTEMPTY)) => Ok(None),
         Err(e) => Err(CgroupError::Remove(dir.to_path_buf(), e)),
     }
 }

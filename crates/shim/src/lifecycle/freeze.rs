@@ -9,10 +9,13 @@ use lxc_proto::response::StateReply;
 use lxc_proto::State;
 use std::time::{Duration, Instant};
 
-const FIRST_LOOK: Duration = Duration::from_micros(100);
+/// A freeze usually takes tens of microseconds: the first look comes soon, then less and less
+/// often.
+const FIRST_LOOK: Duration = Duration::from_micros(50);
 const LOOK_V1_MAX: Duration = Duration::from_millis(10);
-/// cgroup2 notifies a taken freeze; a look this often is only a safety net.
-const LOOK_V2: Duration = Duration::from_millis(100);
+/// cgroup2 also notifies a taken freeze (`cgroup.events`), but through a kernel work queue that
+/// can lag by milliseconds: the looks go on, further apart.
+const LOOK_V2_MAX: Duration = Duration::from_millis(100);
 
 fn internal(e: CgroupError) -> RpcError {
     RpcError::new(ErrorCode::Internal, e.to_string())
@@ -87,14 +90,12 @@ impl Lifecycle {
         let result = match f.is_frozen() {
             Ok(true) => Ok(()),
             Ok(false) if Instant::now() < p.deadline => {
-                let delay = match f {
-                    Freezer::V1(_) => {
-                        let d = p.delay;
-                        p.delay = (p.delay * 2).min(LOOK_V1_MAX);
-                        d
-                    }
-                    Freezer::V2(_) => LOOK_V2,
+                let max = match f {
+                    Freezer::V1(_) => LOOK_V1_MAX,
+                    Freezer::V2(_) => LOOK_V2_MAX,
                 };
+                let delay = p.delay;
+                p.delay = (p.delay * 2).min(max);
                 timers.arm(Instant::now() + delay, TimerKind::FreezeCheck);
                 return;
             }
