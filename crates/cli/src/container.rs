@@ -154,7 +154,8 @@ impl Container {
     }
 }
 
-/// A failed call, as one line.
+/// A failed call, as one line (after the `lxc-CMD: NAME: ` prefix): `NAME: runs an older
+/// shim (protocol 1); restart it to use X` for a method the shim is too old for.
 pub fn rpc_error(e: ClientError) -> CliError {
     CliError::failed(e.to_string())
 }

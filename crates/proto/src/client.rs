@@ -55,7 +55,7 @@ impl fmt::Display for ClientError {
             ClientError::Rpc(e) => f.write_str(&e.message),
             ClientError::OldShim { protocol, method } => write!(
                 f,
-                "it runs an older shim (protocol {protocol}) without \"{method}\"; restart it to use this"
+                "runs an older shim (protocol {protocol}); restart it to use {method}"
             ),
         }
     }
@@ -428,7 +428,7 @@ mod tests {
         let e = c.require("hello").unwrap_err();
         assert_eq!(
             e.to_string(),
-            "it runs an older shim (protocol 1) without \"hello\"; restart it to use this"
+            "runs an older shim (protocol 1); restart it to use hello"
         );
         server.join().unwrap();
         let _ = std::fs::remove_file(path);
