@@ -134,6 +134,8 @@ pub struct Ct {
     pub lxcpath: PathBuf,
     /// Run every command in this named network namespace (the test's own host network).
     pub netns: Option<String>,
+    /// The lxcpath is another `Ct`'s: that one removes it.
+    shares_lxcpath: bool,
 }
 
 impl Ct {
@@ -147,6 +149,19 @@ impl Ct {
             name,
             lxcpath,
             netns: None,
+            shares_lxcpath: false,
+        }
+    }
+
+    /// A container in `other`'s lxcpath (containers of one lxcpath see each other: `lxc-ls`,
+    /// one `lxc-monitor -P`).
+    pub fn beside(tag: &str, other: &Ct) -> Ct {
+        require_root();
+        Ct {
+            name: unique(tag),
+            lxcpath: other.lxcpath.clone(),
+            netns: other.netns.clone(),
+            shares_lxcpath: true,
         }
     }
 
@@ -251,8 +266,39 @@ impl Ct {
         Some(v)
     }
 
+    /// Where monitors of this lxcpath bind their sockets (crates/proto, paths).
+    pub fn monitor_dir(&self) -> PathBuf {
+        let default = Path::new(lxc_proto::paths::DEFAULT_LXCPATH);
+        lxc_proto::paths::RunRoot::for_lxcpath(&self.lxcpath, default).monitor_dir()
+    }
+
+    /// Waits (5 s at most) until process `pid` (an lxc-monitor or lxc-wait of this lxcpath)
+    /// has bound its monitor socket (`PID-N.sock`).
+    pub fn wait_monitor_bound(&self, pid: u32) {
+        let me = format!("{pid}-");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let found = std::fs::read_dir(self.monitor_dir())
+                .map(|rd| {
+                    rd.flatten()
+                        .any(|e| e.file_name().to_string_lossy().starts_with(&me))
+                })
+                .unwrap_or(false);
+            if found {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{pid} never bound its socket");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// The run directory, where the contract puts it for this lxcpath (crates/proto, paths).
     pub fn run_dir(&self) -> PathBuf {
-        Path::new("/var/run/lxc").join(&self.name)
+        let default = Path::new(lxc_proto::paths::DEFAULT_LXCPATH);
+        lxc_proto::paths::RunRoot::for_lxcpath(&self.lxcpath, default)
+            .container(&self.name)
+            .dir()
+            .to_path_buf()
     }
 
     /// Every cgroup directory named after the container that exists now.
@@ -315,7 +361,7 @@ impl Drop for Ct {
         if let Ok(rec) = std::fs::read(self.run_dir().join("state.json")) {
             if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&rec) {
                 if let Some(pid) = v.get("shim_pid").and_then(|p| p.as_i64()) {
-                    kill_if_ours(pid as i32, &self.name);
+                    kill_if_ours(pid as i32, &self.run_dir());
                 }
             }
         }
@@ -328,17 +374,19 @@ impl Drop for Ct {
         for d in self.cgroup_dirs() {
             let _ = std::fs::remove_dir(d);
         }
-        if self.lxcpath.join(".lxct-marker").exists() {
+        if !self.shares_lxcpath && self.lxcpath.join(".lxct-marker").exists() {
             let _ = std::fs::remove_dir_all(&self.lxcpath);
         }
     }
 }
 
-/// SIGKILLs `pid` only if it is the shim of container `name` (so a reused pid is left alone).
-pub fn kill_if_ours(pid: i32, name: &str) {
+/// SIGKILLs `pid` only if it is the shim of the container of run directory `run_dir` (so a
+/// reused pid is left alone).
+pub fn kill_if_ours(pid: i32, run_dir: &Path) {
     let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-    // /var/run is a symlink to /run: the link target reads /run/lxc/NAME/lock.
-    let rd = format!("/run/lxc/{name}/");
+    // /var/run is a symlink to /run: the link target reads /run/lxc/.../NAME/lock.
+    let shown = format!("{}/", run_dir.display());
+    let rd = shown.strip_prefix("/var").unwrap_or(&shown).to_string();
     if comm.trim() != "lxc-shim" {
         return;
     }

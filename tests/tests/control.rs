@@ -290,9 +290,11 @@ struct Mon {
 }
 
 impl Mon {
-    fn start(regex: &str, extra: &[&str]) -> Mon {
+    /// Watches the lxcpath of `ct`.
+    fn start(ct: &Ct, regex: &str, extra: &[&str]) -> Mon {
         let mut child = Command::new(bin("lxc-monitor"))
-            .args(["-n", regex])
+            .args(["-n", regex, "-P"])
+            .arg(&ct.lxcpath)
             .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -309,25 +311,7 @@ impl Mon {
                 }
             }
         });
-        // Its socket exists once the monitor directory lists it.
-        let deadline = Instant::now() + Duration::from_secs(5);
-        let me = format!("{}-", child.id());
-        loop {
-            let found = std::fs::read_dir("/var/run/lxc/.monitor")
-                .map(|rd| {
-                    rd.flatten()
-                        .any(|e| e.file_name().to_string_lossy().starts_with(&me))
-                })
-                .unwrap_or(false);
-            if found {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "lxc-monitor never bound its socket"
-            );
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        ct.wait_monitor_bound(child.id());
         Mon { child, rx }
     }
 
@@ -358,7 +342,7 @@ impl Drop for Mon {
 #[test]
 fn monitor_sees_a_one_millisecond_container_and_later_starts() {
     let ct = Ct::new("mon");
-    let mut mon = Mon::start(&ct.name, &[]);
+    let mut mon = Mon::start(&ct, &ct.name, &[]);
     let out = ct.execute(&["--", "true"]);
     assert_eq!(code(&out), 0);
     let want: Vec<String> = ["STARTING", "RUNNING", "STOPPING", "STOPPED"]
@@ -366,8 +350,8 @@ fn monitor_sees_a_one_millisecond_container_and_later_starts() {
         .map(|s| format!("'{}' changed state to [{s}]", ct.name))
         .collect();
     assert_eq!(mon.lines(4, Duration::from_secs(10)), want);
-    // A second run, and a non-matching name that must not show.
-    let other = Ct::new("othermon");
+    // A second run, and a non-matching name of the same lxcpath that must not show.
+    let other = Ct::beside("othermon", &ct);
     let _ = other.execute(&["--", "true"]);
     let _ = ct.execute(&["--", "true"]);
     assert_eq!(mon.lines(4, Duration::from_secs(10)), want);
@@ -376,7 +360,7 @@ fn monitor_sees_a_one_millisecond_container_and_later_starts() {
 #[test]
 fn monitor_json_and_quit_on_stop() {
     let ct = Ct::new("monjson");
-    let mut mon = Mon::start(&ct.name, &["--json", "-Q"]);
+    let mut mon = Mon::start(&ct, &ct.name, &["--json", "-Q"]);
     let _ = ct.execute(&["--", "sh", "-c", "exit 4"]);
     let lines = mon.lines(4, Duration::from_secs(10));
     assert_eq!(lines.len(), 4, "{lines:?}");
@@ -444,7 +428,7 @@ fn wait_for_states_with_timeout() {
 #[test]
 fn ps_and_ls_with_two_containers_and_with_none() {
     let a = Ct::new("psa");
-    let b = Ct::new("psb");
+    let b = Ct::beside("psb", &a);
     assert_eq!(code(&a.lxc("create", &[])), 0);
     let lxcpath = a.lxcpath.to_str().unwrap();
     // With none running: ls shows the created one as STOPPED, ps shows neither.
@@ -464,7 +448,10 @@ fn ps_and_ls_with_two_containers_and_with_none() {
         Duration::from_secs(10),
     );
     assert_eq!(stdout(&out), format!("{}\n", a.name));
-    let out = run(&mut Command::new(bin("lxc-ps")), Duration::from_secs(10));
+    let out = run(
+        Command::new(bin("lxc-ps")).args(["-P", lxcpath]),
+        Duration::from_secs(10),
+    );
     let header: Vec<String> = stdout(&out)
         .lines()
         .next()
@@ -491,7 +478,10 @@ fn ps_and_ls_with_two_containers_and_with_none() {
 
     a.start_detached("sleep 60");
     b.start_detached("sleep 61 & sleep 62");
-    let out = run(&mut Command::new(bin("lxc-ps")), Duration::from_secs(10));
+    let out = run(
+        Command::new(bin("lxc-ps")).args(["-P", lxcpath]),
+        Duration::from_secs(10),
+    );
     let text = stdout(&out);
     let rows: Vec<Vec<&str>> = text
         .lines()

@@ -280,7 +280,7 @@ fn shim_sigkill_leaves_no_survivors_and_allows_restart() {
         members.len() >= 4,
         "init, sh and two sleeps in the cgroup: {members:?}"
     );
-    kill_if_ours(shim, &ct.name);
+    kill_if_ours(shim, &ct.run_dir());
     let deadline = Instant::now() + Duration::from_secs(10);
     for pid in members.iter().chain([&init]) {
         while std::path::Path::new(&format!("/proc/{pid}")).exists()
@@ -344,7 +344,7 @@ fn double_start_has_exactly_one_winner() {
         // Not created: destroy refuses; kill through the guard's way instead.
         assert_eq!(code(&out), 1);
         let info = ct.info().unwrap();
-        kill_if_ours(info["shim_pid"].as_i64().unwrap() as i32, &ct.name);
+        kill_if_ours(info["shim_pid"].as_i64().unwrap() as i32, &ct.run_dir());
         ct.wait_stopped_or_clean();
     }
 }

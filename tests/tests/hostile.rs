@@ -476,8 +476,11 @@ fn item03_lxc_ps_shows_a_container_with_huge_or_hostile_command_lines() {
         run_within(&mut ct.command("ps", args), Duration::from_secs(30))
             .unwrap_or_else(|e| panic!("lxc-ps -n {args:?}: {e}"))
     };
-    let all = run_within(&mut Command::new(bin("lxc-ps")), Duration::from_secs(30))
-        .unwrap_or_else(|e| panic!("lxc-ps: {e}"));
+    let all = run_within(
+        Command::new(bin("lxc-ps")).arg("-P").arg(&ct.lxcpath),
+        Duration::from_secs(30),
+    )
+    .unwrap_or_else(|e| panic!("lxc-ps: {e}"));
     let table = stdout(&all);
     assert_eq!(code(&all), 0, "lxc-ps: {}", stderr(&all));
     assert!(
@@ -643,29 +646,17 @@ fn lines_of(pipe: impl Read + Send + 'static) -> std::sync::mpsc::Receiver<Strin
     rx
 }
 
-/// Waits until process `pid` has bound its monitor socket (`PID-N.sock`).
-fn wait_monitor_socket(pid: i32, what: &str) {
-    let me = format!("{pid}-");
-    let bound = eventually(Duration::from_secs(5), || {
-        std::fs::read_dir("/var/run/lxc/.monitor")
-            .map(|rd| {
-                rd.flatten()
-                    .any(|e| e.file_name().to_string_lossy().starts_with(&me))
-            })
-            .unwrap_or(false)
-    });
-    assert!(bound, "{what} never bound its monitor socket");
-}
-
 /// Item 5: an idle `lxc-wait` and a stopped `lxc-monitor` do not slow other containers'
 /// starts; after SIGCONT the monitor can tell what it lost.
 #[test]
 fn item05_a_stopped_monitor_and_an_idle_wait_slow_no_start() {
     let _gate = exclusive();
     let a = Ct::new("slowa");
-    let b = Ct::new("slowb");
+    // In A's lxcpath: its changes fill the queue of A's monitor.
+    let b = Ct::beside("slowb", &a);
     let mut mon = Kid(Command::new(bin("lxc-monitor"))
-        .args(["--json", "-n", &format!("{}|{}", a.name, b.name)])
+        .args(["--json", "-n", &format!("{}|{}", a.name, b.name), "-P"])
+        .arg(&a.lxcpath)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -673,7 +664,7 @@ fn item05_a_stopped_monitor_and_an_idle_wait_slow_no_start() {
         .unwrap());
     let mon_out = lines_of(mon.0.stdout.take().unwrap());
     let mon_err = lines_of(mon.0.stderr.take().unwrap());
-    wait_monitor_socket(mon.pid(), "lxc-monitor");
+    a.wait_monitor_bound(mon.pid() as u32);
     let mut seen: Vec<serde_json::Value> = Vec::new();
     let read_until = |want: &str, timeout: Duration, seen: &mut Vec<serde_json::Value>| {
         let deadline = Instant::now() + timeout;
@@ -1503,8 +1494,8 @@ fn item14_a_symlinked_run_directory_is_refused() {
     let ct = Ct::new("runplant");
     let target = tmp(&ct, "planted-run");
     std::fs::create_dir(&target).unwrap();
-    std::fs::create_dir_all("/var/run/lxc").unwrap();
     let rundir = ct.run_dir();
+    std::fs::create_dir_all(rundir.parent().unwrap()).unwrap();
     assert!(
         rundir.symlink_metadata().is_err(),
         "{} exists already",

@@ -156,7 +156,7 @@ fn phys_goes_in_and_comes_back_also_after_the_shim_is_killed() {
     ct.start_detached_with(&settings, "sleep 60");
     assert_eq!(net.links(), ["lo", "ph1"]);
     let shim = ct.info().unwrap()["shim_pid"].as_i64().unwrap() as i32;
-    kill_if_ours(shim, &ct.name);
+    kill_if_ours(shim, &ct.run_dir());
     let deadline = Instant::now() + Duration::from_secs(10);
     while ct.state() != "" {
         assert!(Instant::now() < deadline);

@@ -37,10 +37,8 @@ impl Container {
             names_container: true,
             ..CliError::usage(m)
         })?;
-        let lxcpath = lxcpath
-            .cloned()
-            .unwrap_or_else(|| PathBuf::from(crate::DEFAULT_LXCPATH));
-        let run_root = RunRoot::default();
+        let lxcpath = lxcpath_or_default(lxcpath);
+        let run_root = run_root_of(&lxcpath);
         Ok(Container {
             name: name.to_string(),
             lxcpath,
@@ -187,6 +185,11 @@ fn names_in(dir: &std::path::Path, marker: &str) -> Vec<String> {
 pub fn lxcpath_or_default(p: Option<&PathBuf>) -> PathBuf {
     p.cloned()
         .unwrap_or_else(|| PathBuf::from(crate::DEFAULT_LXCPATH))
+}
+
+/// The run root of the containers of `lxcpath` (docs: "Where state lives").
+pub fn run_root_of(lxcpath: &std::path::Path) -> RunRoot {
+    RunRoot::for_lxcpath(lxcpath, std::path::Path::new(crate::DEFAULT_LXCPATH))
 }
 
 /// Under the container's lock, with no shim alive: removes what a dead shim left (see

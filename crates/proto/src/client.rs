@@ -45,7 +45,9 @@ pub enum ClientError {
 impl fmt::Display for ClientError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ClientError::Connect(e) => write!(f, "connect to its shim: {}", crate::text::strerror(e)),
+            ClientError::Connect(e) => {
+                write!(f, "connect to its shim: {}", crate::text::strerror(e))
+            }
             ClientError::NoAnswer(d) => {
                 write!(f, "no answer from its shim in {} s", d.as_secs_f64())
             }

@@ -1,10 +1,17 @@
-//! Where things are, as every client sees them: the run root (`/var/run/lxc` by default) holds
-//! one run directory per running container and the monitors' socket directory. Pure path
-//! arithmetic and name rules; the file operations live with their users (the shim's `rundir`).
-use std::path::{Path, PathBuf};
+//! Where things are, as every client sees them: a run root holds one run directory per running
+//! container and the monitors' socket directory. A container is its lxcpath and its name: the
+//! containers of the default lxcpath have `/var/run/lxc/NAME`, those of any other lxcpath a run
+//! root of their own, `/var/run/lxc/.p-HASH/NAME` (a name never starts with `.`, so the two
+//! never meet). Pure path arithmetic and name rules; the file operations live with their users
+//! (the shim's `rundir`).
+use std::path::{Component, Path, PathBuf};
 
 /// The default run root.
 pub const DEFAULT_RUN_ROOT: &str = "/var/run/lxc";
+/// The default lxcpath (`/etc/lxc/lxc.conf` may name another).
+pub const DEFAULT_LXCPATH: &str = "/var/lib/lxc";
+/// In another lxcpath's run root: the lxcpath it stands for, for people.
+pub const LXCPATH_FILE: &str = "lxcpath";
 /// The control socket's file name in a run directory.
 pub const SOCKET: &str = "control.sock";
 /// The lock file's name in a run directory.
@@ -36,6 +43,20 @@ impl RunRoot {
         RunRoot { root: root.into() }
     }
 
+    /// The run root of the containers stored under `lxcpath`: the default run root when it is
+    /// the system's default lxcpath (`default_lxcpath`), else `/var/run/lxc/.p-HASH` where HASH
+    /// is 12 hex digits of a hash of the lxcpath made absolute and normal (so `/srv/ct/` and
+    /// `/srv/./ct` are one lxcpath; symlinks are not followed). Short enough that a control
+    /// socket's path fits the 108 bytes of `sun_path` with a 64-character name.
+    pub fn for_lxcpath(lxcpath: &Path, default_lxcpath: &Path) -> RunRoot {
+        let (path, default) = (normal(lxcpath), normal(default_lxcpath));
+        if path == default {
+            return RunRoot::default();
+        }
+        let hash = fnv1a(path.as_os_str().as_encoded_bytes());
+        RunRoot::new(Path::new(DEFAULT_RUN_ROOT).join(format!(".p-{:012x}", hash >> 16)))
+    }
+
     /// The root directory itself.
     pub fn path(&self) -> &Path {
         &self.root
@@ -52,6 +73,34 @@ impl RunRoot {
     pub fn monitor_dir(&self) -> PathBuf {
         self.root.join(MONITOR_DIR)
     }
+}
+
+/// `p` absolute (against the current directory) with `.` and `..` resolved by name and no
+/// trailing slash.
+pub fn normal(p: &Path) -> PathBuf {
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(p)
+    };
+    let mut out = PathBuf::from("/");
+    for c in abs.components() {
+        match c {
+            Component::Normal(n) => out.push(n),
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+        }
+    }
+    out
+}
+
+/// FNV-1a, 64 bits: a stable hash (the same in every build and on every machine).
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// The files of one container's run directory.
@@ -148,5 +197,25 @@ mod tests {
         assert_eq!(c.lock(), Path::new("/var/run/lxc/web/lock"));
         assert_eq!(c.record(), Path::new("/var/run/lxc/web/state.json"));
         assert_eq!(root.monitor_dir(), Path::new("/var/run/lxc/.monitor"));
+    }
+
+    #[test]
+    fn lxcpaths() {
+        let def = Path::new(DEFAULT_LXCPATH);
+        assert_eq!(RunRoot::for_lxcpath(def, def), RunRoot::default());
+        assert_eq!(
+            RunRoot::for_lxcpath(Path::new("/var/lib/lxc/"), def),
+            RunRoot::default()
+        );
+        let a = RunRoot::for_lxcpath(Path::new("/srv/ct"), def);
+        assert_eq!(a, RunRoot::for_lxcpath(Path::new("/srv/./x/../ct/"), def));
+        assert_ne!(a, RunRoot::for_lxcpath(Path::new("/srv/ct2"), def));
+        // Stable across builds: a running container must be found by the next version too.
+        assert_eq!(a.path(), Path::new("/var/run/lxc/.p-14b3ca5d68f9"));
+        let longest = a.container(&"n".repeat(MAX_NAME)).socket();
+        assert!(longest.as_os_str().len() < 108, "{}", longest.display());
+        // Another lxcpath's run root can never be a container's run directory.
+        let dir = a.path().file_name().unwrap().to_str().unwrap();
+        assert!(validate_name(dir).is_err());
     }
 }

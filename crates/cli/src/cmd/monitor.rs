@@ -46,7 +46,10 @@ pub fn run(args: Args) -> Result<i32, CliError> {
     let re = regex_lite::Regex::new(&format!("^(?:{})$", args.name))
         .map_err(|e| CliError::usage(format!("bad regular expression \"{}\": {e}", args.name)))?;
     let stop = stop_flag()?;
-    let monitor = Monitor::bind(&lxc_proto::paths::RunRoot::default()).map_err(|e| {
+    let monitor = Monitor::bind(&crate::container::run_root_of(
+        &crate::container::lxcpath_or_default(args.lxcpath.as_ref()),
+    ))
+    .map_err(|e| {
         CliError::failed(format!(
             "bind a monitor socket: {}",
             lxc_proto::strerror(&e)
