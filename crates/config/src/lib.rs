@@ -37,7 +37,7 @@ pub use model::{Config, Entry, Settings};
 pub use network::{Gateway, IpCidr, MacvlanMode, NetType, Network};
 pub use parse::MAX_INCLUDE_DEPTH;
 pub use read::{read_file, MAX_FILE_SIZE};
-pub use table::{key_status, Status};
+pub use table::{key_status, modern_key, Status};
 pub use types::{
     Access, Apparmor, CgroupSetting, CgroupVersion, Console, Fstab, Hook, HookKind, IdKind, IdMap,
     Init, Limit, Log, LogLevel, MountAuto, Origin, Prlimit, RawSetting, Selinux, Size, Start,

@@ -105,6 +105,25 @@ pub fn key_status(key: &str, value: &str) -> Option<Status> {
     })
 }
 
+/// The modern spelling of a known key (`lxc.utsname` -> `lxc.uts.name`, a modern key
+/// itself). The error says why there is none: a key nobody knows (with the known key it
+/// probably meant), or a 2008 `lxc.network.*` key, whose modern `lxc.net.N.*` name depends on
+/// the interfaces before it in its file.
+pub fn modern_key(key: &str) -> Result<String, String> {
+    let r = resolve(key)?;
+    if !r.legacy {
+        return Ok(key.to_owned());
+    }
+    if matches!(r.def.apply, Apply::Net) {
+        return Err("a 2008 interface key: ask for its lxc.net.N.* name".to_owned());
+    }
+    Ok(if r.sub.is_empty() {
+        r.def.name.to_owned()
+    } else {
+        format!("{}.{}", r.def.name, r.sub)
+    })
+}
+
 fn unknown(key: &str) -> String {
     match suggest(key) {
         Some(known) => format!("unknown key (did you mean {known}?)"),

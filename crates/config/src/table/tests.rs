@@ -46,6 +46,25 @@ fn exact_keys_win_over_families() {
 }
 
 #[test]
+fn modern_spellings() {
+    for (key, modern) in [
+        ("lxc.uts.name", "lxc.uts.name"),
+        ("lxc.utsname", "lxc.uts.name"),
+        ("lxc.rootfs", "lxc.rootfs.path"),
+        ("lxc.limit.core", "lxc.prlimit.core"),
+        ("lxc.cgroup.memory.max", "lxc.cgroup.memory.max"),
+        ("lxc.net.0.type", "lxc.net.0.type"),
+    ] {
+        assert_eq!(modern_key(key).as_deref(), Ok(modern), "{key}");
+    }
+    assert!(modern_key("lxc.network.ipv4").is_err());
+    assert_eq!(
+        modern_key("lxc.utsnme"),
+        Err("unknown key (did you mean lxc.utsname?)".to_owned())
+    );
+}
+
+#[test]
 fn modern_keys_of_aliases() {
     let r = resolve("lxc.limit.nofile").ok().unwrap();
     let input = Input {
