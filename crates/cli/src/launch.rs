@@ -68,16 +68,21 @@ pub fn launch(l: Launch) -> Result<i32, CliError> {
         }
         Err(e) => {
             return Err(setup_error(format!(
-                "lock {}: {e}",
-                ct.rundir.path().display()
+                "lock {}: {}",
+                ct.rundir.path().display(),
+                lxc_proto::strerror(&e)
             )))
         }
     };
     // We hold the lock and no shim does: anything in the run directory is a dead shim's.
     crate::container::clean_dead_shim(&ct.rundir).map_err(|e| setup_error(e.message))?;
 
-    let (ours, theirs) =
-        UnixStream::pair().map_err(|e| setup_error(format!("create launch channel: {e}")))?;
+    let (ours, theirs) = UnixStream::pair().map_err(|e| {
+        setup_error(format!(
+            "create launch channel: {}",
+            lxc_proto::strerror(&e)
+        ))
+    })?;
     // On the heap: the shim is forked from deep in this stack, and every stack page above
     // the fork stays resident in the shim (and its init) for as long as the container runs.
     let spec = Box::new(LaunchSpec {
@@ -185,10 +190,15 @@ fn forward_signals(launch: &UnixStream) -> Result<(), CliError> {
     let mut signals = signal_hook::iterator::Signals::new([
         SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
     ])
-    .map_err(|e| setup_error(format!("install signal handlers: {e}")))?;
+    .map_err(|e| {
+        setup_error(format!(
+            "install signal handlers: {}",
+            lxc_proto::strerror(&e)
+        ))
+    })?;
     let mut out = launch
         .try_clone()
-        .map_err(|e| setup_error(format!("clone launch channel: {e}")))?;
+        .map_err(|e| setup_error(format!("clone launch channel: {}", lxc_proto::strerror(&e))))?;
     std::thread::spawn(move || {
         for signal in signals.forever() {
             let line = lxc_proto::framing::line(&LaunchRequest::Signal { signal });

@@ -3,6 +3,7 @@
 //! codes, error lines, finding a container and talking to its shim) lives here once.
 #![forbid(unsafe_code)]
 
+pub mod argv;
 pub mod cmd;
 pub mod container;
 pub mod launch;
@@ -10,7 +11,7 @@ pub mod logger;
 pub mod monitor;
 pub mod output;
 
-use argh::FromArgs;
+use argh::{ArgsInfo, FromArgs};
 use std::fmt;
 use std::path::PathBuf;
 
@@ -86,27 +87,63 @@ pub trait CommonOpts {
     fn logfile(&self) -> Option<&PathBuf>;
     /// `-l LEVEL`.
     fn loglevel(&self) -> Option<&str>;
+    /// `--rcfile FILE` (lxc-execute and lxc-start: `-f`).
+    fn rcfile(&self) -> Option<&PathBuf>;
+    /// `--rcfile` when nothing but [`main`] looks at it, which then checks that it is a
+    /// config file (lxc-execute and lxc-start report a bad one as a set-up failure).
+    fn rcfile_unchecked(&self) -> Option<&PathBuf>;
+    /// `-q`: errors are not printed.
+    fn quiet(&self) -> bool;
 }
 
 /// Declares a command's argh struct with the options every command has appended (`-P`,
-/// `-o`, `-l`), and implements [`CommonOpts`] for it. The first word says what the struct's own
-/// `name` field is: `required` (`name: String`), `optional` (`name: Option<String>`) or `none`.
+/// `-o`, `-l`, `-q`, `--rcfile`, `--usage`, `--version`), and implements [`CommonOpts`] for
+/// it. The first word says what the struct's own `name` field is: `required`
+/// (`name: String`), `optional` (`name: Option<String>`) or `none`; `required_f` is `required`
+/// with `--rcfile` also spelled `-f` (lxc-execute, lxc-start: the config to start with).
 #[macro_export]
 macro_rules! command {
-    ($kind:ident, $(#[$meta:meta])* pub struct $t:ident { $($body:tt)* }) => {
+    (required_f, $($rest:tt)*) => {
+        $crate::command!(@build required, [
+            /// configuration file, used when NAME has no stored configuration
+            #[argh(option, short = 'f', long = "rcfile")]
+        ], false, $($rest)*);
+    };
+    ($kind:ident, $($rest:tt)*) => {
+        $crate::command!(@build $kind, [
+            /// configuration file (checked; lxc-info -c reads it instead of the stored one)
+            #[argh(option, long = "rcfile")]
+        ], true, $($rest)*);
+    };
+    (@build $kind:ident, [$($rcfile:tt)*], $check:literal, $(#[$meta:meta])* pub struct $t:ident { $($body:tt)* }) => {
         $(#[$meta])*
-        #[derive(argh::FromArgs)]
+        #[derive(argh::FromArgs, argh::ArgsInfo)]
+        #[argh(help_triggers("-h", "-?", "--help"))]
         pub struct $t {
             $($body)*
+            $($rcfile)*
+            rcfile: Option<std::path::PathBuf>,
             /// directory of stored containers (default /var/lib/lxc)
             #[argh(option, short = 'P')]
             lxcpath: Option<std::path::PathBuf>,
             /// log file
             #[argh(option, short = 'o')]
             logfile: Option<std::path::PathBuf>,
-            /// log level (ERROR, WARN, INFO, DEBUG, TRACE)
-            #[argh(option, short = 'l')]
+            /// log level: ERROR (the default), WARN, INFO, DEBUG or TRACE (LXC's NOTICE, CRIT,
+            /// ALERT and FATAL are taken too)
+            #[argh(option, short = 'l', long = "logpriority")]
             loglevel: Option<String>,
+            /// print no error: the exit status tells
+            #[argh(switch, short = 'q')]
+            quiet: bool,
+            /// print a short usage line
+            #[argh(switch)]
+            #[allow(dead_code)]
+            usage: bool,
+            /// print the version
+            #[argh(switch)]
+            #[allow(dead_code)]
+            version: bool,
         }
 
         impl $crate::CommonOpts for $t {
@@ -122,6 +159,15 @@ macro_rules! command {
             fn loglevel(&self) -> Option<&str> {
                 self.loglevel.as_deref()
             }
+            fn rcfile(&self) -> Option<&std::path::PathBuf> {
+                self.rcfile.as_ref()
+            }
+            fn rcfile_unchecked(&self) -> Option<&std::path::PathBuf> {
+                self.rcfile.as_ref().filter(|_| $check)
+            }
+            fn quiet(&self) -> bool {
+                self.quiet
+            }
         }
     };
     (@name $s:ident, required) => { Some($s.name.as_str()) };
@@ -129,59 +175,63 @@ macro_rules! command {
     (@name $s:ident, none) => { None };
 }
 
-/// Runs a command: parses the arguments (exit 2 on a usage error), sets up `-o`/`-l` logging,
-/// runs `f` and turns its result into one error line and an exit code.
-pub fn main<T: FromArgs + CommonOpts>(f: fn(T) -> Result<i32, CliError>) -> ! {
+/// Set once `-q` is known: [`say`] then prints nothing.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Prints one line on stderr unless `-q` was given.
+pub fn say(line: &str) {
+    if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {
+        eprintln!("{line}");
+    }
+}
+
+/// The command's name as it was called (`lxc-info`).
+fn command_name(argv0: Option<&String>) -> String {
+    argv0
+        .map(|a| a.rsplit('/').next().unwrap_or(a).to_string())
+        .unwrap_or_else(|| "lxc".into())
+}
+
+/// Runs a command: normalizes and parses the arguments (exit 2 on a usage error), refuses a
+/// user other than root, sets up `-o`/`-l` logging, runs `f` and turns its result into one
+/// error line and an exit code.
+pub fn main<T: FromArgs + ArgsInfo + CommonOpts>(f: fn(T) -> Result<i32, CliError>) -> ! {
     ensure_std_fds();
     let argv: Vec<String> = std::env::args().collect();
-    let cmd = argv
-        .first()
-        .map(|a| a.rsplit('/').next().unwrap_or(a).to_string())
-        .unwrap_or_else(|| "lxc".into());
-    let args = split_long_options(&argv[1.min(argv.len())..]);
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let opts = match T::from_args(&[&cmd], &args) {
-        Ok(o) => o,
-        Err(argh::EarlyExit { output, status }) => {
-            if status.is_ok() {
-                print!("{output}");
-                std::process::exit(0);
-            }
-            eprint!("{output}");
-            if !output.ends_with('\n') {
-                eprintln!();
-            }
-            std::process::exit(2);
-        }
-    };
+    let cmd = command_name(argv.first());
+    let opts = parse_args::<T>(&cmd, argv.get(1..).unwrap_or_default());
+    let quiet = |o: &T| QUIET.store(o.quiet(), std::sync::atomic::Ordering::Relaxed);
+    quiet(&opts);
     let prefix = match opts.name() {
         Some(n) if !n.is_empty() => format!("{cmd}: {n}"),
         _ => cmd.clone(),
     };
+    if !nix::unistd::geteuid().is_root() {
+        say(&format!(
+            "{cmd}: permission denied: only root can control containers"
+        ));
+        std::process::exit(1);
+    }
+    if let Err(e) = check_common(&opts) {
+        say(&format!("{cmd}: {}", e.message));
+        std::process::exit(e.code);
+    }
     if let Some(path) = opts.logfile() {
-        let level = match opts.loglevel() {
-            None => log::LevelFilter::Error,
-            Some(l) => match crate::logger::parse_level(l) {
-                Some(l) => l,
-                None => {
-                    eprintln!("{cmd}: unknown log level \"{l}\" (ERROR, WARN, INFO, DEBUG, TRACE)");
-                    std::process::exit(2);
-                }
-            },
-        };
+        let level = opts
+            .loglevel()
+            .and_then(crate::logger::parse_level)
+            .unwrap_or(log::LevelFilter::Error);
         if let Err(e) = crate::logger::init(path, opts.name().unwrap_or(""), level) {
             let why = if e.raw_os_error() == Some(libc::ELOOP) {
                 "it is a symlink (refused)".to_string()
             } else {
                 lxc_proto::strerror(&e)
             };
-            eprintln!("{prefix}: open log file {}: {why}", path.display());
+            say(&format!(
+                "{prefix}: open log file {}: {why}",
+                path.display()
+            ));
             std::process::exit(1);
-        }
-    } else if let Some(l) = opts.loglevel() {
-        if crate::logger::parse_level(l).is_none() {
-            eprintln!("{cmd}: unknown log level \"{l}\" (ERROR, WARN, INFO, DEBUG, TRACE)");
-            std::process::exit(2);
         }
     }
     match f(opts) {
@@ -189,13 +239,68 @@ pub fn main<T: FromArgs + CommonOpts>(f: fn(T) -> Result<i32, CliError>) -> ! {
         Err(e) => {
             log::error!("{}", e.message);
             if e.names_container {
-                eprintln!("{cmd}: {}", e.message);
+                say(&format!("{cmd}: {}", e.message));
             } else {
-                eprintln!("{prefix}: {}", e.message);
+                say(&format!("{prefix}: {}", e.message));
             }
             std::process::exit(e.code);
         }
     }
+}
+
+/// The arguments as argh parses them once [`argv::normalize`] has put LXC's getopt forms
+/// into its; `--help`, `--usage` and `--version` print and exit 0, a usage error prints one
+/// line and exits 2.
+fn parse_args<T: FromArgs + ArgsInfo>(cmd: &str, args: &[String]) -> T {
+    let spec = argv::Spec::from_info(&T::get_args_info());
+    let (outcome, quiet) = argv::normalize(&spec, args);
+    let usage_error = |message: &str| -> ! {
+        if !quiet {
+            eprintln!("{cmd}: {message} (see {cmd} --help)");
+        }
+        std::process::exit(2);
+    };
+    let args = match outcome {
+        argv::Outcome::Run(args) => args,
+        argv::Outcome::Help => vec!["--help".to_string()],
+        argv::Outcome::Usage => {
+            println!("{}", spec.usage_line(cmd));
+            std::process::exit(0);
+        }
+        argv::Outcome::Version => {
+            println!("{}", env!("CARGO_PKG_VERSION"));
+            std::process::exit(0);
+        }
+        argv::Outcome::Error(m) => usage_error(&m),
+    };
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match T::from_args(&[cmd], &args) {
+        Ok(o) => o,
+        Err(argh::EarlyExit { output, status }) => {
+            if status.is_ok() {
+                print!("{output}");
+                std::process::exit(0);
+            }
+            usage_error(&argv::argh_message(&output))
+        }
+    }
+}
+
+/// What every command checks before it runs: a known log level, and a `--rcfile` that is a
+/// config file (LXC's tools load it; a wrong path must not pass unnoticed).
+fn check_common<T: CommonOpts>(opts: &T) -> Result<(), CliError> {
+    if let Some(l) = opts.loglevel() {
+        if crate::logger::parse_level(l).is_none() {
+            return Err(CliError::usage(format!(
+                "unknown log level \"{}\" (ERROR, WARN, INFO, DEBUG, TRACE)",
+                lxc_proto::shorten(l, 32)
+            )));
+        }
+    }
+    if let Some(path) = opts.rcfile_unchecked() {
+        lxc_config::parse_file(path).map_err(|e| CliError::failed(e.to_string()))?;
+    }
+    Ok(())
 }
 
 /// A command started with stdin, stdout or stderr closed would hand that number to the next
@@ -213,54 +318,5 @@ fn ensure_std_fds() {
         }
         // Kept open for the life of the process, as the standard descriptor it now is.
         let _ = f.into_raw_fd();
-    }
-}
-
-/// LXC's getopt takes `--name=foo`; argh wants `--name foo`. Split `--opt=value` for our own
-/// long options, up to the first `--`.
-const LONG_OPTIONS: &[&str] = &[
-    "--name",
-    "--lxcpath",
-    "--rcfile",
-    "--define",
-    "--logfile",
-    "--logpriority",
-    "--signal",
-    "--timeout",
-    "--state",
-];
-
-fn split_long_options(args: &[String]) -> Vec<String> {
-    let mut out = Vec::with_capacity(args.len());
-    let mut rest = false;
-    for a in args {
-        if rest {
-            out.push(a.clone());
-            continue;
-        }
-        if a == "--" {
-            rest = true;
-            out.push(a.clone());
-        } else if let Some((k, v)) = a.split_once('=').filter(|(k, _)| LONG_OPTIONS.contains(k)) {
-            out.push(k.to_string());
-            out.push(v.to_string());
-        } else {
-            out.push(a.clone());
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn long_options_with_equals() {
-        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-        assert_eq!(
-            split_long_options(&v(&["--name=foo", "-s", "a=b", "--", "--x=y"])),
-            v(&["--name", "foo", "-s", "a=b", "--", "--x=y"])
-        );
     }
 }

@@ -12,9 +12,9 @@ crate::command!(
         /// container name
         #[argh(option, short = 'n')]
         name: String,
-        /// configuration file (default: the built-in default configuration)
+        /// configuration file to store (default: the built-in default configuration)
         #[argh(option, short = 'f')]
-        rcfile: Option<PathBuf>,
+        config: Option<PathBuf>,
     }
 );
 
@@ -27,7 +27,7 @@ const DEFAULT_CONFIG: &str = "\
 pub fn run(args: Args) -> Result<i32, CliError> {
     let ct = Container::new(&args.name, args.lxcpath.as_ref())?;
     let mut fstab_copy = None;
-    let text = match &args.rcfile {
+    let text = match &args.config {
         Some(path) => {
             let failed = |e: lxc_config::ConfigError| CliError::failed(e.to_string());
             // Read once, through the config's bounded reader (a FIFO or /dev/zero is refused,
@@ -58,8 +58,13 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         }
         None => DEFAULT_CONFIG.to_string(),
     };
-    fs::create_dir_all(&ct.lxcpath)
-        .map_err(|e| CliError::failed(format!("create {}: {e}", ct.lxcpath.display())))?;
+    fs::create_dir_all(&ct.lxcpath).map_err(|e| {
+        CliError::failed(format!(
+            "create {}: {}",
+            ct.lxcpath.display(),
+            lxc_proto::strerror(&e)
+        ))
+    })?;
     // mkdir is the lock: of two lxc-create of one name, exactly one gets here.
     match fs::create_dir(ct.dir()) {
         Ok(()) => {}
@@ -71,8 +76,9 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         }
         Err(e) => {
             return Err(CliError::failed(format!(
-                "create {}: {e}",
-                ct.dir().display()
+                "create {}: {}",
+                ct.dir().display(),
+                lxc_proto::strerror(&e)
             )))
         }
     }
@@ -85,7 +91,14 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                 to.parent()
                     .map_or(Ok(()), fs::create_dir_all)
                     .and_then(|_| fs::write(&to, text))
-                    .map_err(|e| format!("copy {} to {}: {e}", from.display(), to.display()))
+                    .map_err(|e| {
+                        format!(
+                            "copy {} to {}: {}",
+                            from.display(),
+                            to.display(),
+                            lxc_proto::strerror(&e)
+                        )
+                    })
             });
         if let Err(e) = copied {
             let _ = fs::remove_dir_all(ct.dir());
@@ -100,8 +113,9 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         let _ = fs::remove_file(&tmp);
         let _ = fs::remove_dir_all(ct.dir());
         return Err(CliError::failed(format!(
-            "write {}: {e}",
-            ct.config_path().display()
+            "write {}: {}",
+            ct.config_path().display(),
+            lxc_proto::strerror(&e)
         )));
     }
     log::info!("created {}", ct.config_path().display());

@@ -35,8 +35,13 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             client.stop(kill, None).map_err(rpc_error)?;
         }
     }
-    std::fs::remove_dir_all(ct.dir())
-        .map_err(|e| CliError::failed(format!("remove {}: {e}", ct.dir().display())))?;
+    std::fs::remove_dir_all(ct.dir()).map_err(|e| {
+        CliError::failed(format!(
+            "remove {}: {}",
+            ct.dir().display(),
+            lxc_proto::strerror(&e)
+        ))
+    })?;
     log::info!("destroyed {}", ct.dir().display());
     Ok(0)
 }

@@ -5,18 +5,14 @@
 use crate::container::Container;
 use crate::launch::{launch, Launch};
 use crate::CliError;
-use std::path::PathBuf;
 
 crate::command!(
-    required,
+    required_f,
     /// Run COMMAND in a container (application container, with an init of ours as pid 1).
     pub struct Args {
         /// container name
         #[argh(option, short = 'n')]
         name: String,
-        /// configuration file, used when NAME has no stored configuration
-        #[argh(option, short = 'f')]
-        rcfile: Option<PathBuf>,
         /// set KEY=VALUE on top of the configuration (repeatable)
         #[argh(option, short = 's')]
         define: Vec<String>,
@@ -33,10 +29,7 @@ crate::command!(
 pub fn run(args: Args) -> Result<i32, CliError> {
     log::debug!("lxc-execute started");
     let ct = Container::new(&args.name, args.lxcpath.as_ref())?;
-    let mut command = args.command;
-    if command.first().is_some_and(|c| c == "--") {
-        command.remove(0);
-    }
+    let command = args.command;
     if command.is_empty() {
         return Err(CliError::usage(
             "no command given (lxc-execute -n NAME -- COMMAND [ARG...])",

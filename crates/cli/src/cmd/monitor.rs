@@ -36,8 +36,12 @@ pub fn stop_flag() -> Result<Arc<AtomicBool>, CliError> {
         signal_hook::consts::SIGTERM,
         signal_hook::consts::SIGHUP,
     ] {
-        signal_hook::flag::register(sig, Arc::clone(&flag))
-            .map_err(|e| CliError::failed(format!("install signal handler: {e}")))?;
+        signal_hook::flag::register(sig, Arc::clone(&flag)).map_err(|e| {
+            CliError::failed(format!(
+                "install signal handler: {}",
+                lxc_proto::strerror(&e)
+            ))
+        })?;
     }
     Ok(flag)
 }
@@ -75,11 +79,11 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         let key = (ev.name.clone(), ev.shim_pid);
         if let Some(prev) = last_seq.insert(key, ev.seq) {
             if ev.seq != prev + 1 {
-                eprintln!(
+                crate::say(&format!(
                     "lxc-monitor: '{}': {} state change(s) lost",
                     printable(&ev.name),
                     ev.seq.saturating_sub(prev + 1)
-                );
+                ));
             }
         }
         let written = print_event(&mut out, &ev, args.json);

@@ -77,7 +77,7 @@ pub fn run(args: Args) -> Result<i32, CliError> {
 
 fn report(failed: &[String]) {
     for f in failed {
-        eprintln!("lxc-ps: {f}");
+        crate::say(&format!("lxc-ps: {f}"));
     }
 }
 

@@ -5,18 +5,14 @@
 use crate::container::Container;
 use crate::launch::{launch, Launch};
 use crate::CliError;
-use std::path::PathBuf;
 
 crate::command!(
-    required,
+    required_f,
     /// Start a system container: its own /sbin/init (or COMMAND) as pid 1.
     pub struct Args {
         /// container name
         #[argh(option, short = 'n')]
         name: String,
-        /// configuration file, used when NAME has no stored configuration
-        #[argh(option, short = 'f')]
-        rcfile: Option<PathBuf>,
         /// set KEY=VALUE on top of the configuration (repeatable)
         #[argh(option, short = 's')]
         define: Vec<String>,
@@ -38,9 +34,6 @@ pub fn run(args: Args) -> Result<i32, CliError> {
     }
     let ct = Container::new(&args.name, args.lxcpath.as_ref())?;
     let mut command = args.command;
-    if command.first().is_some_and(|c| c == "--") {
-        command.remove(0);
-    }
     let default_init = command.is_empty();
     if default_init {
         command = vec!["/sbin/init".to_string()];
