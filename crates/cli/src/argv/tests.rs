@@ -51,6 +51,16 @@ fn argv_to_argv() {
                 "RUNNING|FROZEN",
             ]),
         ),
+        (
+            "stop",
+            &["-n", "x", "-kW"],
+            run(&["--name", "x", "--kill", "--nowait"]),
+        ),
+        (
+            "stop",
+            &["-n", "x", "-Wt5"],
+            run(&["--name", "x", "--nowait", "--timeout", "5"]),
+        ),
         // Unique prefixes of long options, as getopt_long.
         (
             "stop",

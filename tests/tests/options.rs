@@ -1,0 +1,170 @@
+//! Options as LXC users type them, through the built commands: help, usage, version, quiet,
+//! unknown options; lxc-stop -W and its exit status 2; and one consistent refusal for a user
+//! other than root.
+#![allow(clippy::unwrap_used)] // test code: a panic is the failure report
+
+use lxc_tests::*;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn lxc(cmd: &str, args: &[&str]) -> std::process::Output {
+    run(
+        Command::new(bin(&format!("lxc-{cmd}"))).args(args),
+        Duration::from_secs(30),
+    )
+}
+
+#[test]
+fn help_usage_version_quiet_and_unknown_options() {
+    for cmd in [
+        "create", "destroy", "execute", "start", "stop", "info", "state", "ls", "ps", "kill",
+        "freeze", "unfreeze", "monitor", "wait",
+    ] {
+        let name = format!("lxc-{cmd}");
+        for help in ["-h", "-?", "--help"] {
+            let out = lxc(cmd, &[help]);
+            assert_eq!(code(&out), 0, "{name} {help}: {}", stderr(&out));
+            assert!(
+                stdout(&out).starts_with(&format!("Usage: {name} ")),
+                "{name} {help}"
+            );
+            for listed in ["--usage", "--version", "-q, --quiet", "--rcfile", "-?"] {
+                assert!(
+                    stdout(&out).contains(listed),
+                    "{name} --help lacks {listed}"
+                );
+            }
+        }
+        let out = lxc(cmd, &["--usage"]);
+        assert_eq!(code(&out), 0);
+        assert_eq!(stdout(&out).lines().count(), 1, "{}", stdout(&out));
+        assert!(stdout(&out).starts_with(&format!("Usage: {name} ")));
+        assert!(
+            stdout(&out).contains("[-P|--lxcpath=LXCPATH]"),
+            "{}",
+            stdout(&out)
+        );
+        let out = lxc(cmd, &["--version"]);
+        assert_eq!(
+            (code(&out), stdout(&out)),
+            (0, format!("{}\n", env!("CARGO_PKG_VERSION")))
+        );
+        let out = lxc(cmd, &["--frobnicate"]);
+        assert_eq!(code(&out), 2);
+        assert_eq!(
+            stderr(&out),
+            format!("{name}: unknown option --frobnicate (see {name} --help)\n")
+        );
+        let out = lxc(cmd, &["-q", "--frobnicate"]);
+        assert_eq!((code(&out), stderr(&out)), (2, String::new()));
+    }
+    let out = lxc("wait", &["-n", "x", "-s", "RUNNING", "-t", "soon"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        stderr(&out),
+        "lxc-wait: --timeout \"soon\": invalid digit found in string (see lxc-wait --help)\n"
+    );
+    let out = lxc("info", &[]);
+    assert_eq!(
+        (code(&out), stderr(&out)),
+        (
+            2,
+            "lxc-info: no container name given (-n NAME) (see lxc-info --help)\n".into()
+        )
+    );
+    // -q: the exit status tells, nothing is printed.
+    let ct = Ct::new("quiet");
+    let out = ct.lxc("info", &["-q"]);
+    assert_eq!((code(&out), stderr(&out)), (1, String::new()));
+    let out = ct.lxc("stop", &["--quiet"]);
+    assert_eq!((code(&out), stderr(&out)), (2, String::new()));
+    // LXC's --logpriority, with =.
+    let log = ct.lxcpath.join("log");
+    let out = ct.lxc(
+        "execute",
+        &[
+            "--logpriority=DEBUG",
+            &format!("--logfile={}", log.display()),
+            "true",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(std::fs::read_to_string(&log).unwrap().contains("DEBUG"));
+}
+
+#[test]
+fn stop_nowait_returns_once_the_shim_has_it_and_not_running_is_status_2() {
+    let ct = Ct::new("nowait");
+    ct.start_detached("trap 'sleep 2; exit 0' TERM; while :; do sleep 0.1; done");
+    let t = Instant::now();
+    let out = ct.lxc("stop", &["-W", "-t", "30"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+    assert_eq!(ct.state(), "STOPPING");
+    ct.wait_stopped(Duration::from_secs(10));
+    // Not running, and unknown: 2, as LXC's lxc-stop.
+    assert_eq!(code(&ct.lxc("stop", &["-W"])), 2);
+    assert_eq!(code(&ct.lxc("create", &[])), 0);
+    let out = ct.lxc("stop", &[]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        stderr(&out),
+        format!("lxc-stop: {} is not running\n", ct.name)
+    );
+    ct.assert_clean();
+}
+
+/// As another user, every command says one line (the same one) and fails; nothing prints a
+/// short or empty listing as if it were all. The control socket refuses that user too.
+#[test]
+fn a_user_other_than_root_gets_one_line_from_every_command() {
+    let ct = Ct::new("nonroot");
+    ct.start_detached("sleep 60");
+    let (n, p) = (ct.name.as_str(), ct.lxcpath.to_str().unwrap());
+    for (cmd, args) in [
+        ("ls", vec!["-P", p]),
+        ("ls", vec!["-f", "-P", p]),
+        ("ls", vec!["--json"]),
+        ("ps", vec![]),
+        ("info", vec!["-n", n, "-P", p]),
+        ("state", vec!["-n", n, "-P", p]),
+        ("stop", vec!["-n", n, "-P", p]),
+        ("kill", vec!["-n", n, "-P", p, "-s", "TERM"]),
+        ("freeze", vec!["-n", n, "-P", p]),
+        ("unfreeze", vec!["-n", n, "-P", p]),
+        ("wait", vec!["-n", n, "-P", p, "-s", "STOPPED", "-t", "1"]),
+        ("monitor", vec![]),
+        ("create", vec!["-n", n, "-P", p]),
+        ("destroy", vec!["-n", n, "-P", p, "-f"]),
+        ("execute", vec!["-n", n, "-P", p, "--", "true"]),
+        ("start", vec!["-n", n, "-P", p, "--", "true"]),
+    ] {
+        let name = format!("lxc-{cmd}");
+        let out = run(
+            Command::new("setpriv")
+                .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                .arg(bin(&name))
+                .args(&args),
+            Duration::from_secs(10),
+        );
+        assert_eq!(code(&out), 1, "{name}: {}", stderr(&out));
+        assert_eq!(
+            (stdout(&out), stderr(&out)),
+            (
+                String::new(),
+                format!("{name}: permission denied: only root can control containers\n")
+            ),
+            "{name} {args:?}"
+        );
+    }
+    // Help still works.
+    let out = run(
+        Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(bin("lxc-ls"))
+            .arg("--help"),
+        Duration::from_secs(10),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(ct.state(), "RUNNING");
+}
