@@ -1,6 +1,6 @@
 //! Options as LXC users type them, through the built commands: help, usage, version, quiet,
-//! unknown options; lxc-stop -W and its exit status 2; and one consistent refusal for a user
-//! other than root.
+//! unknown options; lxc-stop -W and its exit status 2; lxc-start -p; and one consistent
+//! refusal for a user other than root.
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use lxc_tests::*;
@@ -111,6 +111,46 @@ fn stop_nowait_returns_once_the_shim_has_it_and_not_running_is_status_2() {
         stderr(&out),
         format!("lxc-stop: {} is not running\n", ct.name)
     );
+    ct.assert_clean();
+}
+
+#[test]
+fn start_pidfile_holds_the_shims_pid() {
+    let ct = Ct::new("pidfile");
+    let file = ct.lxcpath.join("ct.pid");
+    let f = file.to_str().unwrap();
+    let out = ct.lxc("start", &["-p", f, "--", "sleep", "60"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let shim = ct.info().unwrap()["shim_pid"].as_i64().unwrap();
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), format!("{shim}\n"));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert_eq!(code(&ct.lxc("stop", &["-k"])), 0);
+    // In the foreground: there while it runs, gone when it has stopped.
+    std::fs::remove_file(&file).unwrap();
+    // (Written once RUNNING: COMMAND may start before it.)
+    let script = format!("while [ ! -s {f} ]; do sleep 0.05; done; cat {f}");
+    let out = ct.lxc("start", &["-F", "-p", f, "--", "sh", "-c", &script]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).trim().parse::<u32>().is_ok(),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!file.exists());
+    // A pid file that cannot be written: the start fails and leaves nothing running.
+    let out = ct.lxc(
+        "start",
+        &["-p", "/nonexistent/dir/ct.pid", "--", "sleep", "60"],
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("/nonexistent/dir/ct.pid"),
+        "{}",
+        stderr(&out)
+    );
+    ct.wait_stopped_or_clean();
     ct.assert_clean();
 }
 

@@ -8,6 +8,7 @@ use lxc_proto::launch::{LaunchEvent, LaunchRequest};
 use lxc_shim::{LaunchOptions, LaunchSpec, LaunchStdio};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH};
 use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 
@@ -31,6 +32,8 @@ pub struct Launch<'a> {
     pub daemon: bool,
     /// lxc-start without COMMAND: the rootfs's /sbin/init, never the host's.
     pub needs_rootfs: bool,
+    /// lxc-start -p: gets the shim's pid once RUNNING (removed at the end in the foreground).
+    pub pidfile: Option<&'a Path>,
 }
 
 /// Starts the container; returns the exit code (COMMAND's status, or 0 for `daemon`).
@@ -109,7 +112,21 @@ pub fn launch(l: Launch) -> Result<i32, CliError> {
     if !l.daemon {
         forward_signals(&ours)?;
     }
-    let mut reader = BufReader::new(&ours);
+    let result = follow_launch(ct, l.pidfile, l.daemon, &ours);
+    if let (Some(path), false) = (l.pidfile, l.daemon) {
+        let _ = std::fs::remove_file(path);
+    }
+    result
+}
+
+/// Reads the launch channel until RUNNING (`daemon`) or until COMMAND's end.
+fn follow_launch(
+    ct: &Container,
+    pidfile: Option<&Path>,
+    daemon: bool,
+    ours: &UnixStream,
+) -> Result<i32, CliError> {
+    let mut reader = BufReader::new(ours);
     let mut buf = String::new();
     let mut ready = false;
     loop {
@@ -131,14 +148,61 @@ pub fn launch(l: Launch) -> Result<i32, CliError> {
         };
         log::debug!("shim: {event:?}");
         match event {
-            LaunchEvent::Ready { .. } if l.daemon => return Ok(0),
-            LaunchEvent::Ready { .. } => ready = true,
+            LaunchEvent::Ready { .. } => {
+                if let Some(path) = pidfile {
+                    write_pidfile(ct, path)?;
+                }
+                if daemon {
+                    return Ok(0);
+                }
+                ready = true;
+            }
             LaunchEvent::Failed { code, message } => {
                 return Err(CliError::with_code(code, message))
             }
             LaunchEvent::Exited { status } => return Ok(status.shell_code()),
         }
     }
+}
+
+/// Writes the shim's pid (the container's monitor, whose pid LXC's `-p` writes) to `path`,
+/// replacing it whole (a temporary file renamed over it). A container that has already ended
+/// gets none. When the file cannot be written the container is stopped: a start asked to
+/// leave a pid file must not leave a container nobody can find by it.
+fn write_pidfile(ct: &Container, path: &Path) -> Result<(), CliError> {
+    let crate::container::Status::Running(mut client) = ct.status()? else {
+        return Ok(());
+    };
+    let shim_pid = match client.info() {
+        Ok(info) => info.shim_pid,
+        Err(lxc_proto::ClientError::Closed) => return Ok(()),
+        Err(e) => return Err(crate::container::rpc_error(e)),
+    };
+    let name = path
+        .file_name()
+        .map_or_else(|| "pidfile".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)
+        .and_then(|mut f| writeln!(f, "{shim_pid}"))
+        .and_then(|_| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        let kill = lxc_proto::request::StopParams {
+            kill: true,
+            timeout: None,
+        };
+        let _ = client.stop(kill, client.default_deadline());
+        return Err(CliError::failed(format!(
+            "write pid file {}: {}; the container was stopped",
+            path.display(),
+            lxc_proto::strerror(&e)
+        )));
+    }
+    Ok(())
 }
 
 /// strerror(3) without Rust's "(os error N)".

@@ -122,6 +122,11 @@ fn argv_to_argv() {
             &["-nx", "-f/etc/x.conf", "/bin/sh"],
             run(&["--name", "x", "--rcfile", "/etc/x.conf", "--", "/bin/sh"]),
         ),
+        (
+            "start",
+            &["-n", "x", "-p", "/run/x.pid"],
+            run(&["--name", "x", "--pidfile", "/run/x.pid"]),
+        ),
         // lxc-ls: a pattern among the options, as getopt permutes.
         (
             "monitor",

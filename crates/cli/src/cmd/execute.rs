@@ -43,5 +43,6 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         system: false,
         daemon: args.daemon,
         needs_rootfs: false,
+        pidfile: None,
     })
 }

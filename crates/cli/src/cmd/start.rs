@@ -1,10 +1,11 @@
 //! `lxc-start -n NAME [-f CONFIG] [-d] [-F] [-s KEY=VALUE]... [-- COMMAND...]`: boot a system
 //! container: /sbin/init (or COMMAND) is the container's pid 1 itself, with no init of ours.
 //! `-d` (the default) returns once RUNNING; `-F` stays in the foreground with the container's
-//! stdio and exits with pid 1's status.
+//! stdio and exits with pid 1's status. `-p FILE` gets the shim's pid once RUNNING.
 use crate::container::Container;
 use crate::launch::{launch, Launch};
 use crate::CliError;
+use std::path::PathBuf;
 
 crate::command!(
     required_f,
@@ -22,6 +23,10 @@ crate::command!(
         /// stay in the foreground with the container's stdio
         #[argh(switch, short = 'F')]
         foreground: bool,
+        /// once RUNNING, write the pid of the container's shim (its monitor, as LXC's) to FILE;
+        /// with -F, FILE is removed when the container has stopped
+        #[argh(option, short = 'p')]
+        pidfile: Option<PathBuf>,
         /// pid 1 and its arguments (default /sbin/init)
         #[argh(positional, greedy)]
         command: Vec<String>,
@@ -46,5 +51,6 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         system: true,
         daemon: !args.foreground,
         needs_rootfs: default_init,
+        pidfile: args.pidfile.as_deref(),
     })
 }
