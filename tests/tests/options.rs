@@ -1,10 +1,10 @@
 //! Options as LXC users type them, through the built commands: help, usage, version, quiet,
-//! unknown options; lxc-stop -W and its exit status 2; lxc-start -p; and one consistent
-//! refusal for a user other than root.
+//! unknown options; lxc-stop -W and its exit status 2; lxc-start -p; lxc-wait -s THAWED; and
+//! one consistent refusal for a user other than root.
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use lxc_tests::*;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn lxc(cmd: &str, args: &[&str]) -> std::process::Output {
@@ -152,6 +152,29 @@ fn start_pidfile_holds_the_shims_pid() {
     );
     ct.wait_stopped_or_clean();
     ct.assert_clean();
+}
+
+#[test]
+fn wait_thawed_is_the_next_thaw() {
+    let ct = Ct::new("thawed");
+    ct.start_detached("sleep 60");
+    // Running and never frozen: THAWED is not there yet (LXC's lxc-wait times out too).
+    let out = ct.lxc("wait", &["-s", "THAWED", "-t", "1"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let waiter = ct
+        .command("wait", &["-s", "thawed", "-t", "20"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(code(&ct.lxc("freeze", &[])), 0);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(code(&ct.lxc("unfreeze", &[])), 0);
+    let out = wait_output(waiter, Duration::from_secs(20));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(code(&ct.lxc("stop", &["-k"])), 0);
 }
 
 /// As another user, every command says one line (the same one) and fails; nothing prints a

@@ -1,5 +1,7 @@
 //! `lxc-wait -n NAME -s STATES [-t TIMEOUT]`: return when NAME reaches one of STATES
 //! (`'RUNNING|FROZEN'`, any case); exit 1 after TIMEOUT seconds (default -1: wait forever).
+//! THAWED, which LXC reports as a state of its own between FROZEN and RUNNING, is the moment a
+//! frozen (or freezing) container runs again: it is waited for, never found already there.
 //! While NAME runs it follows the shim's `subscribe` stream; otherwise (not started yet, or
 //! stopped and restarted) the monitor channel, bound first so that no change is missed in
 //! between. The monitor is read all along, so that it never holds up a shim's events.
@@ -17,7 +19,8 @@ crate::command!(
         /// container name
         #[argh(option, short = 'n')]
         name: String,
-        /// the states to wait for, separated by '|' (e.g. 'RUNNING|FROZEN')
+        /// the states to wait for, separated by '|' (e.g. 'RUNNING|FROZEN'): STOPPED,
+        /// STARTING, RUNNING, STOPPING, ABORTING, FREEZING, FROZEN, or THAWED (the next thaw)
         #[argh(option, short = 's')]
         state: String,
         /// seconds to wait at most (default -1: forever)
@@ -26,28 +29,53 @@ crate::command!(
     }
 );
 
-/// Parses `RUNNING|FROZEN`: every word a state, none empty.
-pub fn parse_states(list: &str) -> Result<Vec<State>, String> {
+/// What `-s` asks for.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Wanted {
+    pub states: Vec<State>,
+    /// THAWED: a change from FROZEN or FREEZING to RUNNING.
+    pub thawed: bool,
+}
+
+impl Wanted {
+    /// Whether the change from `prev` to `now` reaches a wanted state.
+    fn reached(&self, prev: State, now: State) -> bool {
+        self.states.contains(&now)
+            || (self.thawed
+                && now == State::Running
+                && matches!(prev, State::Frozen | State::Freezing))
+    }
+}
+
+/// Parses `RUNNING|FROZEN`: every word a state (or THAWED), none empty.
+pub fn parse_states(list: &str) -> Result<Wanted, String> {
     let shown = lxc_proto::shorten(list, 64);
     if list.trim().is_empty() {
         return Err("no state given (e.g. -s 'RUNNING|FROZEN')".into());
     }
-    list.split('|')
-        .map(|w| {
-            let w = w.trim();
-            if w.is_empty() {
-                return Err(format!("empty state in \"{shown}\""));
-            }
-            State::parse(w).ok_or_else(|| {
-                let names: Vec<&str> = State::ALL.iter().map(|s| s.as_str()).collect();
-                format!(
-                    "unknown state \"{}\" (expected {})",
-                    lxc_proto::shorten(w, 32),
-                    names.join(", ")
-                )
-            })
-        })
-        .collect()
+    let mut wanted = Wanted {
+        states: Vec::new(),
+        thawed: false,
+    };
+    for w in list.split('|').map(str::trim) {
+        if w.is_empty() {
+            return Err(format!("empty state in \"{shown}\""));
+        }
+        if w.eq_ignore_ascii_case("THAWED") {
+            wanted.thawed = true;
+            continue;
+        }
+        let state = State::parse(w).ok_or_else(|| {
+            let names: Vec<&str> = State::ALL.iter().map(|s| s.as_str()).collect();
+            format!(
+                "unknown state \"{}\" (expected {} or THAWED)",
+                lxc_proto::shorten(w, 32),
+                names.join(", ")
+            )
+        })?;
+        wanted.states.push(state);
+    }
+    Ok(wanted)
 }
 
 pub fn run(args: Args) -> Result<i32, CliError> {
@@ -75,10 +103,13 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             lxc_proto::shorten(&args.state, 64)
         ))
     };
+    // The first look is taken whatever the time limit (`-t 0` asks whether NAME is there now).
+    let mut first = true;
     loop {
-        if deadline.is_some_and(|d| Instant::now() >= d) {
+        if !first && deadline.is_some_and(|d| Instant::now() >= d) {
             return Err(timed_out());
         }
+        first = false;
         match ct.status()? {
             Status::Running(client) => match follow(client, &monitor, &ct.name, &wanted, deadline)?
             {
@@ -88,7 +119,7 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             },
             Status::Stopped | Status::Starting => {
                 let state = ct.state()?.unwrap_or(State::Stopped);
-                if wanted.contains(&state) {
+                if wanted.states.contains(&state) {
                     return Ok(0);
                 }
                 let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
@@ -96,7 +127,7 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                     l.min(Duration::from_millis(500))
                 });
                 match monitor.recv(Some(wait)) {
-                    Ok(Some(ev)) if ev.name == ct.name && wanted.contains(&ev.state) => {
+                    Ok(Some(ev)) if ev.name == ct.name && wanted.states.contains(&ev.state) => {
                         return Ok(0)
                     }
                     Ok(_) => {}
@@ -126,13 +157,14 @@ fn follow(
     mut client: Client,
     monitor: &Monitor,
     name: &str,
-    wanted: &[State],
+    wanted: &Wanted,
     deadline: Option<Instant>,
 ) -> Result<Followed, CliError> {
     let now = client.subscribe().map_err(crate::container::rpc_error)?;
-    if wanted.contains(&now.state) {
+    if wanted.states.contains(&now.state) {
         return Ok(Followed::Reached);
     }
+    let mut prev = now.state;
     loop {
         let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         if left.is_some_and(|l| l.is_zero()) {
@@ -163,8 +195,11 @@ fn follow(
         }
         if shim {
             match client.next_event(Some(Instant::now() + crate::container::TIMEOUT)) {
-                Ok(ev) if ev.name == name && wanted.contains(&ev.state) => {
-                    return Ok(Followed::Reached)
+                Ok(ev) if ev.name == name => {
+                    if wanted.reached(prev, ev.state) {
+                        return Ok(Followed::Reached);
+                    }
+                    prev = ev.state;
                 }
                 Ok(_) => {}
                 // The shim ended after telling its last state: look again.
@@ -183,8 +218,17 @@ mod tests {
     fn state_lists() {
         assert_eq!(
             parse_states("RUNNING|frozen"),
-            Ok(vec![State::Running, State::Frozen])
+            Ok(Wanted {
+                states: vec![State::Running, State::Frozen],
+                thawed: false
+            })
         );
+        let thawed = parse_states("thawed").unwrap();
+        assert!(thawed.thawed && thawed.states.is_empty());
+        assert!(thawed.reached(State::Frozen, State::Running));
+        assert!(thawed.reached(State::Freezing, State::Running));
+        assert!(!thawed.reached(State::Starting, State::Running));
+        assert!(!thawed.reached(State::Running, State::Stopping));
         for bad in ["BOGUS", "", "RUNNING|", "|", " | "] {
             assert!(parse_states(bad).is_err(), "{bad:?}");
         }
