@@ -1,6 +1,6 @@
-//! Options as LXC users type them, through the built commands: help, usage, version, quiet,
-//! unknown options; lxc-stop -W and its exit status 2; lxc-start -p; lxc-wait -s THAWED; and
-//! one consistent refusal for a user other than root.
+//! Options as LXC users type them, through the built commands: getopt forms, help, usage,
+//! version, quiet, unknown options; lxc-stop -W and its exit status 2; lxc-start -p;
+//! lxc-wait -s THAWED; and one consistent refusal for a user other than root.
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use lxc_tests::*;
@@ -12,6 +12,48 @@ fn lxc(cmd: &str, args: &[&str]) -> std::process::Output {
         Command::new(bin(&format!("lxc-{cmd}"))).args(args),
         Duration::from_secs(30),
     )
+}
+
+#[test]
+fn getopt_forms_name_a_container_and_command_starts_at_its_first_word() {
+    let ct = Ct::new("getopt");
+    let (n, p) = (ct.name.as_str(), ct.lxcpath.to_str().unwrap());
+    // NAME as the first word; COMMAND from its first word on, its options its own.
+    let out = lxc("execute", &[n, "-P", p, "sh", "-c", "exit 3"]);
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let out = lxc(
+        "execute",
+        &[&format!("-n{n}"), &format!("-P{p}"), "ls", "-l", "/"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("drwx"),
+        "ls -l ran as ls: {}",
+        stdout(&out)
+    );
+    // A bare `help` is COMMAND, not a request for our help.
+    let out = lxc("execute", &["-n", n, "-P", p, "help"]);
+    assert_eq!(code(&out), 127, "{}", stdout(&out));
+    assert!(stderr(&out).contains("help"), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("Usage"), "{}", stdout(&out));
+    // --name=, --lxcpath=, clustered and attached short options.
+    let name_eq = format!("--name={n}");
+    let path_eq = format!("--lxcpath={p}");
+    let out = lxc("execute", &[&name_eq, &path_eq, "-d", "--", "sleep", "60"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let pid = ct.info().unwrap()["pid"].as_i64().unwrap();
+    let out = lxc("info", &[&name_eq, "-P", p, "-pH"]);
+    assert_eq!(stdout(&out), format!("{pid}\n"), "{}", stderr(&out));
+    let out = lxc("info", &[n, &format!("-P{p}"), "-sH"]);
+    assert_eq!(stdout(&out), "RUNNING\n");
+    let out = lxc("info", &["-s", "-P", p, "--", n]);
+    assert_eq!(stdout(&out), "State:          RUNNING\n");
+    let out = lxc("wait", &[&format!("-n{n}"), "-P", p, "-sRUNNING", "-t0"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = lxc("stop", &["--na", n, "--lxc", p, "-kt0"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    ct.wait_stopped_or_clean();
+    ct.assert_clean();
 }
 
 #[test]

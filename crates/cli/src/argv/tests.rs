@@ -35,6 +35,26 @@ fn argv_to_argv() {
         // Attached values, `=`, clusters.
         ("info", &["-nfoo"], run(&["--name", "foo"])),
         (
+            "info",
+            &["--name=foo", "-sH"],
+            run(&["--name", "foo", "--state", "--no-humanize"]),
+        ),
+        (
+            "info",
+            &["-n", "foo", "-pH"],
+            run(&["--name", "foo", "--pid", "--no-humanize"]),
+        ),
+        (
+            "info",
+            &["-n", "foo", "-Hclxc.uts.name"],
+            run(&["--name", "foo", "--no-humanize", "--config", "lxc.uts.name"]),
+        ),
+        (
+            "info",
+            &["-n", "foo", "-c", "a", "--config=b"],
+            run(&["--name", "foo", "--config", "a", "--config", "b"]),
+        ),
+        (
             "wait",
             &["-nx", "-sRUNNING", "-t0"],
             run(&["--name", "x", "--state", "RUNNING", "--timeout", "0"]),
@@ -154,6 +174,11 @@ fn argv_to_argv() {
         ("stop", &["-n", "x", "-Z"], err("unknown option -Z")),
         ("info", &["-n", "x", "-pZ"], err("unknown option -Z")),
         ("info", &["-n"], err("-n needs a value")),
+        (
+            "info",
+            &["-n", "x", "--config"],
+            err("--config needs a value"),
+        ),
         (
             "info",
             &["-n", "x", "--json=yes"],
