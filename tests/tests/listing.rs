@@ -1,9 +1,11 @@
-//! lxc-info's LXC options through the built commands: `lxc-info -c KEY`, `-H`, `-n REGEX`.
+//! lxc-info's and lxc-ls's LXC options through the built commands: `lxc-info -c KEY`, `-H`,
+//! `-n REGEX`; `lxc-ls -1`, `-F COLUMNS`, `--filter`, a name pattern, `--active`, `--running`,
+//! `--frozen`, `--stopped`, `--defined`, `-g`, `--json`.
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use lxc_tests::*;
 
-/// Keys of several kinds; lxc.group and lxc.start.auto are stored but do not start yet.
+/// Keys lxc-ls shows; lxc.group and lxc.start.auto are stored but do not start yet.
 const CONFIG: &str = "lxc.utsname = box\nlxc.group = web\nlxc.group = prod\nlxc.start.auto = 1\n";
 /// A config that starts.
 const STARTS: &str = "lxc.uts.name = box\n";
@@ -123,4 +125,157 @@ fn info_name_as_a_regular_expression() {
     let out = run_info("(", &[]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert_eq!(code(&b.lxc("stop", &["-k"])), 0);
+}
+
+#[test]
+fn ls_filters_columns_and_one_a_line() {
+    let stopped = Ct::new("lsstop");
+    let running = Ct::beside("lsrun", &stopped);
+    let unstored = Ct::beside("lsfree", &stopped);
+    created(&stopped);
+    created_with(&running, STARTS);
+    running.start_detached("sleep 60");
+    unstored.start_detached("sleep 60");
+    let p = stopped.lxcpath.to_str().unwrap();
+    let ls = |args: &[&str]| {
+        let mut c = std::process::Command::new(bin("lxc-ls"));
+        c.args(["-P", p]).args(args);
+        let out = run(&mut c, std::time::Duration::from_secs(10));
+        assert_eq!(code(&out), 0, "lxc-ls {args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let lines = |names: &[&Ct]| {
+        names
+            .iter()
+            .map(|c| format!("{}\n", c.name))
+            .collect::<String>()
+    };
+    // Sorted by name: lsfree, lsrun, lsstop.
+    let all = [&unstored, &running, &stopped];
+    assert_eq!(ls(&[]), lines(&all));
+    // What LXC's bash completion calls.
+    assert_eq!(ls(&["--running", "-1"]), lines(&[&unstored, &running]));
+    assert_eq!(ls(&["--active"]), lines(&[&unstored, &running]));
+    assert_eq!(ls(&["--stopped"]), lines(&[&stopped]));
+    assert_eq!(ls(&["--defined"]), lines(&[&running, &stopped]));
+    assert_eq!(ls(&["--defined", "--running"]), lines(&[&running]));
+    assert_eq!(ls(&["--frozen"]), "");
+    assert_eq!(ls(&["-g", "prod,web"]), lines(&[&stopped]));
+    assert_eq!(ls(&["-g", "web,db"]), "");
+    // Regular expressions found anywhere in the name, as LXC's.
+    assert_eq!(ls(&["--filter=sto"]), lines(&[&stopped]));
+    assert_eq!(ls(&["-1", "ls(run|free)$"]), lines(&[&unstored, &running]));
+    assert_eq!(ls(&["--filter", "ls", "run"]), lines(&[&running]));
+    assert_eq!(code(&running.lxc("freeze", &[])), 0);
+    assert_eq!(ls(&["--frozen"]), lines(&[&running]));
+    assert_eq!(code(&running.lxc("unfreeze", &[])), 0);
+
+    let table = ls(&[
+        "-F",
+        "name,state,autostart,groups,unprivileged,pid,ram,interface",
+    ]);
+    let rows: Vec<Vec<&str>> = table
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        rows[0],
+        [
+            "NAME",
+            "STATE",
+            "AUTOSTART",
+            "GROUPS",
+            "UNPRIVILEGED",
+            "PID",
+            "RAM",
+            "INTERFACE"
+        ]
+    );
+    let pid = |c: &Ct| c.info().unwrap()["pid"].as_i64().unwrap().to_string();
+    assert_eq!(
+        &rows[1][..6],
+        [
+            unstored.name.as_str(),
+            "RUNNING",
+            "-",
+            "-",
+            "false",
+            &pid(&unstored)
+        ]
+    );
+    assert!(rows[1][6].ends_with("MB"), "{table}");
+    // A stored config without lxc.group and lxc.start.auto: no groups, no autostart.
+    assert_eq!(
+        rows[2],
+        [
+            running.name.as_str(),
+            "RUNNING",
+            "0",
+            "-",
+            "false",
+            &pid(&running),
+            rows[2][6],
+            "-"
+        ]
+    );
+    assert!(rows[2][6].ends_with("MB"), "{table}");
+    // GROUPS is "web, prod": two words here.
+    assert_eq!(
+        rows[3],
+        [
+            stopped.name.as_str(),
+            "STOPPED",
+            "1",
+            "web,",
+            "prod",
+            "false",
+            "-",
+            "-",
+            "-"
+        ]
+    );
+    assert_eq!(
+        ls(&["-f", "--stopped"])
+            .lines()
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect::<Vec<_>>(),
+        ["NAME", "STATE", "PID", "IPV4", "IPV6"]
+    );
+    assert_eq!(
+        ls(&["-f", "--frozen"]),
+        "",
+        "an empty table has no heading, as LXC's"
+    );
+    let out = run(
+        std::process::Command::new(bin("lxc-ls")).args(["-P", p, "-F", "NAME,BOGUS"]),
+        std::time::Duration::from_secs(10),
+    );
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("unknown column \"BOGUS\""),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(
+        std::process::Command::new(bin("lxc-ls")).args(["-P", p, "("]),
+        std::time::Duration::from_secs(10),
+    );
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+
+    let json: serde_json::Value = serde_json::from_str(&ls(&["--json", "--defined"])).unwrap();
+    let v = json.as_array().unwrap();
+    assert_eq!(v.len(), 2);
+    assert_eq!(v[0]["name"], running.name.as_str());
+    assert_eq!(v[0]["groups"], serde_json::json!([]));
+    assert_eq!(v[0]["autostart"], false);
+    assert!(v[0]["ram"].as_u64().is_some(), "{}", v[0]);
+    assert_eq!(v[1]["state"], "STOPPED");
+    assert_eq!(v[1]["pid"], serde_json::Value::Null);
+    assert_eq!(v[1]["groups"], serde_json::json!(["web", "prod"]));
+    assert_eq!(v[1]["autostart"], true);
+    for c in [&running, &unstored] {
+        assert_eq!(code(&c.lxc("stop", &["-k"])), 0);
+    }
 }

@@ -5,6 +5,7 @@
 
 pub mod argv;
 pub mod cmd;
+pub mod columns;
 pub mod container;
 pub mod launch;
 pub mod logger;

@@ -5,21 +5,23 @@ use std::fmt::Write;
 
 pub use lxc_proto::printable;
 
-/// Left-aligned columns separated by two spaces; the last column is not padded.
-pub fn table<const N: usize>(rows: &[[String; N]]) -> String {
-    let mut widths = [0usize; N];
+/// Left-aligned columns separated by two spaces; the last column is not padded. Rows may be
+/// arrays (a fixed set of columns) or vectors (lxc-ls -F); all have as many cells as the first.
+pub fn table<R: AsRef<[String]>>(rows: &[R]) -> String {
+    let n = rows.first().map_or(0, |r| r.as_ref().len());
+    let mut widths = vec![0usize; n];
     for r in rows {
-        for (w, c) in widths.iter_mut().zip(r) {
+        for (w, c) in widths.iter_mut().zip(r.as_ref()) {
             *w = (*w).max(c.chars().count());
         }
     }
     let mut out = String::new();
     for r in rows {
-        for (i, c) in r.iter().enumerate() {
-            if i + 1 == N {
+        for (i, c) in r.as_ref().iter().enumerate() {
+            if i + 1 == n {
                 out.push_str(c);
             } else {
-                let _ = write!(out, "{c:<w$}  ", w = widths[i]);
+                let _ = write!(out, "{c:<w$}  ", w = widths.get(i).copied().unwrap_or(0));
             }
         }
         out.push('\n');

@@ -87,6 +87,7 @@ fn argv_to_argv() {
             &["--na", "x", "--time=5"],
             run(&["--name", "x", "--timeout", "5"]),
         ),
+        ("ls", &["--run", "-1"], run(&["--running", "--line"])),
         // NAME as the first word, before or after options, or after `--`.
         ("info", &["foo", "-s"], run(&["--name", "foo", "--state"])),
         (
@@ -139,15 +140,26 @@ fn argv_to_argv() {
         ),
         (
             "start",
-            &["-nx", "-f/etc/x.conf", "/bin/sh"],
-            run(&["--name", "x", "--rcfile", "/etc/x.conf", "--", "/bin/sh"]),
-        ),
-        (
-            "start",
             &["-n", "x", "-p", "/run/x.pid"],
             run(&["--name", "x", "--pidfile", "/run/x.pid"]),
         ),
+        (
+            "start",
+            &["-nx", "-f/etc/x.conf", "/bin/sh"],
+            run(&["--name", "x", "--rcfile", "/etc/x.conf", "--", "/bin/sh"]),
+        ),
         // lxc-ls: a pattern among the options, as getopt permutes.
+        ("ls", &["web", "-1"], run(&["--line", "--", "web"])),
+        (
+            "ls",
+            &["--filter=^a", "-F", "NAME,PID"],
+            run(&["--filter", "^a", "--fancy-format", "NAME,PID"]),
+        ),
+        (
+            "ls",
+            &["-q", "-Fname"],
+            run(&["--quiet", "--fancy-format", "name"]),
+        ),
         (
             "monitor",
             &["-n", ".*", "-Q"],
@@ -191,8 +203,14 @@ fn argv_to_argv() {
             &["-n", "x", "extra"],
             err("unexpected argument \"extra\""),
         ),
-        ("ls", &["a"], err("unexpected argument \"a\"")),
+        ("ls", &["a", "b"], err("unexpected argument \"b\"")),
         ("wait", &["-n", "x"], err("missing -s STATE")),
+        (
+            "ls",
+            &["--fa"],
+            err("ambiguous option --fa (--fancy, --fancy-format)"),
+        ),
+        ("ls", &["--fancy"], run(&["--fancy"])),
         ("execute", &[], err("no container name given (-n NAME)")),
     ];
     for (command, argv, want) in cases {
@@ -232,6 +250,7 @@ fn usage_lines() {
     let line = spec_of("execute").usage_line("lxc-execute");
     assert!(line.contains("[-f|--rcfile=RCFILE]"), "{line}");
     assert!(line.ends_with("[--] COMMAND [ARG...]"), "{line}");
+    assert!(spec_of("ls").usage_line("lxc-ls").ends_with(" [PATTERN]"));
 }
 
 #[test]

@@ -1,5 +1,8 @@
-//! `lxc-ls [-f] [--running] [--stopped] [--json]`: the containers, stored or running; `-f` adds
-//! STATE and PID columns.
+//! `lxc-ls [-1] [-f] [-F COLUMNS] [--active] [--running] [--frozen] [--stopped] [--defined]
+//! [-g GROUPS] [--filter REGEX] [--json] [PATTERN]`: the containers, stored or running, one
+//! name a line, or a table. Every filter given must hold. A container that cannot be looked at
+//! is named on stderr and makes the exit status 1: the listing is never silently short.
+use crate::columns::{Column, Row, Stored};
 use crate::container::{lxcpath_or_default, run_dir_names, stored_names, Container, Status};
 use crate::output::table;
 use crate::CliError;
@@ -9,78 +12,165 @@ crate::command!(
     none,
     /// List containers.
     pub struct Args {
-        /// a table with STATE, PID, IPV4 and IPV6
+        /// one name a line (what lxc-ls prints anyway)
+        #[argh(switch, short = '1')]
+        #[allow(dead_code)] // LXC's columns on a terminal are not built: always one a line
+        line: bool,
+        /// a table: NAME, STATE, PID, IPV4, IPV6
         #[argh(switch, short = 'f')]
         fancy: bool,
-        /// only running containers
+        /// a table of these comma-separated columns: NAME, STATE, PID, RAM, SWAP, AUTOSTART,
+        /// GROUPS, INTERFACE, IPV4, IPV6, UNPRIVILEGED
+        #[argh(option, short = 'F')]
+        fancy_format: Option<String>,
+        /// only containers that run (any state but STOPPED)
+        #[argh(switch)]
+        active: bool,
+        /// only containers that run (as --active)
         #[argh(switch)]
         running: bool,
+        /// only frozen containers
+        #[argh(switch)]
+        frozen: bool,
         /// only stopped containers
         #[argh(switch)]
         stopped: bool,
-        /// one JSON array of {name, state, pid}
+        /// only containers with a stored configuration
+        #[argh(switch)]
+        defined: bool,
+        /// only containers in every one of these comma-separated groups (lxc.group)
+        #[argh(option, short = 'g')]
+        groups: Option<String>,
+        /// only names in which this regular expression matches
+        #[argh(option)]
+        filter: Option<String>,
+        /// one JSON array of {name, state, pid, ips, interfaces, ram, swap, autostart, groups,
+        /// unprivileged}
         #[argh(switch)]
         json: bool,
+        /// only names in which this regular expression matches (as --filter)
+        #[argh(positional)]
+        pattern: Option<String>,
     }
 );
 
+/// The default `-f` table.
+const FANCY: [Column; 5] = [
+    Column::Name,
+    Column::State,
+    Column::Pid,
+    Column::Ipv4,
+    Column::Ipv6,
+];
+
 pub fn run(args: Args) -> Result<i32, CliError> {
+    let columns = match &args.fancy_format {
+        Some(list) => Some(Column::parse_list(list).map_err(CliError::usage)?),
+        None if args.fancy => Some(FANCY.to_vec()),
+        None => None,
+    };
+    let mut patterns = Vec::new();
+    for p in [&args.filter, &args.pattern].into_iter().flatten() {
+        patterns.push(regex_lite::Regex::new(p).map_err(|e| {
+            CliError::usage(format!(
+                "bad regular expression \"{}\": {e}",
+                lxc_proto::shorten(p, 64)
+            ))
+        })?);
+    }
+    let wanted_groups: Vec<&str> = args
+        .groups
+        .iter()
+        .flat_map(|g| g.split(','))
+        .map(str::trim)
+        .filter(|g| !g.is_empty())
+        .collect();
     let lxcpath = lxcpath_or_default(args.lxcpath.as_ref());
     let mut names = stored_names(&lxcpath);
     names.extend(run_dir_names(&crate::container::run_root_of(&lxcpath)));
     names.sort();
     names.dedup();
-    let mut rows: Vec<(String, State, Option<i32>, Vec<String>)> = Vec::new();
+    names.retain(|n| patterns.iter().all(|re| re.is_match(n)));
+    let details = columns.is_some() || args.json;
+    let mut rows = Vec::new();
+    let mut failed = Vec::new();
     for name in names {
         let ct = Container::new(&name, Some(&lxcpath))?;
-        let (state, pid, ips) = match ct.status() {
-            Ok(Status::Running(mut c)) if args.fancy || args.json => match c.info() {
-                Ok(i) => (i.state, i.pid, i.ips),
-                Err(_) => continue,
-            },
-            Ok(Status::Running(_)) => (State::Running, None, Vec::new()),
-            Ok(Status::Starting) => (State::Starting, None, Vec::new()),
-            Ok(Status::Stopped) if ct.is_created() => (State::Stopped, None, Vec::new()),
-            // Gone meanwhile, or unreadable: not listed.
-            _ => continue,
+        let row = match look(&ct, details || !wanted_groups.is_empty()) {
+            Ok(Some(row)) => row,
+            Ok(None) => continue,
+            Err(e) => {
+                failed.push(format!("{name}: {}", e.message));
+                continue;
+            }
         };
-        let stopped = state == State::Stopped;
-        if (args.running && stopped) || (args.stopped && !stopped) {
-            continue;
+        let stopped = row.state == State::Stopped;
+        // (asked for, holds): LXC's --frozen gives way to --active.
+        let filters = [
+            (args.active || args.running, !stopped),
+            (args.frozen && !args.active, row.state == State::Frozen),
+            (args.stopped, stopped),
+            (args.defined, ct.is_created()),
+        ];
+        let keep = filters.iter().all(|(asked, holds)| !asked || *holds)
+            && wanted_groups.iter().all(|g| {
+                row.stored
+                    .as_ref()
+                    .is_some_and(|s| s.groups.iter().any(|h| h == g))
+            });
+        if keep {
+            rows.push(row);
         }
-        rows.push((name, state, pid, ips));
     }
     if args.json {
-        let v: Vec<serde_json::Value> = rows
-            .iter()
-            .map(
-                |(n, s, p, ips)| serde_json::json!({ "name": n, "state": s, "pid": p, "ips": ips }),
-            )
-            .collect();
+        let v: Vec<serde_json::Value> = rows.iter().map(Row::json).collect();
         println!("{}", serde_json::Value::Array(v));
-    } else if args.fancy {
-        let mut t = vec![["NAME", "STATE", "PID", "IPV4", "IPV6"].map(String::from)];
-        for (n, s, p, ips) in &rows {
-            let family = |v6: bool| {
-                let list: Vec<&str> = ips
-                    .iter()
-                    .map(String::as_str)
-                    .filter(|ip| ip.contains(':') == v6)
-                    .collect();
-                if list.is_empty() {
-                    "-".to_string()
-                } else {
-                    list.join(",")
-                }
-            };
-            let pid = p.map_or("-".into(), |p| p.to_string());
-            t.push([n.clone(), s.to_string(), pid, family(false), family(true)]);
-        }
+    } else if let Some(columns) = columns.filter(|_| !rows.is_empty()) {
+        // No rows, no heading: as LXC's.
+        let mut t: Vec<Vec<String>> =
+            vec![columns.iter().map(|c| c.header().to_string()).collect()];
+        t.extend(
+            rows.iter()
+                .map(|r| columns.iter().map(|c| c.value(r)).collect()),
+        );
         print!("{}", table(&t));
     } else {
-        for (n, _, _, _) in &rows {
-            println!("{n}");
+        for r in &rows {
+            println!("{}", r.name);
         }
     }
-    Ok(0)
+    for f in &failed {
+        crate::say(&format!("lxc-ls: {f}"));
+    }
+    Ok(if failed.is_empty() { 0 } else { 1 })
+}
+
+/// One container's row; `None` when it is neither stored nor running (gone meanwhile).
+/// `details`: ask a running container's shim for everything (else its state only), and read
+/// the stored configuration.
+fn look(ct: &Container, details: bool) -> Result<Option<Row>, CliError> {
+    let stored = || details.then(|| Stored::load(&ct.config_path())).flatten();
+    let state = match ct.status()? {
+        Status::Running(mut c) if details => match c.info() {
+            Ok(info) => {
+                let mut row = Row::new(&ct.name, info.state, stored());
+                row.add_info(&info);
+                return Ok(Some(row));
+            }
+            // It stopped between the two looks.
+            Err(lxc_proto::ClientError::Closed) => State::Stopped,
+            Err(e) => return Err(crate::container::rpc_error(e)),
+        },
+        Status::Running(mut c) => match c.state() {
+            Ok(s) => s,
+            Err(lxc_proto::ClientError::Closed) => State::Stopped,
+            Err(e) => return Err(crate::container::rpc_error(e)),
+        },
+        Status::Starting => State::Starting,
+        Status::Stopped => State::Stopped,
+    };
+    if state == State::Stopped && !ct.is_created() {
+        return Ok(None);
+    }
+    Ok(Some(Row::new(&ct.name, state, stored())))
 }
