@@ -112,7 +112,8 @@ macro_rules! command {
     };
     ($kind:ident, $($rest:tt)*) => {
         $crate::command!(@build $kind, [
-            /// configuration file (checked; lxc-info -c reads it instead of the stored one)
+            /// configuration file instead of the stored one (lxc-info -c reads it; elsewhere
+            /// it is only checked)
             #[argh(option, long = "rcfile")]
         ], true, $($rest)*);
     };

@@ -9,7 +9,7 @@ crate::command!(
     required,
     /// Create a container: store its configuration under the lxcpath.
     pub struct Args {
-        /// container name
+        /// container name (or NAME as the first word)
         #[argh(option, short = 'n')]
         name: String,
         /// configuration file to store (default: the built-in default configuration)

@@ -7,7 +7,7 @@ crate::command!(
     required,
     /// Destroy a container: remove its stored configuration and directory.
     pub struct Args {
-        /// container name
+        /// container name (or NAME as the first word)
         #[argh(option, short = 'n')]
         name: String,
         /// stop the container first if it is running

@@ -10,7 +10,7 @@ crate::command!(
     required_f,
     /// Run COMMAND in a container (application container, with an init of ours as pid 1).
     pub struct Args {
-        /// container name
+        /// container name (or NAME as the first word)
         #[argh(option, short = 'n')]
         name: String,
         /// set KEY=VALUE on top of the configuration (repeatable)

@@ -8,7 +8,7 @@ crate::command!(
     required,
     /// Freeze every process of a container.
     pub struct FreezeArgs {
-        /// container name
+        /// container name (or NAME as the first word)
         #[argh(option, short = 'n')]
         name: String,
         /// seconds the freeze may take before it is undone (default 10)
@@ -21,7 +21,7 @@ crate::command!(
     required,
     /// Thaw every process of a frozen container.
     pub struct UnfreezeArgs {
-        /// container name
+        /// container name (or NAME as the first word)
         #[argh(option, short = 'n')]
         name: String,
     }

@@ -12,8 +12,8 @@ crate::command!(
     required,
     /// Show information about a container.
     pub struct Args {
-        /// container name, or a regular expression (with any of *+?[](){}|^$\) matched against
-        /// whole names
+        /// container name (or NAME as the first word), or a regular expression (with any of
+        /// *+?[](){}|^$ or a backslash) matched against whole names
         #[argh(option, short = 'n')]
         name: String,
         /// print KEY = VALUE from the stored configuration (repeatable)

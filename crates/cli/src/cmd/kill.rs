@@ -6,7 +6,7 @@ crate::command!(
     required,
     /// Send a signal to every process of a container.
     pub struct Args {
-        /// container name
+        /// container name (or NAME as the first word)
         #[argh(option, short = 'n')]
         name: String,
         /// the signal: a name (TERM, SIGTERM, term) or a number

@@ -12,7 +12,7 @@ crate::command!(
     optional,
     /// List the processes of running containers.
     pub struct Args {
-        /// only this container
+        /// only this container (or NAME as the first word)
         #[argh(option, short = 'n')]
         name: Option<String>,
         /// print one JSON object per container

@@ -11,7 +11,7 @@ crate::command!(
     required_f,
     /// Start a system container: its own /sbin/init (or COMMAND) as pid 1.
     pub struct Args {
-        /// container name
+        /// container name (or NAME as the first word)
         #[argh(option, short = 'n')]
         name: String,
         /// set KEY=VALUE on top of the configuration (repeatable)

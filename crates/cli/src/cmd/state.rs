@@ -6,7 +6,7 @@ crate::command!(
     required,
     /// Print the state of a container: STOPPED, STARTING, RUNNING, STOPPING, ABORTING, FREEZING or FROZEN.
     pub struct Args {
-        /// container name
+        /// container name (or NAME as the first word)
         #[argh(option, short = 'n')]
         name: String,
     }

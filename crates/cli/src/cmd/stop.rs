@@ -13,7 +13,7 @@ crate::command!(
     required,
     /// Stop a container.
     pub struct Args {
-        /// container name
+        /// container name (or NAME as the first word)
         #[argh(option, short = 'n')]
         name: String,
         /// seconds COMMAND has to end after the halt signal before everything is killed

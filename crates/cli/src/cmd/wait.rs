@@ -16,7 +16,7 @@ crate::command!(
     required,
     /// Wait for a container to reach one of the given states.
     pub struct Args {
-        /// container name
+        /// container name (or NAME as the first word)
         #[argh(option, short = 'n')]
         name: String,
         /// the states to wait for, separated by '|' (e.g. 'RUNNING|FROZEN'): STOPPED,
