@@ -11,7 +11,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let mut input = String::new();
     if let Err(e) = std::io::stdin().read_to_string(&mut input) {
-        eprintln!("read stdin: {e}");
+        eprintln!("read stdin: {}", lxc_proto::strerror(&e));
         return ExitCode::from(1);
     }
     let result = match args.get(1..).unwrap_or_default() {
