@@ -146,7 +146,7 @@ fn follow_launch(
         let Ok(event) = serde_json::from_str::<LaunchEvent>(&buf) else {
             return Err(setup_error("bad message from its shim"));
         };
-        log::debug!("shim: {event:?}");
+        log::debug!("shim: {}", buf.trim_end());
         match event {
             LaunchEvent::Ready { .. } => {
                 if let Some(path) = pidfile {
