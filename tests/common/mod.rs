@@ -3,7 +3,7 @@
 //! container may have left (shim, cgroups, run directory, stored config) even when it fails.
 #![allow(clippy::unwrap_used)]
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -545,5 +545,61 @@ impl Drop for TestNet {
                 Duration::from_secs(10),
             );
         }
+    }
+}
+
+/// An lxc-monitor started now, printing to a pipe read by a thread.
+pub struct Mon {
+    pub child: std::process::Child,
+    rx: std::sync::mpsc::Receiver<String>,
+}
+
+impl Mon {
+    /// Watches the lxcpath of `ct`.
+    pub fn start(ct: &Ct, regex: &str, extra: &[&str]) -> Mon {
+        let mut child = Command::new(bin("lxc-monitor"))
+            .args(["-n", regex, "-P"])
+            .arg(&ct.lxcpath)
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        ct.wait_monitor_bound(child.id());
+        Mon { child, rx }
+    }
+
+    /// Up to `n` lines, waiting at most `timeout` in all.
+    pub fn lines(&mut self, n: usize, timeout: Duration) -> Vec<String> {
+        let deadline = Instant::now() + timeout;
+        let mut lines = Vec::new();
+        while lines.len() < n {
+            match self
+                .rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
+                Ok(l) => lines.push(l),
+                Err(_) => break,
+            }
+        }
+        lines
+    }
+}
+
+impl Drop for Mon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

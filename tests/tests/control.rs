@@ -283,62 +283,6 @@ fn stop_a_frozen_container() {
     ct.assert_clean();
 }
 
-/// An lxc-monitor started now, printing to a pipe read by a thread.
-struct Mon {
-    child: std::process::Child,
-    rx: std::sync::mpsc::Receiver<String>,
-}
-
-impl Mon {
-    /// Watches the lxcpath of `ct`.
-    fn start(ct: &Ct, regex: &str, extra: &[&str]) -> Mon {
-        let mut child = Command::new(bin("lxc-monitor"))
-            .args(["-n", regex, "-P"])
-            .arg(&ct.lxcpath)
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let out = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        ct.wait_monitor_bound(child.id());
-        Mon { child, rx }
-    }
-
-    /// Up to `n` lines, waiting at most `timeout` in all.
-    fn lines(&mut self, n: usize, timeout: Duration) -> Vec<String> {
-        let deadline = Instant::now() + timeout;
-        let mut lines = Vec::new();
-        while lines.len() < n {
-            match self
-                .rx
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            {
-                Ok(l) => lines.push(l),
-                Err(_) => break,
-            }
-        }
-        lines
-    }
-}
-
-impl Drop for Mon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn monitor_sees_a_one_millisecond_container_and_later_starts() {
     let ct = Ct::new("mon");
@@ -547,7 +491,6 @@ fn ps_and_ls_with_two_containers_and_with_none() {
 fn unknown_names_and_stopped_containers() {
     let ct = Ct::new("unknown");
     for (cmd, args) in [
-        ("stop", vec![]),
         ("kill", vec!["-s", "TERM"]),
         ("freeze", vec![]),
         ("unfreeze", vec![]),
@@ -561,10 +504,14 @@ fn unknown_names_and_stopped_containers() {
             stderr(&out)
         );
     }
+    // lxc-stop, as LXC's: 2, whether the container was created or not.
+    let out = ct.lxc("stop", &[]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("is not running"), "{}", stderr(&out));
     assert_eq!(code(&ct.lxc("create", &[])), 0);
     for cmd in ["stop", "freeze", "unfreeze"] {
         let out = ct.lxc(cmd, &[]);
-        assert_eq!(code(&out), 1);
+        assert_eq!(code(&out), if cmd == "stop" { 2 } else { 1 });
         assert!(
             stderr(&out).contains(&format!("{} is not running", ct.name)),
             "lxc-{cmd}: {}",
@@ -702,4 +649,80 @@ fn a_shim_that_does_not_answer_gives_a_deadline_error_not_a_hang() {
     );
     assert!(waited < Duration::from_secs(8), "took {waited:?}");
     assert_eq!(ct.state(), "RUNNING", "the container did not notice");
+}
+
+/// Issue 10: lxc-stop's --nokill, -W and -t 0 never kill; exit 2 for a container that is not
+/// running; an interrupted lxc-stop calls its kill off (the container is RUNNING again).
+#[test]
+fn stop_options_as_lxc_has_them() {
+    let ct = Ct::new("stopopts");
+    let log = ct.lxcpath.join("got");
+    ct.start_detached(&format!(
+        "trap 'echo got >> {}' TERM; while :; do sleep 0.05; done",
+        log.display()
+    ));
+    let got = || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+    let wait_got = |n: usize| {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while got() < n {
+            assert!(Instant::now() < deadline, "the halt signal never came");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+
+    let out = ct.lxc("stop", &["--nokill", "-t", "1"]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("not killed"), "{}", stderr(&out));
+    assert_eq!(ct.state(), "RUNNING");
+    wait_got(1);
+
+    // (One at a time: two SIGTERMs during one sleep are one.)
+    for (n, args) in [(2, &["-W"][..]), (3, &["-t", "0"])] {
+        let t = Instant::now();
+        let out = ct.lxc("stop", args);
+        assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
+        assert!(t.elapsed() < Duration::from_secs(2));
+        assert_eq!(ct.state(), "RUNNING");
+        wait_got(n);
+    }
+
+    // An lxc-stop killed while it waits: its kill is called off.
+    let mut stop = ct
+        .command("stop", &["-t", "30"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_got(4);
+    assert_eq!(ct.state(), "STOPPING");
+    stop.kill().unwrap();
+    stop.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while ct.state() != "RUNNING" {
+        assert!(Instant::now() < deadline, "still {}", ct.state());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+
+    for (args, why) in [
+        (&["-k", "--nokill"][..], "--nokill"),
+        (&["-k", "-r"], "-r"),
+        (&["-k", "-t", "5"], "timeouts"),
+    ] {
+        let out = ct.lxc("stop", args);
+        assert_eq!(code(&out), 1, "{args:?}");
+        assert!(stderr(&out).contains(why), "{args:?}: {}", stderr(&out));
+    }
+    assert_eq!(code(&ct.lxc("stop", &["-k"])), 0);
+    let out = ct.lxc("stop", &[]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("is not running"), "{}", stderr(&out));
+    let never = Ct::new("stopnever");
+    assert_eq!(code(&never.lxc("stop", &[])), 2);
+    ct.assert_clean();
 }

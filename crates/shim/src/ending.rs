@@ -50,6 +50,12 @@ impl Shim {
             ),
             Err(e) => log::error!("remove cgroups: {e}"),
         }
+        if self.life.wants_restart() {
+            match self.relaunch(fx) {
+                Ok(()) => return,
+                Err(e) => self.life.restart_failed(e),
+            }
+        }
         if let Some(lock) = self.lock.take() {
             self.rundir.remove_files(lock);
         }

@@ -11,6 +11,7 @@ use crate::lifecycle::{Effect, Lifecycle};
 use crate::methods::{self, Facts, Outcome};
 use crate::monitor::{MonitorSender, RETRY};
 use crate::net::HelperRun;
+use crate::payload::Relaunch;
 use crate::rundir::RunDir;
 use crate::sources::{Source, Sources};
 use crate::timers::{TimerKind, Timers};
@@ -56,6 +57,7 @@ pub struct Shim {
     pub(crate) signals: Signals,
     pub(crate) launcher: Option<(Token, Launcher)>,
     pub(crate) chan: ShimEnd,
+    pub(crate) chan_token: Token,
     pub(crate) monitors: MonitorSender,
     pub(crate) life: Lifecycle,
     pub(crate) facts: Facts,
@@ -63,13 +65,15 @@ pub struct Shim {
     pub(crate) record: Record,
     pub(crate) lock: Option<File>,
     pub(crate) helpers: HashMap<Pid, HelperRun>,
-    pub(crate) freezer_events: Option<File>,
+    pub(crate) freezer_events: Option<(Token, File)>,
     pub(crate) phase: Phase,
     /// The listener's backlog was not emptied in the last round.
     pub(crate) accept_more: bool,
     /// When the cgroups must be gone at the latest (tasks still leaving before).
     pub(crate) remove_deadline: Option<Instant>,
     pub(crate) teardown_started: bool,
+    /// What a system container takes to start again after a reboot.
+    pub(crate) relaunch: Option<Relaunch>,
 }
 
 impl Shim {
@@ -99,8 +103,13 @@ impl Shim {
                     self.clients
                         .accept(&self.listener, self.poll.registry(), &mut self.sources);
             }
-            for token in self.clients.take_dropped() {
-                self.life.forget(token);
+            let dropped = self.clients.take_dropped();
+            if !dropped.is_empty() {
+                let mut fx = Vec::new();
+                for token in dropped {
+                    self.life.forget(token, &mut self.timers, &mut fx);
+                }
+                self.apply(&mut fx);
             }
         }
         self.clients
@@ -167,7 +176,7 @@ impl Shim {
                 self.timer_at = None;
             }
             Some(Source::FreezerEvents) => {
-                if let Some(f) = &mut self.freezer_events {
+                if let Some((_, f)) = &mut self.freezer_events {
                     // Reading it again re-arms the kernel's notification for this open file.
                     let mut buf = [0u8; 256];
                     let _ = f.rewind().and_then(|_| f.read(&mut buf));
@@ -183,6 +192,8 @@ impl Shim {
         let mut fx = Vec::new();
         match kind {
             TimerKind::StopGrace => self.life.on_stop_grace(&mut self.timers),
+            TimerKind::NoKillDeadline => self.life.on_nokill_deadline(&mut self.timers, &mut fx),
+            TimerKind::RebootDeadline => self.life.on_reboot_deadline(&mut self.timers, &mut fx),
             TimerKind::FreezeCheck | TimerKind::FreezeDeadline => {
                 self.life.check_freeze(&mut self.timers, &mut fx)
             }

@@ -38,6 +38,13 @@ pub struct InitPlan {
     /// Wait for the shim to write the uid/gid maps before setting anything up (a user
     /// namespace).
     pub wait_for_idmap: bool,
+    /// `lxc.init.cwd`: COMMAND's working directory (default: the shim's, which is
+    /// lxc-execute's, or `/` once inside a rootfs).
+    pub cwd: Option<CString>,
+    /// `lxc.init.uid` / `-u`: the user COMMAND runs as.
+    pub uid: Option<u32>,
+    /// `lxc.init.gid` / `-g`: its group (and its only supplementary group).
+    pub gid: Option<u32>,
 }
 
 /// Runs the init; never returns. `stdio` and `sync` are descriptors numbered 10 or above.
@@ -86,12 +93,13 @@ pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd) -> ! {
     let _ = nix::sys::prctl::set_dumpable(false);
     let cmd = match start_command(plan) {
         Ok(pid) => pid,
-        Err(errno) => {
+        Err(CommandError::Exec(errno)) => {
             channel().send(&FromInit::ExecFailed {
                 errno: errno as i32,
             });
             sys::exit_now(if errno == Errno::ENOENT { 127 } else { 126 });
         }
+        Err(CommandError::Setup(step, errno)) => fail(step.into(), errno),
     };
     release_stdio();
     channel().send(&FromInit::Running { pid: cmd.as_raw() });
@@ -152,6 +160,9 @@ fn set_up(plan: &InitPlan) -> Result<(), (String, Errno)> {
 /// lxc-start: this process becomes COMMAND. The init channel is closed by a successful exec,
 /// which is how the shim learns that the container runs.
 fn exec_as_pid1(plan: &InitPlan) -> ! {
+    if let Err((step, errno)) = become_command(plan) {
+        fail(step.into(), errno);
+    }
     close_on_exec();
     let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
     let errno = match plan.argv.first() {
@@ -178,14 +189,18 @@ fn close_on_exec() {
 
 /// Forks COMMAND and execs it; an exec failure comes back as its errno over a close-on-exec
 /// pipe, so success is known without any delay.
-fn start_command(plan: &InitPlan) -> Result<Pid, Errno> {
-    let (r, w) = pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
-    match sys::fork()? {
+fn start_command(plan: &InitPlan) -> Result<Pid, CommandError> {
+    let (r, w) = pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(CommandError::Exec)?;
+    match sys::fork().map_err(CommandError::Exec)? {
         sys::Forked::Child => {
             drop(r);
             // COMMAND leads a process group, which stands in for a terminal's foreground group.
             let _ = nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0));
             let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
+            if let Err((step, errno)) = become_command(plan) {
+                let _ = sys::write_raw(w.as_raw_fd(), &failure_bytes(step_code(step), errno));
+                sys::exit_now(125);
+            }
             // COMMAND gets stdio and nothing else: the init channel (fd 3) above all must not
             // reach it. The exec-error pipe is close-on-exec already.
             close_on_exec();
@@ -196,14 +211,14 @@ fn start_command(plan: &InitPlan) -> Result<Pid, Errno> {
                 Err(e) => e,
                 Ok(never) => match never {},
             };
-            let _ = sys::write_raw(w.as_raw_fd(), &(err as i32).to_ne_bytes());
+            let _ = sys::write_raw(w.as_raw_fd(), &failure_bytes(EXEC, err));
             sys::exit_now(127);
         }
         sys::Forked::Parent(pid) => {
             // Also here, so that no signal can be forwarded before the group exists.
             let _ = nix::unistd::setpgid(pid, pid);
             drop(w);
-            let mut buf = [0u8; 4];
+            let mut buf = [0u8; 5];
             let mut file = fs::File::from(r);
             let n = loop {
                 match file.read(&mut buf) {
@@ -212,13 +227,70 @@ fn start_command(plan: &InitPlan) -> Result<Pid, Errno> {
                     Err(_) => break 0,
                 }
             };
-            if n == 4 {
+            if n == buf.len() {
                 let _ = waitpid(pid, None);
-                return Err(Errno::from_raw(i32::from_ne_bytes(buf)));
+                let errno = Errno::from_raw(i32::from_ne_bytes([buf[1], buf[2], buf[3], buf[4]]));
+                return Err(match buf[0] {
+                    EXEC => CommandError::Exec(errno),
+                    code => CommandError::Setup(step_name(code), errno),
+                });
             }
             Ok(pid)
         }
     }
+}
+
+/// Why COMMAND did not start.
+enum CommandError {
+    /// Its exec failed (127: not found, 126: not executable).
+    Exec(Errno),
+    /// Becoming what it runs as failed (125).
+    Setup(&'static str, Errno),
+}
+
+/// What COMMAND's child reports over the exec-error pipe: a step code, then an errno.
+const EXEC: u8 = 0;
+const STEPS: [&str; 4] = [
+    "exec",
+    "change to the working directory",
+    "set the groups",
+    "switch user",
+];
+
+fn step_code(step: &str) -> u8 {
+    STEPS.iter().position(|s| *s == step).unwrap_or(0) as u8
+}
+
+fn step_name(code: u8) -> &'static str {
+    STEPS
+        .get(usize::from(code))
+        .copied()
+        .unwrap_or("start the command")
+}
+
+fn failure_bytes(code: u8, errno: Errno) -> [u8; 5] {
+    let e = (errno as i32).to_ne_bytes();
+    [code, e[0], e[1], e[2], e[3]]
+}
+
+/// COMMAND's working directory and identity (`lxc.init.cwd`, `lxc.init.uid`/`gid`, `-u`/`-g`):
+/// the directory first (as root, which may enter it), then the groups, then the user.
+fn become_command(plan: &InitPlan) -> Result<(), (&'static str, Errno)> {
+    if let Some(cwd) = &plan.cwd {
+        nix::unistd::chdir(cwd.as_c_str()).map_err(|e| (STEPS[1], e))?;
+    }
+    if plan.uid.is_some() || plan.gid.is_some() {
+        let gid = plan.gid.map(nix::unistd::Gid::from_raw);
+        let groups: Vec<nix::unistd::Gid> = gid.into_iter().collect();
+        nix::unistd::setgroups(&groups).map_err(|e| (STEPS[2], e))?;
+        if let Some(gid) = gid {
+            nix::unistd::setgid(gid).map_err(|e| (STEPS[2], e))?;
+        }
+        if let Some(uid) = plan.uid {
+            nix::unistd::setuid(nix::unistd::Uid::from_raw(uid)).map_err(|e| (STEPS[3], e))?;
+        }
+    }
+    Ok(())
 }
 
 /// The init keeps no terminal open once COMMAND has it.

@@ -24,13 +24,16 @@ mod mounts;
 pub mod net;
 mod payload;
 mod ps;
+mod relaunch;
 mod rootfs;
 pub mod rundir;
 mod sources;
 mod spawn;
+mod spec;
 mod start;
 #[allow(unsafe_code)]
 mod sys;
 mod timers;
 
-pub use spawn::{spawn, LaunchOptions, LaunchSpec, LaunchStdio};
+pub use spawn::spawn;
+pub use spec::{LaunchOptions, LaunchSpec, LaunchStdio};

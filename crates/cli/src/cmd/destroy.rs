@@ -18,10 +18,9 @@ crate::command!(
 
 pub fn run(args: Args) -> Result<i32, CliError> {
     let ct = Container::new(&args.name, args.lxcpath.as_ref())?;
-    if !ct.dir().is_dir() {
-        return Err(ct.doesnt_exist());
-    }
     match ct.status()? {
+        // Neither stored nor running.
+        Status::Stopped if !ct.dir().is_dir() => return Err(ct.doesnt_exist()),
         Status::Stopped => {}
         Status::Running(_) | Status::Starting if !args.force => {
             return Err(CliError::failed("is running; stop it first, or use -f"))
@@ -31,12 +30,27 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             let kill = lxc_proto::request::StopParams {
                 kill: true,
                 timeout: None,
+                nokill: false,
             };
-            client.stop(kill, None).map_err(rpc_error)?;
+            match client.stop(kill, None) {
+                // It ended just then: stopped is stopped.
+                Ok(_) | Err(lxc_proto::ClientError::Closed) => {}
+                Err(e) => return Err(rpc_error(e)),
+            }
         }
     }
-    std::fs::remove_dir_all(ct.dir())
-        .map_err(|e| CliError::failed(format!("remove {}: {e}", ct.dir().display())))?;
+    // A container started with -f and never stored has nothing more to remove.
+    if !ct.dir().is_dir() {
+        log::info!("stopped {}, which was never stored", ct.name);
+        return Ok(0);
+    }
+    std::fs::remove_dir_all(ct.dir()).map_err(|e| {
+        CliError::failed(format!(
+            "remove {}: {}",
+            ct.dir().display(),
+            lxc_proto::strerror(&e)
+        ))
+    })?;
     log::info!("destroyed {}", ct.dir().display());
     Ok(0)
 }

@@ -73,7 +73,10 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             continue;
         }
         let key = (ev.name.clone(), ev.shim_pid);
-        if let Some(prev) = last_seq.insert(key, ev.seq) {
+        // seq 0: said for a dead shim by whoever cleaned up after it; its number is unknown.
+        if ev.seq == 0 {
+            last_seq.remove(&key);
+        } else if let Some(prev) = last_seq.insert(key, ev.seq) {
             if ev.seq != prev + 1 {
                 eprintln!(
                     "lxc-monitor: '{}': {} state change(s) lost",
