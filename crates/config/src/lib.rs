@@ -7,14 +7,22 @@
 //! Format: one `key = value` per line, split at the first '=', both sides trimmed, a value in
 //! matching quotes unquoted; blank lines and lines starting with '#' are skipped; an empty
 //! value resets the key to its default; `lxc.include` reads a file or a directory in place.
+//!
+//! No static data of this crate is made of pointers (arrays or slices of `&str`, `fn`s,
+//! references): the release executables are static-pie, so each such pointer is relocated
+//! at start, which dirties its page, and the shim and init that `lxc-execute` forks for a
+//! container keep their own copy of that page for as long as the container runs. So the key
+//! table is made by code for each parse and dropped after it (`table::Table`), and lists of
+//! names are strings of words (`words.rs`). A `const` that is one `&str` is fine: each use
+//! computes its address in code.
 
 #![forbid(unsafe_code)]
 
 // Layers: each file imports only from files earlier in this order, never back (checked by
 // scripts/import-cycles.py), so any part can be read and tested without what builds on it:
-// `error` `types` `syntax` -> `network` `mount` `read` `writer` -> `model` -> `value/` ->
-// `table/def` -> `table/set` `netkeys/fields` -> the table's entries -> `table/mod` ->
-// `netkeys/mod` -> `parse` `write` -> `config` -> this file.
+// `error` `types` `syntax` `words` -> `network` `mount` `read` `writer` -> `model` ->
+// `value/` -> `table/def` -> `table/set` `netkeys/fields` -> the table's entries ->
+// `table/mod` -> `netkeys/mod` -> `parse` `write` -> `config` -> this file.
 mod config;
 mod error;
 mod model;
@@ -27,6 +35,7 @@ mod syntax;
 mod table;
 mod types;
 mod value;
+mod words;
 mod write;
 mod writer;
 
@@ -45,14 +54,13 @@ pub use types::{
 };
 pub use value::parse_signal;
 
-use netkeys::NetState;
 use parse::Parser;
 
 /// Parses config text; `source` names it in errors and entries. Relative paths in it
 /// (`lxc.mount.fstab`, `lxc.include`) are relative to the current directory.
 pub fn parse_str(text: &str, source: &str) -> Result<Config, ConfigError> {
     let mut config = Config::default();
-    let mut parser = Parser::new(&mut config, NetState::default());
+    let mut parser = Parser::new(&mut config);
     parser.text(text, source, None)?;
     parser.finish()?;
     Ok(config)
@@ -62,7 +70,7 @@ pub fn parse_str(text: &str, source: &str) -> Result<Config, ConfigError> {
 /// relative paths in it are relative to its directory.
 pub fn parse_file(path: &Path) -> Result<Config, ConfigError> {
     let mut config = Config::default();
-    let mut parser = Parser::new(&mut config, NetState::default());
+    let mut parser = Parser::new(&mut config);
     parser.file(path, None)?;
     parser.finish()?;
     Ok(config)
@@ -72,7 +80,7 @@ pub fn parse_file(path: &Path) -> Result<Config, ConfigError> {
 /// text validates exactly what it stores): as `parse_file` without the read.
 pub fn parse_file_text(text: &str, path: &Path) -> Result<Config, ConfigError> {
     let mut config = Config::default();
-    let mut parser = Parser::new(&mut config, NetState::default());
+    let mut parser = Parser::new(&mut config);
     parser.text_of_file(text, path)?;
     parser.finish()?;
     Ok(config)
