@@ -420,7 +420,7 @@ fn a_rebooted_container_has_its_interfaces_again() {
     make_rootfs(&root);
     std::fs::write(
         root.join("etc/init.d/rcS"),
-        "#!/bin/sh\n{ echo boot; ip -o link | cut -d' ' -f2; ip -o -4 addr | cut -d' ' -f7; } \
+        "#!/bin/sh\n{ ip -o link | cut -d' ' -f2; ip -o -4 addr | cut -d' ' -f7; echo booted; } \
          >> /var/log/links.log\n",
     )
     .unwrap();
@@ -445,8 +445,8 @@ fn a_rebooted_container_has_its_interfaces_again() {
     let boots = || {
         std::fs::read_to_string(&log)
             .unwrap_or_default()
-            .split("boot\n")
-            .skip(1)
+            .split_inclusive("booted\n")
+            .filter(|b| b.ends_with("booted\n"))
             .map(str::to_string)
             .collect::<Vec<_>>()
     };

@@ -157,7 +157,9 @@ fn fstab_and_entries() {
         ct.lxcpath.join(&ct.name).join("fstab").is_file(),
         "lxc-create copies a relative fstab"
     );
-    for extra in [vec![], vec!["-f", "/dev/null"]] {
+    // -f wins over the stored config, as LXC's: the same file gives the same container.
+    let conf = dir.join("ct.conf");
+    for extra in [vec![], vec!["-f", conf.to_str().unwrap()]] {
         let mut args = extra.clone();
         args.extend(["--", "/bin/sh", "-c", script]);
         let out = ct.execute(&args);

@@ -36,7 +36,7 @@ pub struct Launch<'a> {
 /// Starts the container; returns the exit code (COMMAND's status, or 0 for `daemon`).
 pub fn launch(l: Launch) -> Result<i32, CliError> {
     let ct = l.ct;
-    let config = load_config(ct, l.rcfile, l.defines)?;
+    let (config, config_file) = load_config(ct, l.rcfile, l.defines)?;
     // Keys whose feature is not built yet are refused by name, never ignored.
     config
         .check_supported()
@@ -83,6 +83,7 @@ pub fn launch(l: Launch) -> Result<i32, CliError> {
     let spec = Box::new(LaunchSpec {
         name: ct.name.clone(),
         config,
+        config_file,
         command: l.command,
         mounts,
         system: l.system,
@@ -157,27 +158,32 @@ fn cgroup_prefer() -> Result<Option<lxc_shim::cgroup::Version>, CliError> {
     }
 }
 
-/// NAME's stored config, else `-f`, else the built-in default; then each `-s` on top.
+/// `-f FILE` (as LXC's, even for a stored container), else NAME's stored config, else the
+/// built-in default; then each `-s` on top. Also the file read, if any.
 #[inline(never)]
 fn load_config(
     ct: &Container,
     rcfile: Option<&PathBuf>,
     defines: &[String],
-) -> Result<Config, CliError> {
+) -> Result<(Config, Option<PathBuf>), CliError> {
     let stored = ct.config_path();
-    let mut config = if stored.is_file() {
-        lxc_config::parse_file(&stored).map_err(|e| setup_error(e.to_string()))?
-    } else if let Some(path) = rcfile {
-        lxc_config::parse_file(path).map_err(|e| setup_error(e.to_string()))?
-    } else {
-        Config::default()
+    let file = match rcfile {
+        Some(path) => Some(path.clone()),
+        None if stored.is_file() => Some(stored),
+        None => None,
+    };
+    let mut config = match &file {
+        Some(path) => lxc_config::parse_file(path).map_err(|e| setup_error(e.to_string()))?,
+        None => Config::default(),
     };
     for (i, d) in defines.iter().enumerate() {
         config
             .set(d, "-s option", i + 1)
             .map_err(|e| setup_error(e.to_string()))?;
     }
-    Ok(config)
+    // Absolute, for hooks that run elsewhere than here.
+    let file = file.map(|f| std::path::absolute(&f).unwrap_or(f));
+    Ok((config, file))
 }
 
 /// INT, TERM, HUP, QUIT, USR1, USR2 and WINCH received here go to COMMAND through the shim.

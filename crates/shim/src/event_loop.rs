@@ -5,7 +5,9 @@
 use crate::children::{Children, Job, Role};
 use crate::clients::Clients;
 use crate::conn::{Line, ReadOutcome};
-use crate::init_channel::{Received, ShimEnd, ToInit};
+use crate::gate::{GateStep, GoGate};
+use crate::hooks::{Extra, Hooks, Running};
+use crate::init_channel::{FromInit, Received, ShimEnd, ToInit};
 use crate::launcher::Launcher;
 use crate::lifecycle::{Effect, Lifecycle};
 use crate::methods::{self, Facts, Outcome};
@@ -15,6 +17,7 @@ use crate::payload::Relaunch;
 use crate::rundir::RunDir;
 use crate::sources::{Source, Sources};
 use crate::timers::{TimerKind, Timers};
+use lxc_config::{Hook, HookKind};
 use lxc_proto::framing::{line, Notification};
 use lxc_proto::record::Record;
 use mio::net::UnixListener;
@@ -24,7 +27,7 @@ use nix::sys::timerfd::{Expiration, TimerFd, TimerSetTimeFlags};
 use nix::unistd::Pid;
 use signal_hook::consts::SIGCHLD;
 use signal_hook_mio::v1_0::Signals;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::io::{self, Read, Seek};
 use std::time::{Duration, Instant};
@@ -74,6 +77,18 @@ pub struct Shim {
     pub(crate) teardown_started: bool,
     /// What a system container takes to start again after a reboot.
     pub(crate) relaunch: Option<Relaunch>,
+    /// `lxc.hook.*` of the shim's own: pre-start, start-host, stop, post-stop.
+    pub(crate) hooks: Hooks,
+    /// The end's hooks still to run, in order, and the one running.
+    pub(crate) hook_queue: VecDeque<(Hook, Extra)>,
+    pub(crate) hook_run: Option<Running>,
+    /// The end's `stop` / `post-stop` hooks have been queued (once per end).
+    pub(crate) stop_hooks_queued: bool,
+    pub(crate) post_stop_queued: bool,
+    /// The container's namespaces, kept open for its `stop` hooks.
+    pub(crate) kept_ns: Vec<(&'static str, File)>,
+    /// When the init may go on.
+    pub(crate) gate: GoGate,
 }
 
 impl Shim {
@@ -248,6 +263,7 @@ impl Shim {
                     self.phase = Phase::Ending;
                     self.advance_ending(fx);
                 }
+                Some(Role::Hook) => self.on_hook_exit(r.pid, r.status, fx),
                 Some(Role::Helper(job)) => {
                     log::debug!("{job:?} helper {} ended: {:?}", r.pid, r.status);
                     if let Some(h) = self.helpers.get_mut(&r.pid) {
@@ -263,6 +279,11 @@ impl Shim {
     fn read_init_channel(&mut self, fx: &mut Vec<Effect>) {
         loop {
             match self.chan.try_recv() {
+                Ok(Received::Message(FromInit::FsReady, fds)) => {
+                    drop(fds);
+                    let steps = self.gate.fs_ready();
+                    self.take_steps(steps, fx);
+                }
                 Ok(Received::Message(msg, fds)) => {
                     drop(fds);
                     self.life.on_init_message(msg, fx);
@@ -432,13 +453,39 @@ impl Shim {
         }
     }
 
-    /// Tells the init to start COMMAND.
+    /// The container's network is ready: the init may go on (see [`GoGate`]).
     pub(crate) fn go(&mut self, fx: &mut Vec<Effect>) {
-        if let Err(e) = self.chan.send(ToInit::Go) {
-            self.fail_start(
-                format!("start the container: {}", lxc_proto::strerror(&e)),
-                fx,
-            );
+        let steps = self.gate.network_ready();
+        self.take_steps(steps, fx);
+    }
+
+    fn take_steps(&mut self, steps: Vec<GateStep>, fx: &mut Vec<Effect>) {
+        for step in steps {
+            match step {
+                // On the host, waited for, as LXC's monitor does; `LXC_PID` is the init's pid.
+                GateStep::StartHost => {
+                    let extra = Extra {
+                        env: vec![("LXC_PID".into(), self.life.init().to_string())],
+                        ..Extra::default()
+                    };
+                    let ran = self
+                        .hooks
+                        .run_now(HookKind::StartHost, &extra, &mut |l| log::info!("{l}"));
+                    if let Err(e) = ran {
+                        self.fail_start(e, fx);
+                        return;
+                    }
+                }
+                GateStep::Go => {
+                    if let Err(e) = self.chan.send(ToInit::Go) {
+                        self.fail_start(
+                            format!("start the container: {}", lxc_proto::strerror(&e)),
+                            fx,
+                        );
+                        return;
+                    }
+                }
+            }
         }
     }
 

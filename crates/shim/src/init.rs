@@ -5,9 +5,12 @@
 //! clone of the single-threaded shim and never execs; every signal stays blocked and is taken
 //! synchronously with sigwaitinfo, so no handler ever runs here. Nothing of ours reaches
 //! COMMAND: every descriptor above stdio is close-on-exec when it is executed.
+use crate::hooks::{Extra, Hooks};
 use crate::init_channel::{FromInit, InitEnd};
+use crate::rootfs::SetupError;
 use crate::sys;
 use crate::{mounts, rootfs};
+use lxc_config::HookKind;
 use lxc_proto::ExitStatus;
 use nix::errno::Errno;
 use nix::mount::{mount, MsFlags};
@@ -45,6 +48,8 @@ pub struct InitPlan {
     pub uid: Option<u32>,
     /// `lxc.init.gid` / `-g`: its group (and its only supplementary group).
     pub gid: Option<u32>,
+    /// `lxc.hook.*`: those of the mount namespace and `start` run here.
+    pub hooks: Hooks,
 }
 
 /// Runs the init; never returns. `stdio` and `sync` are descriptors numbered 10 or above.
@@ -69,12 +74,18 @@ pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd) -> ! {
     if early_go && channel().wait_for_go().is_err() {
         sys::exit_now(125);
     }
-    match rootfs::set_up(&plan.fs) {
+    match rootfs::set_up(&plan.fs, &mut |kind| run_hooks(plan, kind, None)) {
         Ok(None) => {}
         Ok(Some(text)) => channel().send(&FromInit::Warning { text }),
-        Err((step, errno)) => fail(step, errno),
+        Err(SetupError::Step((step, errno))) => fail(step, errno),
+        Err(SetupError::Hook(message)) => hook_failed(message),
     }
-    if !early_go && channel().wait_for_go().is_err() {
+    // The shim runs start-host hooks once the filesystem is ready, then says go.
+    let start_host = plan.hooks.has(HookKind::StartHost);
+    if start_host {
+        channel().send(&FromInit::FsReady);
+    }
+    if (start_host || !early_go) && channel().wait_for_go().is_err() {
         sys::exit_now(125);
     }
     // Now in the container's cgroups: a cgroup namespace rooted here, so that whatever the
@@ -84,6 +95,10 @@ pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd) -> ! {
         // A kernel without cgroup namespaces (before 4.6) has nothing to isolate them with.
         Err(Errno::EINVAL) => {}
         Err(e) => fail("enter a cgroup namespace".into(), e),
+    }
+    // Inside the container now (its root, its namespaces), with COMMAND's environment.
+    if let Err(message) = run_hooks(plan, HookKind::Start, Some(&plan.env)) {
+        hook_failed(message);
     }
     if plan.system {
         exec_as_pid1(plan);
@@ -107,6 +122,35 @@ pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd) -> ! {
     let status = supervise(cmd);
     channel().send(&FromInit::Exited { status });
     sys::exit_now(status.shell_code());
+}
+
+/// Runs the hooks of `kind` (none set: nothing), their output to the shim's log. `env`: start
+/// from this environment rather than the shim's.
+fn run_hooks(plan: &InitPlan, kind: HookKind, env: Option<&[CString]>) -> Result<(), String> {
+    if !plan.hooks.has(kind) {
+        return Ok(());
+    }
+    let extra = Extra {
+        clear_env_to: env.map(|env| {
+            env.iter()
+                .filter_map(|kv| {
+                    let kv = kv.to_str().ok()?;
+                    let (k, v) = kv.split_once('=')?;
+                    Some((k.to_string(), v.to_string()))
+                })
+                .collect()
+        }),
+        ..Extra::default()
+    };
+    plan.hooks.run_now(kind, &extra, &mut |text| {
+        channel().send(&FromInit::HookOutput { text })
+    })
+}
+
+/// Reports a failed hook and ends the init.
+fn hook_failed(message: String) -> ! {
+    channel().send(&FromInit::HookFailed { message });
+    sys::exit_now(125);
 }
 
 /// Reports a failed set-up step and ends the init.

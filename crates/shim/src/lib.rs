@@ -14,6 +14,8 @@ mod clients;
 mod conn;
 mod ending;
 mod event_loop;
+mod gate;
+pub mod hooks;
 mod init;
 mod init_channel;
 mod launcher;

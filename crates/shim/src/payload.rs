@@ -119,6 +119,9 @@ pub fn init_failure(chan: &ShimEnd) -> Option<String> {
                     Errno::from_raw(errno).desc()
                 ))
             }
+            Ok(Received::Message(FromInit::HookFailed { message }, _)) => {
+                return Some(lxc_proto::shorten(&message, 1000))
+            }
             Ok(Received::Message(..)) | Ok(Received::Malformed(_)) => continue,
             Ok(Received::Empty) | Ok(Received::Closed) | Err(_) => return None,
         }
@@ -209,6 +212,7 @@ pub fn plan_init(spec: &LaunchSpec, hierarchies: &[Hierarchy]) -> Result<InitPla
         cwd,
         uid: settings.init.uid,
         gid: settings.init.gid,
+        hooks: crate::hooks::Hooks::of(spec),
     })
 }
 

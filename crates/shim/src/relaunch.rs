@@ -5,12 +5,14 @@
 use crate::cgroup::ContainerCgroup;
 use crate::children::{Children, Job, Role};
 use crate::event_loop::{Phase, Shim};
+use crate::gate::GoGate;
+use crate::hooks::Extra;
 use crate::lifecycle::Effect;
 use crate::net::HelperRun;
-use crate::payload;
+use crate::payload::{self, Payload};
 use crate::rundir::RunDir;
 use crate::sources::{Source, Sources};
-use lxc_config::{NetType, Network};
+use lxc_config::{HookKind, NetType, Network};
 use lxc_proto::net::SetupRequest;
 use lxc_proto::record::Record;
 use mio::unix::SourceFd;
@@ -83,11 +85,25 @@ impl Shim {
         let Some(r) = &self.relaunch else {
             return Err("nothing to start again".into());
         };
+        self.hooks
+            .run_now(HookKind::PreStart, &Extra::default(), &mut |l| {
+                log::info!("{l}")
+            })?;
         let (guard, chan) = payload::start(&r.payload, r.flags, &r.stdio, self.life.cgroup_mut())?;
         let Some(init) = guard.pid() else {
             return Err("clone the container's init: no pid".into());
         };
         self.children.register(init, Role::Init);
+        if self.hooks.has(HookKind::Stop) {
+            self.kept_ns = crate::hooks::keep_namespaces(init);
+        }
+        self.stop_hooks_queued = false;
+        self.post_stop_queued = false;
+        let Payload::Clone(plan) = &r.payload;
+        self.gate = GoGate::new(
+            plan.fs.cgroup.is_some(),
+            self.hooks.has(HookKind::StartHost),
+        );
         let registry = self.poll.registry();
         let old = self.chan.as_raw_fd();
         let _ = registry.deregister(&mut SourceFd(&old));

@@ -15,6 +15,8 @@ pub struct LaunchSpec {
     pub name: String,
     /// The effective configuration (stored or `-f` or default, with `-s` applied).
     pub config: Config,
+    /// The file it was read from (`LXC_CONFIG_FILE` for hooks); `None` for the default.
+    pub config_file: Option<std::path::PathBuf>,
     /// COMMAND and its arguments (non-empty).
     pub command: Vec<String>,
     /// The mounts of the fstab then the `lxc.mount.entry` lines, in order.

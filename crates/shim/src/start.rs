@@ -7,6 +7,8 @@ use crate::cgroup::{self, ContainerCgroup};
 use crate::children::{Children, Role};
 use crate::clients::Clients;
 use crate::event_loop::{Phase, Shim};
+use crate::gate::GoGate;
+use crate::hooks::{Extra, Hooks};
 use crate::launcher::Launcher;
 use crate::lifecycle::{Effect, LifeSpec, Lifecycle};
 use crate::methods::Facts;
@@ -19,6 +21,7 @@ use crate::spawn::StartFailure;
 use crate::spec::LaunchSpec;
 use crate::sys;
 use crate::timers::Timers;
+use lxc_config::HookKind;
 use lxc_proto::record::Record;
 use mio::net::{UnixListener, UnixStream};
 use mio::unix::SourceFd;
@@ -81,6 +84,14 @@ impl Shim {
             Ok(r) => r,
             Err(e) => fail!("{e}"),
         };
+        let hooks = Hooks::of(spec);
+        let gate = GoGate::new(plan.fs.cgroup.is_some(), hooks.has(HookKind::StartHost));
+        // On the host, before anything of the container exists; waited for.
+        if let Err(e) = hooks.run_now(HookKind::PreStart, &Extra::default(), &mut |l| {
+            log::info!("{l}")
+        }) {
+            fail!("{e}");
+        }
         let payload = Payload::Clone(plan);
         let flags = payload::clone_flags(spec);
         let (guard, chan) = match payload::start(&payload, flags, &stdio, &mut cgroup) {
@@ -98,6 +109,11 @@ impl Shim {
             log::warn!("move the shim to its own cgroup: {e}");
         }
         r.children.register(init, Role::Init);
+        let kept_ns = if hooks.has(HookKind::Stop) {
+            crate::hooks::keep_namespaces(init)
+        } else {
+            Vec::new()
+        };
         let chan_token = r.sources.add(Source::InitChannel);
         let registered = r.poll.registry().register(
             &mut SourceFd(&chan.as_raw_fd()),
@@ -203,6 +219,13 @@ impl Shim {
                 stdio,
                 networks,
             }),
+            hooks,
+            hook_queue: Default::default(),
+            hook_run: None,
+            stop_hooks_queued: false,
+            post_stop_queued: false,
+            kept_ns,
+            gate,
         });
         guard.defuse();
         // STARTING is change number 1: announced before anything else can change.

@@ -44,6 +44,13 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         log::info!("stopped {}, which was never stored", ct.name);
         return Ok(0);
     }
+    // lxc.hook.destroy, before anything goes; a failing hook keeps everything (as LXC). A
+    // config that no longer parses has no hooks to run: the container goes all the same.
+    match lxc_config::parse_file(&ct.config_path()) {
+        Ok(config) => lxc_shim::hooks::run_destroy_hooks(&ct.name, &config, &ct.config_path())
+            .map_err(CliError::failed)?,
+        Err(e) => log::warn!("destroy hooks not run: {e}"),
+    }
     std::fs::remove_dir_all(ct.dir()).map_err(|e| {
         CliError::failed(format!(
             "remove {}: {}",

@@ -97,7 +97,8 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
                 known: HOOK_KINDS,
             }),
             kind: ValueKind::Text,
-            support: Support::No,
+            // `clone` runs at lxc-copy, which is not built yet.
+            support: Support::For(|sub, _, _| sub != "clone"),
             apply: Apply::Set(|s, i| {
                 match lists::hook_kind(i.sub) {
                     // The bare `lxc.hook`: every hook goes.
@@ -116,7 +117,10 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
                 }
             },
         },
-        raw_key("lxc.hook.version", "", ValueKind::Bool),
+        KeyDef {
+            support: Support::Yes,
+            ..raw_key("lxc.hook.version", "", ValueKind::Bool)
+        },
         KeyDef {
             name: "lxc.start.auto",
             aliases: "",

@@ -49,6 +49,13 @@ impl Lifecycle {
                 self.failure = Some((125, message));
                 self.set_state(State::Aborting, fx);
             }
+            FromInit::HookFailed { message } if starting => {
+                self.failure = Some((125, lxc_proto::shorten(&message, 1000)));
+                self.set_state(State::Aborting, fx);
+            }
+            FromInit::HookOutput { text } if !self.running => {
+                log::info!("{}", lxc_proto::printable(&lxc_proto::shorten(&text, 600)));
+            }
             FromInit::Exited { status } if self.running && self.reported.is_none() => {
                 self.reported = Some(status);
             }
