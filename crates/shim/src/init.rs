@@ -50,6 +50,8 @@ pub struct InitPlan {
     pub gid: Option<u32>,
     /// `lxc.hook.*`: those of the mount namespace and `start` run here.
     pub hooks: Hooks,
+    /// `lxc.arch`: the personality COMMAND runs with (a 32-bit machine for `i686`).
+    pub personality: Option<libc::c_ulong>,
 }
 
 /// Runs the init; never returns. `stdio` and `sync` are descriptors numbered 10 or above.
@@ -95,6 +97,11 @@ pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd) -> ! {
         // A kernel without cgroup namespaces (before 4.6) has nothing to isolate them with.
         Err(Errno::EINVAL) => {}
         Err(e) => fail("enter a cgroup namespace".into(), e),
+    }
+    if let Some(persona) = plan.personality {
+        if let Err(e) = sys::set_personality(persona) {
+            fail("set the personality of lxc.arch".into(), e);
+        }
     }
     // Inside the container now (its root, its namespaces), with COMMAND's environment.
     if let Err(message) = run_hooks(plan, HookKind::Start, Some(&plan.env)) {

@@ -29,6 +29,7 @@ mod ps;
 mod relaunch;
 mod rootfs;
 pub mod rundir;
+mod security;
 mod sources;
 mod spawn;
 mod spec;

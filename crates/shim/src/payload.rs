@@ -182,6 +182,10 @@ pub fn plan_init(spec: &LaunchSpec, hierarchies: &[Hierarchy]) -> Result<InitPla
     env.push(c"container=lxc".to_owned());
     env = with_environment(env, &spec.config.settings.environment)?;
     let settings = &spec.config.settings;
+    let personality = crate::security::personality(settings)?;
+    for note in crate::security::Lsm::host().check(settings)? {
+        log::warn!("{note}");
+    }
     let cwd = settings
         .init
         .cwd
@@ -213,6 +217,7 @@ pub fn plan_init(spec: &LaunchSpec, hierarchies: &[Hierarchy]) -> Result<InitPla
         uid: settings.init.uid,
         gid: settings.init.gid,
         hooks: crate::hooks::Hooks::of(spec),
+        personality,
     })
 }
 

@@ -147,6 +147,13 @@ pub fn cloexec_from(first: RawFd) -> nix::Result<()> {
     Errno::result(r).map(drop)
 }
 
+/// personality(2): `persona` for this process and what it executes.
+pub fn set_personality(persona: libc::c_ulong) -> nix::Result<()> {
+    // SAFETY: personality(2) takes a number and touches no memory of ours.
+    let r = unsafe { libc::personality(persona) };
+    Errno::result(r).map(drop)
+}
+
 /// Makes `cmd` start with only its stdio: every other descriptor of ours is marked
 /// close-on-exec in the child, just before its exec.
 pub fn close_fds_on_exec(cmd: &mut std::process::Command) {

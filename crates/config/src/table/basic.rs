@@ -144,7 +144,7 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
             aliases: "lxc.rebootsignal",
             family: None,
             kind: ValueKind::Signal,
-            support: Support::No,
+            support: Support::Yes,
             apply: Apply::Set(|s, i| scalar(&mut s.signal_reboot, i.value, value::parse_signal)),
             write: |s, w| w.opt(&s.signal_reboot),
         },

@@ -54,7 +54,7 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
             aliases: "lxc.aa_profile",
             family: None,
             kind: ValueKind::Text,
-            support: Support::No,
+            support: Support::Yes,
             apply: Apply::Set(|s, i| scalar(&mut s.apparmor.profile, i.value, value::parse_text)),
             write: |s, w| w.opt(&s.apparmor.profile),
         },
@@ -63,7 +63,7 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
             aliases: "lxc.aa_allow_incomplete",
             family: None,
             kind: ValueKind::Bool,
-            support: Support::No,
+            support: Support::Yes,
             apply: Apply::Set(|s, i| {
                 scalar(&mut s.apparmor.allow_incomplete, i.value, value::parse_bool)
             }),
@@ -74,7 +74,7 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
             aliases: "",
             family: None,
             kind: ValueKind::Bool,
-            support: Support::No,
+            support: Support::Yes,
             apply: Apply::Set(|s, i| {
                 scalar(&mut s.apparmor.allow_nesting, i.value, value::parse_bool)
             }),
@@ -85,7 +85,7 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
             aliases: "",
             family: None,
             kind: ValueKind::Text,
-            support: Support::No,
+            support: Support::Yes,
             apply: Apply::Set(|s, i| append(&mut s.apparmor.raw, i.value, value::parse_text)),
             write: |s, w| w.each(&s.apparmor.raw),
         },
@@ -94,7 +94,7 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
             aliases: "lxc.se_context",
             family: None,
             kind: ValueKind::Text,
-            support: Support::No,
+            support: Support::Yes,
             apply: Apply::Set(|s, i| scalar(&mut s.selinux.context, i.value, value::parse_text)),
             write: |s, w| w.opt(&s.selinux.context),
         },
@@ -103,7 +103,7 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
             aliases: "",
             family: None,
             kind: ValueKind::Text,
-            support: Support::No,
+            support: Support::Yes,
             apply: Apply::Set(|s, i| {
                 scalar(&mut s.selinux.context_keyring, i.value, value::parse_text)
             }),
