@@ -139,3 +139,33 @@ fn f_overrides_a_stored_config_and_must_exist() {
     assert_eq!(stdout(&out), "");
     ct.assert_clean();
 }
+
+/// A container LXC 5 runs (its monitor's command socket `@LXCPATH/NAME/command`, bound here
+/// as LXC's monitor binds it) is never destroyed or started by us.
+#[test]
+fn a_container_lxc5_runs_is_left_alone() {
+    use std::os::linux::net::SocketAddrExt;
+    let ct = Ct::new("underlxc");
+    assert_eq!(code(&ct.lxc("create", &[])), 0);
+    let name = format!("{}/{}/command", ct.lxcpath.display(), ct.name);
+    let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes()).unwrap();
+    let lxc_monitor = std::os::unix::net::UnixListener::bind_addr(&addr).unwrap();
+    for (cmd, args, want) in [
+        ("destroy", &[][..], 1),
+        ("destroy", &["-f"], 1),
+        ("execute", &["--", "true"], 125),
+        ("start", &["--", "true"], 125),
+    ] {
+        let out = ct.lxc(cmd, args);
+        assert_eq!(code(&out), want, "lxc-{cmd} {args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("runs under LXC 5"),
+            "lxc-{cmd}: {}",
+            stderr(&out)
+        );
+    }
+    assert!(ct.lxcpath.join(&ct.name).join("config").exists());
+    drop(lxc_monitor);
+    assert_eq!(code(&ct.lxc("destroy", &[])), 0);
+    ct.assert_clean();
+}

@@ -36,6 +36,12 @@ pub struct Launch<'a> {
 /// Starts the container; returns the exit code (COMMAND's status, or 0 for `daemon`).
 pub fn launch(l: Launch) -> Result<i32, CliError> {
     let ct = l.ct;
+    if ct.runs_under_lxc() {
+        return Err(CliError {
+            code: SETUP_FAILED,
+            ..ct.under_lxc_error("not started again")
+        });
+    }
     let (config, config_file) = load_config(ct, l.rcfile, l.defines)?;
     // Keys whose feature is not built yet are refused by name, never ignored.
     config

@@ -18,6 +18,9 @@ crate::command!(
 
 pub fn run(args: Args) -> Result<i32, CliError> {
     let ct = Container::new(&args.name, args.lxcpath.as_ref())?;
+    if ct.runs_under_lxc() {
+        return Err(ct.under_lxc_error("not destroyed"));
+    }
     match ct.status()? {
         // Neither stored nor running.
         Status::Stopped if !ct.dir().is_dir() => return Err(ct.doesnt_exist()),
