@@ -726,3 +726,42 @@ fn stop_options_as_lxc_has_them() {
     assert_eq!(code(&never.lxc("stop", &[])), 2);
     ct.assert_clean();
 }
+
+/// Issue 10: a shim killed with SIGKILL says nothing; the command that finds and cleans up
+/// after it sends STOPPED on the monitor channel, so `lxc-monitor -Q` and `lxc-wait -s
+/// STOPPED` end.
+#[test]
+fn a_dead_shims_stopped_event_ends_monitor_q_and_wait() {
+    let ct = Ct::new("deadshim");
+    ct.start_detached("sleep 600");
+    let mut mon = Mon::start(&ct, &ct.name, &["--json", "-Q"]);
+    let waiter = ct
+        .command("wait", &["-s", "STOPPED", "-t", "30"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // lxc-wait is subscribed before the shim dies.
+    std::thread::sleep(Duration::from_millis(200));
+    let shim = ct.info().unwrap()["shim_pid"].as_i64().unwrap() as i32;
+    kill_if_ours(shim, &ct.run_dir());
+    let out = wait_output(waiter, Duration::from_secs(20));
+    assert_eq!(code(&out), 0, "lxc-wait: {}", stderr(&out));
+    // Whoever cleaned up (lxc-wait itself, or this look) announced STOPPED.
+    let _ = ct.lxc("state", &[]);
+    let lines = mon.lines(1, Duration::from_secs(10));
+    assert_eq!(lines.len(), 1, "no STOPPED on the monitor channel");
+    let ev: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+    assert_eq!(ev["state"], "STOPPED", "{ev}");
+    assert_eq!(ev["seq"], 0, "a dead shim's number is unknown: {ev}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = mon.child.try_wait().unwrap() {
+            assert!(status.success(), "lxc-monitor -Q: {status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "lxc-monitor -Q did not end");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    ct.assert_clean();
+}
