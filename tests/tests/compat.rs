@@ -169,3 +169,48 @@ fn a_container_lxc5_runs_is_left_alone() {
     assert_eq!(code(&ct.lxc("destroy", &[])), 0);
     ct.assert_clean();
 }
+
+/// Without COMMAND, lxc-execute runs `lxc.execute.cmd` and lxc-start `lxc.init.cmd`, split
+/// into words as a shell would; `-u`/`-g` win over lxc.init.uid/gid.
+#[test]
+fn default_commands_come_from_the_config_and_u_g_override_it() {
+    let ct = Ct::new("defcmd");
+    let out = ct.execute(&[
+        "-s",
+        "lxc.execute.cmd = sh -c 'echo \"from the config: $0\"' arg0",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stdout(&out), "from the config: arg0\n");
+    let out = ct.execute(&[]);
+    assert_eq!(
+        code(&out),
+        2,
+        "no COMMAND, no lxc.execute.cmd: a usage error"
+    );
+    assert!(stderr(&out).contains("lxc.execute.cmd"), "{}", stderr(&out));
+    // A COMMAND given wins.
+    let out = ct.execute(&["-s", "lxc.execute.cmd = false", "--", "true"]);
+    assert_eq!(code(&out), 0);
+    // lxc-start: lxc.init.cmd is pid 1, no rootfs needed when it is set.
+    let out = ct.lxc("start", &["-F", "-s", "lxc.init.cmd = sh -c 'echo pid $$'"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stdout(&out), "pid 1\n");
+    // -u/-g over the config's.
+    let out = ct.execute(&[
+        "-s",
+        "lxc.init.uid = 1",
+        "-s",
+        "lxc.init.gid = 1",
+        "-u",
+        "65534",
+        "-g",
+        "65533",
+        "--",
+        "sh",
+        "-c",
+        "echo $(id -u) $(id -g)",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stdout(&out), "65534 65533\n");
+    ct.assert_clean();
+}

@@ -29,8 +29,6 @@ pub struct Launch<'a> {
     pub system: bool,
     /// Return once RUNNING, COMMAND's stdio on /dev/null.
     pub daemon: bool,
-    /// lxc-start without COMMAND: the rootfs's /sbin/init, never the host's.
-    pub needs_rootfs: bool,
 }
 
 /// Starts the container; returns the exit code (COMMAND's status, or 0 for `daemon`).
@@ -47,7 +45,34 @@ pub fn launch(l: Launch) -> Result<i32, CliError> {
     config
         .check_supported()
         .map_err(|e| setup_error(e.to_string()))?;
-    if l.needs_rootfs && config.settings.rootfs.is_none() {
+    // No COMMAND: the config's (lxc.execute.cmd; lxc.init.cmd), else /sbin/init for lxc-start.
+    let mut needs_rootfs = false;
+    let command = if !l.command.is_empty() {
+        l.command
+    } else {
+        let s = &config.settings;
+        let (key, configured) = if l.system {
+            ("lxc.init.cmd", s.init.cmd.as_deref())
+        } else {
+            ("lxc.execute.cmd", s.execute_cmd.as_deref())
+        };
+        match configured {
+            Some(line) => split_words(line).filter(|w| !w.is_empty()).ok_or_else(|| {
+                setup_error(format!(
+                    "{key}: unbalanced quotes in \"{}\"",
+                    lxc_proto::shorten(line, 64)
+                ))
+            })?,
+            None if l.system => {
+                needs_rootfs = true;
+                vec!["/sbin/init".to_string()]
+            }
+            None => return Err(CliError::usage(
+                "no command given and no lxc.execute.cmd (lxc-execute -n NAME -- COMMAND [ARG...])",
+            )),
+        }
+    };
+    if needs_rootfs && config.settings.rootfs.is_none() {
         return Err(setup_error(
             "no lxc.rootfs.path: lxc-start boots the rootfs's /sbin/init, never the host's (give a rootfs, or a COMMAND after --)",
         ));
@@ -90,7 +115,7 @@ pub fn launch(l: Launch) -> Result<i32, CliError> {
         name: ct.name.clone(),
         config,
         config_file,
-        command: l.command,
+        command,
         mounts,
         system: l.system,
         run_root: ct.run_root.clone(),
@@ -192,6 +217,53 @@ fn load_config(
     Ok((config, file))
 }
 
+/// Splits a command line from the config into words as a shell would for plain words:
+/// blanks separate, single quotes keep everything, double quotes keep all but `\"` and `\\`,
+/// a backslash escapes the next character. `None` for an unbalanced quote.
+fn split_words(line: &str) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' | '\t' | '\n' => {
+                if let Some(w) = word.take() {
+                    words.push(w);
+                }
+            }
+            '\'' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next()? {
+                        '\'' => break,
+                        c => w.push(c),
+                    }
+                }
+            }
+            '"' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next()? {
+                        '"' => break,
+                        '\\' => match chars.next()? {
+                            c @ ('"' | '\\' | '$' | '`') => w.push(c),
+                            c => {
+                                w.push('\\');
+                                w.push(c);
+                            }
+                        },
+                        c => w.push(c),
+                    }
+                }
+            }
+            '\\' => word.get_or_insert_with(String::new).push(chars.next()?),
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    Some(words)
+}
+
 /// INT, TERM, HUP, QUIT, USR1, USR2 and WINCH received here go to COMMAND through the shim.
 fn forward_signals(launch: &UnixStream) -> Result<(), CliError> {
     let mut signals = signal_hook::iterator::Signals::new([
@@ -210,4 +282,26 @@ fn forward_signals(launch: &UnixStream) -> Result<(), CliError> {
         }
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_words;
+
+    #[test]
+    fn config_command_lines_split_as_a_shell_would() {
+        let w = |s: &str| split_words(s).map(|v| v.join("|"));
+        assert_eq!(
+            w("/bin/sh -c 'echo a  b'").as_deref(),
+            Some("/bin/sh|-c|echo a  b")
+        );
+        assert_eq!(
+            w(r#"say "x \"y\" $z" a\ b"#).as_deref(),
+            Some(r#"say|x "y" $z|a b"#)
+        );
+        assert_eq!(w("  a   b ").as_deref(), Some("a|b"));
+        assert_eq!(w("''").as_deref(), Some(""));
+        assert_eq!(w("'open"), None);
+        assert_eq!(w("end\\"), None);
+    }
 }

@@ -26,7 +26,7 @@ crate::command!(
         /// stay in the foreground with the container's stdio
         #[argh(switch, short = 'F')]
         foreground: bool,
-        /// pid 1 and its arguments (default /sbin/init)
+        /// pid 1 and its arguments (default: lxc.init.cmd, else /sbin/init)
         #[argh(positional, greedy)]
         command: Vec<String>,
     }
@@ -41,10 +41,6 @@ pub fn run(args: Args) -> Result<i32, CliError> {
     if command.first().is_some_and(|c| c == "--") {
         command.remove(0);
     }
-    let default_init = command.is_empty();
-    if default_init {
-        command = vec!["/sbin/init".to_string()];
-    }
     launch(Launch {
         ct: &ct,
         rcfile: args.rcfile.as_ref(),
@@ -52,6 +48,5 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         command,
         system: true,
         daemon: !args.foreground,
-        needs_rootfs: default_init,
     })
 }
