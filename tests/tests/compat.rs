@@ -214,3 +214,50 @@ fn default_commands_come_from_the_config_and_u_g_override_it() {
     assert_eq!(stdout(&out), "65534 65533\n");
     ct.assert_clean();
 }
+
+/// `lxc.log.file` and `lxc.log.level` log a container as `-o`/`-l` do, and the command line
+/// wins over them.
+#[test]
+fn log_file_and_level_from_the_config() {
+    let ct = Ct::new("cfglog");
+    let from_config = ct.lxcpath.join("config.log");
+    let file_key = format!("lxc.log.file = {}", from_config.display());
+    let out = ct.execute(&["-s", &file_key, "-s", "lxc.log.level = INFO", "--", "true"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = std::fs::read_to_string(&from_config).unwrap();
+    assert!(text.contains(" INFO name="), "{text}");
+    assert!(!text.contains(" DEBUG "), "{text}");
+    // -l over lxc.log.level.
+    std::fs::remove_file(&from_config).unwrap();
+    let out = ct.execute(&[
+        "-l",
+        "DEBUG",
+        "-s",
+        &file_key,
+        "-s",
+        "lxc.log.level = ERROR",
+        "--",
+        "true",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(std::fs::read_to_string(&from_config)
+        .unwrap()
+        .contains(" DEBUG "));
+    // -o over lxc.log.file (which then stays untouched); its level still from the config.
+    std::fs::remove_file(&from_config).unwrap();
+    let cli = ct.lxcpath.join("cli.log");
+    let out = ct.execute(&[
+        "-o",
+        cli.to_str().unwrap(),
+        "-s",
+        &file_key,
+        "-s",
+        "lxc.log.level = INFO",
+        "--",
+        "true",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!from_config.exists());
+    assert!(std::fs::read_to_string(&cli).unwrap().contains(" INFO "));
+    ct.assert_clean();
+}

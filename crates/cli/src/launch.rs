@@ -29,6 +29,8 @@ pub struct Launch<'a> {
     pub system: bool,
     /// Return once RUNNING, COMMAND's stdio on /dev/null.
     pub daemon: bool,
+    /// `-l`, if given (it wins over `lxc.log.level`).
+    pub loglevel: Option<&'a str>,
 }
 
 /// Starts the container; returns the exit code (COMMAND's status, or 0 for `daemon`).
@@ -41,6 +43,7 @@ pub fn launch(l: Launch) -> Result<i32, CliError> {
         });
     }
     let (config, config_file) = load_config(ct, l.rcfile, l.defines)?;
+    use_config_log(ct, &config, l.loglevel)?;
     // Keys whose feature is not built yet are refused by name, never ignored.
     config
         .check_supported()
@@ -215,6 +218,32 @@ fn load_config(
     // Absolute, for hooks that run elsewhere than here.
     let file = file.map(|f| std::path::absolute(&f).unwrap_or(f));
     Ok((config, file))
+}
+
+/// `lxc.log.file` and `lxc.log.level`, under `-o` and `-l` (the command line wins, as LXC's):
+/// without `-o`, the config's file is opened now; without `-l`, the config's level applies.
+fn use_config_log(ct: &Container, config: &Config, loglevel: Option<&str>) -> Result<(), CliError> {
+    let log = &config.settings.log;
+    let level = match (loglevel.and_then(crate::logger::parse_level), log.level) {
+        (Some(cli), _) => cli,
+        (None, Some(l)) => crate::logger::from_config(l),
+        (None, None) => log::LevelFilter::Error,
+    };
+    match (&log.file, crate::logger::fd()) {
+        (Some(file), None) => crate::logger::init(Path::new(file), &ct.name, level).map_err(|e| {
+            let why = if e.raw_os_error() == Some(libc::ELOOP) {
+                "it is a symlink (refused)".to_string()
+            } else {
+                lxc_proto::strerror(&e)
+            };
+            setup_error(format!("lxc.log.file = {file}: {why}"))
+        }),
+        (_, Some(_)) if loglevel.is_none() => {
+            crate::logger::set_level(level);
+            Ok(())
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Splits a command line from the config into words as a shell would for plain words:

@@ -59,5 +59,6 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         command,
         system: false,
         daemon: args.daemon,
+        loglevel: args.loglevel.as_deref(),
     })
 }

@@ -48,5 +48,6 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         command,
         system: true,
         daemon: !args.foreground,
+        loglevel: args.loglevel.as_deref(),
     })
 }

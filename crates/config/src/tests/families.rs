@@ -130,8 +130,8 @@ const LXC5_KEYS: &[(&str, &str, Status)] = &[
     ("lxc.monitor.unshare", "1", Status::NotYet),
     ("lxc.monitor.signal.pdeath", "SIGKILL", Status::NotYet),
     ("lxc.group", "web", Status::Implemented),
-    ("lxc.log.level", "WARN", Status::NotYet),
-    ("lxc.log.file", "/var/log/lxc/c.log", Status::NotYet),
+    ("lxc.log.level", "WARN", Status::Implemented),
+    ("lxc.log.file", "/var/log/lxc/c.log", Status::Implemented),
     ("lxc.log.syslog", "daemon", Status::NotYet),
     ("lxc.environment", "A=b", Status::Implemented),
     (
