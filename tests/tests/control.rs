@@ -377,7 +377,7 @@ fn ps_and_ls_with_two_containers_and_with_none() {
     let lxcpath = a.lxcpath.to_str().unwrap();
     // With none running: ls shows the created one as STOPPED, ps shows neither.
     let out = run(
-        Command::new(bin("lxc-ls")).args(["-P", lxcpath, "-f"]),
+        a.bare("ls").args(["-P", lxcpath, "-f"]),
         Duration::from_secs(10),
     );
     assert!(
@@ -388,14 +388,11 @@ fn ps_and_ls_with_two_containers_and_with_none() {
         stdout(&out)
     );
     let out = run(
-        Command::new(bin("lxc-ls")).args(["-P", lxcpath, "--stopped"]),
+        a.bare("ls").args(["-P", lxcpath, "--stopped"]),
         Duration::from_secs(10),
     );
     assert_eq!(stdout(&out), format!("{}\n", a.name));
-    let out = run(
-        Command::new(bin("lxc-ps")).args(["-P", lxcpath]),
-        Duration::from_secs(10),
-    );
+    let out = run(a.bare("ps").args(["-P", lxcpath]), Duration::from_secs(10));
     let header: Vec<String> = stdout(&out)
         .lines()
         .next()
@@ -422,10 +419,7 @@ fn ps_and_ls_with_two_containers_and_with_none() {
 
     a.start_detached("sleep 60");
     b.start_detached("sleep 61 & sleep 62");
-    let out = run(
-        Command::new(bin("lxc-ps")).args(["-P", lxcpath]),
-        Duration::from_secs(10),
-    );
+    let out = run(a.bare("ps").args(["-P", lxcpath]), Duration::from_secs(10));
     let text = stdout(&out);
     let rows: Vec<Vec<&str>> = text
         .lines()
@@ -453,7 +447,7 @@ fn ps_and_ls_with_two_containers_and_with_none() {
     );
 
     let out = run(
-        Command::new(bin("lxc-ls")).args(["-P", lxcpath, "-f"]),
+        a.bare("ls").args(["-P", lxcpath, "-f"]),
         Duration::from_secs(10),
     );
     let text = stdout(&out);
@@ -471,7 +465,7 @@ fn ps_and_ls_with_two_containers_and_with_none() {
         );
     }
     let out = run(
-        Command::new(bin("lxc-ls")).args(["-P", lxcpath, "--json"]),
+        a.bare("ls").args(["-P", lxcpath, "--json"]),
         Duration::from_secs(10),
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -481,7 +475,7 @@ fn ps_and_ls_with_two_containers_and_with_none() {
         .iter()
         .any(|c| c["name"] == a.name.as_str() && c["state"] == "RUNNING"));
     let out = run(
-        Command::new(bin("lxc-ls")).args(["-P", lxcpath, "--stopped"]),
+        a.bare("ls").args(["-P", lxcpath, "--stopped"]),
         Duration::from_secs(10),
     );
     assert!(!stdout(&out).contains(&a.name));

@@ -143,9 +143,10 @@ fn create_then_two_runs_then_destroy() {
     let out = ct.lxc("create", &["-f", conf.to_str().unwrap()]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let stored = ct.lxcpath.join(&ct.name).join("config");
+    // Stored in modern keys (as LXC 5 reads them), comments kept.
     assert_eq!(
         std::fs::read_to_string(&stored).unwrap(),
-        "# test\nlxc.utsname = fromconf\n"
+        "# test\nlxc.uts.name = fromconf\n"
     );
     assert_eq!(ct.state(), "STOPPED");
     for _ in 0..2 {
@@ -455,6 +456,7 @@ fn only_root_reaches_the_control_socket() {
     // shim also checks SO_PEERCRED of every connection.
     let out = run(
         std::process::Command::new("setpriv")
+            .env(lxc_tests::SYSCONF_ENV, &ct.sysconf)
             .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
             .arg(bin("lxc-state"))
             .args(["-n", &ct.name, "-P"])

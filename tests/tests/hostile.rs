@@ -477,7 +477,7 @@ fn item03_lxc_ps_shows_a_container_with_huge_or_hostile_command_lines() {
             .unwrap_or_else(|e| panic!("lxc-ps -n {args:?}: {e}"))
     };
     let all = run_within(
-        Command::new(bin("lxc-ps")).arg("-P").arg(&ct.lxcpath),
+        ct.bare("ps").arg("-P").arg(&ct.lxcpath),
         Duration::from_secs(30),
     )
     .unwrap_or_else(|e| panic!("lxc-ps: {e}"));
@@ -654,7 +654,8 @@ fn item05_a_stopped_monitor_and_an_idle_wait_slow_no_start() {
     let a = Ct::new("slowa");
     // In A's lxcpath: its changes fill the queue of A's monitor.
     let b = Ct::beside("slowb", &a);
-    let mut mon = Kid(Command::new(bin("lxc-monitor"))
+    let mut mon = Kid(a
+        .bare("monitor")
         .args(["--json", "-n", &format!("{}|{}", a.name, b.name), "-P"])
         .arg(&a.lxcpath)
         .stdin(Stdio::null())
@@ -864,6 +865,7 @@ fn item06c_a_shim_with_64_fds_survives_80_timed_out_waits() {
     let ct = Ct::new("fd64");
     let out = run(
         Command::new("sh")
+            .env(lxc_tests::SYSCONF_ENV, &ct.sysconf)
             .arg("-c")
             .arg("ulimit -n 64 && exec \"$0\" \"$@\"")
             .arg(bin("lxc-execute"))

@@ -79,6 +79,7 @@ fn two_containers_on_a_bridge_ping_each_other_over_v4_and_v6() {
     );
     let ls = stdout(&run(
         std::process::Command::new("nsenter")
+            .env(lxc_tests::SYSCONF_ENV, &b.sysconf)
             .arg(format!("--net=/var/run/netns/{}", net.name))
             .arg(bin("lxc-ls"))
             .args(["-f", "-P"])

@@ -37,8 +37,8 @@ impl Container {
             names_container: true,
             ..CliError::usage(m)
         })?;
-        let lxcpath = lxcpath_or_default(lxcpath);
-        let run_root = run_root_of(&lxcpath);
+        let lxcpath = lxcpath_or_default(lxcpath)?;
+        let run_root = run_root_of(&lxcpath)?;
         Ok(Container {
             name: name.to_string(),
             lxcpath,
@@ -217,15 +217,18 @@ fn names_in(dir: &std::path::Path, marker: &str) -> Vec<String> {
     names
 }
 
-/// `-P`, or the default lxcpath.
-pub fn lxcpath_or_default(p: Option<&PathBuf>) -> PathBuf {
-    p.cloned()
-        .unwrap_or_else(|| PathBuf::from(crate::DEFAULT_LXCPATH))
+/// `-P`, or the default lxcpath (`lxc.lxcpath` of the system config, else /var/lib/lxc).
+/// Fails on a malformed system config, which is read either way (see `run_root_of`).
+pub fn lxcpath_or_default(p: Option<&PathBuf>) -> Result<PathBuf, CliError> {
+    let system = crate::sysconf::get()?;
+    Ok(p.cloned().unwrap_or_else(|| system.lxcpath()))
 }
 
-/// The run root of the containers of `lxcpath` (docs: "Where state lives").
-pub fn run_root_of(lxcpath: &std::path::Path) -> RunRoot {
-    RunRoot::for_lxcpath(lxcpath, std::path::Path::new(crate::DEFAULT_LXCPATH))
+/// The run root of the containers of `lxcpath` (docs: "Where state lives"): those of the
+/// default lxcpath, as the system config says it, have `/var/run/lxc/NAME`.
+pub fn run_root_of(lxcpath: &std::path::Path) -> Result<RunRoot, CliError> {
+    let default = crate::sysconf::get()?.lxcpath();
+    Ok(RunRoot::for_lxcpath(lxcpath, &default))
 }
 
 /// Under the container's lock, with no shim alive: removes what a dead shim left (see

@@ -9,12 +9,14 @@ pub mod launch;
 pub mod logger;
 pub mod monitor;
 pub mod output;
+pub mod sysconf;
 
 use argh::FromArgs;
 use std::fmt;
 use std::path::PathBuf;
 
-/// Default directory of stored containers (`-P` overrides it).
+/// Default directory of stored containers when the system config names none (`-P`
+/// overrides it).
 pub const DEFAULT_LXCPATH: &str = "/var/lib/lxc";
 
 /// A command's `-t SECONDS`: values too large for any clock mean "forever", which the

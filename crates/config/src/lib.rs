@@ -1,8 +1,9 @@
 //! LXC container config files: the 2008 keys (lxc-0.1.0 README §3.2), LXC 2's and today's
-//! (lxc.container.conf(5) of LXC 5), parsed and validated into typed `Settings`. This crate
-//! owns every key (the table in `table/`) and every parse: consumers never look at key
-//! strings or re-parse values. The only I/O is reading config files, included files and
-//! fstabs, through one bounded reader (`read_file`).
+//! (lxc.container.conf(5) of LXC 5), parsed and validated into typed `Settings`, and
+//! rewritten in today's keys (`update_text`); and LXC's system config, `lxc.conf`
+//! (`SystemConfig`). This crate owns every key (the table in `table/`) and every parse:
+//! consumers never look at key strings or re-parse values. The only I/O is reading config
+//! files, included files and fstabs, through one bounded reader (`read_file`).
 //!
 //! Format: one `key = value` per line, split at the first '=', both sides trimmed, a value in
 //! matching quotes unquoted; blank lines and lines starting with '#' are skipped; an empty
@@ -20,9 +21,9 @@
 
 // Layers: each file imports only from files earlier in this order, never back (checked by
 // scripts/import-cycles.py), so any part can be read and tested without what builds on it:
-// `error` `types` `syntax` `words` -> `network` `mount` `read` `writer` -> `model` ->
+// `error` `types` `syntax` `words` -> `network` `mount` `read` `writer` `system` -> `model` ->
 // `value/` -> `table/def` -> `table/set` `netkeys/fields` -> the table's entries ->
-// `table/mod` -> `netkeys/mod` -> `parse` `write` -> `config` -> this file.
+// `table/mod` -> `netkeys/mod` -> `parse` `write` -> `config` `update` -> this file.
 mod config;
 mod error;
 mod model;
@@ -32,8 +33,10 @@ mod network;
 mod parse;
 mod read;
 mod syntax;
+mod system;
 mod table;
 mod types;
+mod update;
 mod value;
 mod words;
 mod write;
@@ -46,12 +49,14 @@ pub use model::{Config, Entry, Settings};
 pub use network::{Gateway, IpCidr, MacvlanMode, NetType, Network};
 pub use parse::MAX_INCLUDE_DEPTH;
 pub use read::{read_file, MAX_FILE_SIZE};
+pub use system::{SystemConfig, SYSTEM_KEYS};
 pub use table::{key_status, Status};
 pub use types::{
     Access, Apparmor, CgroupSetting, CgroupVersion, Console, Fstab, Hook, HookKind, IdKind, IdMap,
     Init, Limit, Log, LogLevel, MountAuto, Origin, Prlimit, RawSetting, Selinux, Size, Start,
     Sysctl,
 };
+pub use update::update_text;
 pub use value::parse_signal;
 
 use parse::Parser;

@@ -68,6 +68,19 @@ impl<'c> Parser<'c> {
         source: &str,
         dir: Option<&Path>,
     ) -> Result<(), ConfigError> {
+        self.text_seen(text, source, dir, &mut |_, _, _| {})
+    }
+
+    /// `text`, calling `seen(net, line, key)` after each of its own `key = value` lines is
+    /// applied (not those of the files it includes), with the network state as it stands
+    /// then: `update.rs` learns which interface each 2008 network key addressed.
+    pub(crate) fn text_seen(
+        &mut self,
+        text: &str,
+        source: &str,
+        dir: Option<&Path>,
+        seen: &mut dyn FnMut(&NetState, usize, &str),
+    ) -> Result<(), ConfigError> {
         // Editors on other systems may leave a byte-order mark; it is not part of the first key.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         for (number, raw) in text.lines().enumerate() {
@@ -87,6 +100,7 @@ impl<'c> Parser<'c> {
                 )
             })?;
             self.line(key, value, &place)?;
+            seen(&self.net, place.line, key);
         }
         Ok(())
     }
@@ -216,9 +230,19 @@ impl<'c> Parser<'c> {
 
     /// A file that stands for `path` but whose text is already read (`parse_file_text`).
     pub(crate) fn text_of_file(&mut self, text: &str, path: &Path) -> Result<(), ConfigError> {
+        self.text_of_file_seen(text, path, &mut |_, _, _| {})
+    }
+
+    /// `text_of_file` with `text_seen`'s observer.
+    pub(crate) fn text_of_file_seen(
+        &mut self,
+        text: &str,
+        path: &Path,
+        seen: &mut dyn FnMut(&NetState, usize, &str),
+    ) -> Result<(), ConfigError> {
         let canonical = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         self.reading.push(canonical);
-        let result = self.text(text, &path.display().to_string(), path.parent());
+        let result = self.text_seen(text, &path.display().to_string(), path.parent(), seen);
         self.reading.pop();
         result
     }

@@ -1,4 +1,5 @@
-//! `lxc-create -n NAME [-f CONFIG]`: validate, then store a copy as `<lxcpath>/NAME/config`.
+//! `lxc-create -n NAME [-f CONFIG]`: validate, then store a copy (in modern keys) as
+//! `<lxcpath>/NAME/config`.
 use crate::container::Container;
 use crate::CliError;
 use std::fs;
@@ -12,7 +13,7 @@ crate::command!(
         /// container name
         #[argh(option, short = 'n')]
         name: String,
-        /// configuration file (default: the built-in default configuration)
+        /// configuration file (default: the system's default.conf, else the built-in default)
         #[argh(option, short = 'f')]
         rcfile: Option<PathBuf>,
     }
@@ -27,7 +28,12 @@ const DEFAULT_CONFIG: &str = "\
 pub fn run(args: Args) -> Result<i32, CliError> {
     let ct = Container::new(&args.name, args.lxcpath.as_ref())?;
     let mut fstab_copy = None;
-    let text = match &args.rcfile {
+    // Without -f, the system's default config (lxc.default_config) is the base, as LXC's.
+    let rcfile = match &args.rcfile {
+        Some(path) => Some(path.clone()),
+        None => crate::sysconf::default_config_file()?,
+    };
+    let text = match &rcfile {
         Some(path) => {
             let failed = |e: lxc_config::ConfigError| CliError::failed(e.to_string());
             // Read once, through the config's bounded reader (a FIFO or /dev/zero is refused,
@@ -54,7 +60,7 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                 }
                 fstab_copy = Some((fstab.path.clone(), fstab.written.clone()));
             }
-            text
+            in_modern_keys(text, path)
         }
         None => DEFAULT_CONFIG.to_string(),
     };
@@ -106,4 +112,17 @@ pub fn run(args: Args) -> Result<i32, CliError> {
     }
     log::info!("created {}", ct.config_path().display());
     Ok(0)
+}
+
+/// The config as stored: legacy keys in today's spelling (`lxc-update-config`'s rewrite), so
+/// that LXC 5's tools read it too. Text that cannot be rewritten alone (an included file
+/// continues its 2008 interfaces) is stored as written: it is valid for us all the same.
+fn in_modern_keys(text: String, path: &Path) -> String {
+    match lxc_config::update_text(&text, path) {
+        Ok(modern) => modern,
+        Err(e) => {
+            log::warn!("stored as written: {e}");
+            text
+        }
+    }
 }

@@ -25,9 +25,9 @@ crate::command!(
 );
 
 pub fn run(args: Args) -> Result<i32, CliError> {
-    let lxcpath = lxcpath_or_default(args.lxcpath.as_ref());
+    let lxcpath = lxcpath_or_default(args.lxcpath.as_ref())?;
     let mut names = stored_names(&lxcpath);
-    names.extend(run_dir_names(&crate::container::run_root_of(&lxcpath)));
+    names.extend(run_dir_names(&crate::container::run_root_of(&lxcpath)?));
     names.sort();
     names.dedup();
     let mut rows: Vec<(String, State, Option<i32>, Vec<String>)> = Vec::new();

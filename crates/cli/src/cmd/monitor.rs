@@ -47,8 +47,8 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         .map_err(|e| CliError::usage(format!("bad regular expression \"{}\": {e}", args.name)))?;
     let stop = stop_flag()?;
     let monitor = Monitor::bind(&crate::container::run_root_of(
-        &crate::container::lxcpath_or_default(args.lxcpath.as_ref()),
-    ))
+        &crate::container::lxcpath_or_default(args.lxcpath.as_ref())?,
+    )?)
     .map_err(|e| {
         CliError::failed(format!(
             "bind a monitor socket: {}",

@@ -167,6 +167,16 @@ pub(crate) fn parse_sub(sub: &str, legacy: bool) -> Result<(Option<u32>, Field),
     }
 }
 
+/// The modern field name (after `lxc.net.N.`) of a 2008 `lxc.network.SUB`: `ipv4` and `ipv6`
+/// become `ipv4.address` and `ipv6.address`, the others keep their name.
+pub(crate) fn modern_field(legacy_sub: &str) -> Option<&str> {
+    match parse_sub(legacy_sub, true).ok()?.1 {
+        Field::Ipv4 => Some("ipv4.address"),
+        Field::Ipv6 => Some("ipv6.address"),
+        _ => Some(legacy_sub),
+    }
+}
+
 pub(crate) fn check_sub(sub: &str, legacy: bool) -> Result<(), SubError> {
     parse_sub(sub, legacy).map(drop)
 }

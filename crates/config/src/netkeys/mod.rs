@@ -77,6 +77,11 @@ impl NetState {
         state
     }
 
+    /// The interface `lxc.network.*` keys address now (the last `lxc.network.type` opened).
+    pub(crate) fn legacy_index(&self) -> Option<u32> {
+        self.legacy
+    }
+
     /// Applies one network key; an empty value resets what it sets.
     pub(crate) fn apply(&mut self, s: &mut Settings, i: &Input<'_>) -> Result<(), String> {
         if i.sub.is_empty() {
