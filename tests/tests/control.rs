@@ -759,3 +759,34 @@ fn a_dead_shims_stopped_event_ends_monitor_q_and_wait() {
     }
     ct.assert_clean();
 }
+
+/// The run root of an lxcpath other than the default goes with its last container and its
+/// last monitor: nothing is left under /var/run/lxc.
+#[test]
+fn another_lxcpaths_run_root_goes_with_its_last_user() {
+    let ct = Ct::new("runroot");
+    let root = ct.run_dir().parent().unwrap().to_path_buf();
+    assert!(
+        root.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with(".p-"),
+        "{}",
+        root.display()
+    );
+    let other = Ct::beside("runroot2", &ct);
+    ct.start_detached("sleep 60");
+    other.start_detached("sleep 60");
+    let mon = Mon::start(&ct, ".*", &[]);
+    assert_eq!(code(&ct.lxc("stop", &["-k"])), 0);
+    assert!(root.exists(), "another container still runs there");
+    assert_eq!(code(&other.lxc("stop", &["-k"])), 0);
+    assert!(root.exists(), "the monitor still listens there");
+    drop(mon);
+    // lxc-monitor killed with SIGKILL leaves its socket; the next one that goes cleans up.
+    let out = ct.lxc("wait", &["-s", "STOPPED", "-t", "1"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = ct.execute(&["--", "true"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!root.exists(), "{} left", root.display());
+}

@@ -64,13 +64,23 @@ impl RunDir {
                 .recursive(true)
                 .mode(0o755)
                 .create(&self.root)?;
-            check_real_dir(&self.root)?;
+            match check_real_dir(&self.root) {
+                Ok(()) => {}
+                // The root of another lxcpath, removed by its last shim just then.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            }
             match DirBuilder::new().mode(0o700).create(dir) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(e),
             }
-            check_real_dir(dir)?;
+            match check_real_dir(dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            }
             let path = dir.join(LOCK);
             let file = match OpenOptions::new()
                 .read(true)
@@ -198,6 +208,7 @@ impl RunDir {
         // Fails harmlessly when a new lxc-execute has made its lock meanwhile.
         let _ = fs::remove_dir(self.paths.dir());
         drop(lock);
+        RunRoot::new(&self.root).remove_if_empty();
     }
 }
 
