@@ -2,7 +2,8 @@
 # scripts/mkrootfs.sh DIR: a busybox root filesystem for system containers (lxc-start), from
 # Debian's busybox-static. /sbin/init is busybox init; its inittab runs /etc/init.d/rcS once
 # and keeps /etc/init.d/service (a shell script) running; SIGUSR1 halts it, SIGUSR2 powers it
-# off, SIGTERM reboots (set lxc.signal.halt = SIGUSR1 for lxc-stop).
+# off, SIGTERM reboots, and so does SIGINT (ctrl-alt-del, LXC's lxc.signal.reboot) (set
+# lxc.signal.halt = SIGUSR1 for lxc-stop).
 set -euo pipefail
 dir=${1:?usage: scripts/mkrootfs.sh DIR}
 busybox=${BUSYBOX:-/bin/busybox}
@@ -26,6 +27,7 @@ ln -sf ../bin/busybox sbin/init
 cat > etc/inittab <<'INITTAB'
 ::sysinit:/etc/init.d/rcS
 ::respawn:/etc/init.d/service
+::ctrlaltdel:/bin/reboot
 ::shutdown:/bin/sh -c 'echo "$(date +%s) halting" >> /var/log/boot.log'
 INITTAB
 cat > etc/init.d/rcS <<'RCS'

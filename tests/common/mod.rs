@@ -3,7 +3,7 @@
 //! container may have left (shim, cgroups, run directory, stored config) even when it fails.
 #![allow(clippy::unwrap_used)]
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -127,11 +127,20 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// The variable that points the commands at another system config directory than /etc/lxc.
+pub const SYSCONF_ENV: &str = "LXC_SYSCONF_DIR";
+
 /// One test container: a unique name and its own lxcpath. Dropping it kills its shim (by the
 /// pid the shim recorded) and removes every trace.
 pub struct Ct {
     pub name: String,
     pub lxcpath: PathBuf,
+    /// The system config directory its commands see (`LXC_SYSCONF_DIR`): empty, as on a
+    /// machine without LXC, unless the test writes an lxc.conf or default.conf there.
+    pub sysconf: PathBuf,
+    /// The default lxcpath the commands see (an lxc.conf in `sysconf` may change it): where
+    /// the run directories of the lxcpath are depends on it.
+    pub default_lxcpath: PathBuf,
     /// Run every command in this named network namespace (the test's own host network).
     pub netns: Option<String>,
     /// The lxcpath is another `Ct`'s: that one removes it.
@@ -145,9 +154,14 @@ impl Ct {
         let lxcpath = std::env::temp_dir().join(format!("{name}.lxcpath"));
         std::fs::create_dir_all(&lxcpath).unwrap();
         std::fs::write(lxcpath.join(".lxct-marker"), b"").unwrap();
+        let sysconf = std::env::temp_dir().join(format!("{name}.sysconf"));
+        std::fs::create_dir_all(&sysconf).unwrap();
+        std::fs::write(sysconf.join(".lxct-marker"), b"").unwrap();
         Ct {
             name,
             lxcpath,
+            sysconf,
+            default_lxcpath: PathBuf::from(lxc_proto::paths::DEFAULT_LXCPATH),
             netns: None,
             shares_lxcpath: false,
         }
@@ -160,6 +174,8 @@ impl Ct {
         Ct {
             name: unique(tag),
             lxcpath: other.lxcpath.clone(),
+            sysconf: other.sysconf.clone(),
+            default_lxcpath: other.default_lxcpath.clone(),
             netns: other.netns.clone(),
             shares_lxcpath: true,
         }
@@ -180,6 +196,18 @@ impl Ct {
 
     /// The same command, not started yet.
     pub fn command(&self, cmd: &str, args: &[&str]) -> Command {
+        let mut c = self.bare(cmd);
+        c.arg("-n")
+            .arg(&self.name)
+            .arg("-P")
+            .arg(&self.lxcpath)
+            .args(args);
+        c
+    }
+
+    /// `lxc-<cmd>` with no argument yet, in the container's network namespace if it has one,
+    /// seeing the container's system config directory (`sysconf`), never /etc/lxc.
+    pub fn bare(&self, cmd: &str) -> Command {
         let exe = bin(&format!("lxc-{cmd}"));
         let mut c = match &self.netns {
             Some(ns) => {
@@ -189,11 +217,7 @@ impl Ct {
             }
             None => Command::new(exe),
         };
-        c.arg("-n")
-            .arg(&self.name)
-            .arg("-P")
-            .arg(&self.lxcpath)
-            .args(args);
+        c.env(SYSCONF_ENV, &self.sysconf);
         c
     }
 
@@ -268,8 +292,7 @@ impl Ct {
 
     /// Where monitors of this lxcpath bind their sockets (crates/proto, paths).
     pub fn monitor_dir(&self) -> PathBuf {
-        let default = Path::new(lxc_proto::paths::DEFAULT_LXCPATH);
-        lxc_proto::paths::RunRoot::for_lxcpath(&self.lxcpath, default).monitor_dir()
+        lxc_proto::paths::RunRoot::for_lxcpath(&self.lxcpath, &self.default_lxcpath).monitor_dir()
     }
 
     /// Waits (5 s at most) until process `pid` (an lxc-monitor or lxc-wait of this lxcpath)
@@ -294,8 +317,7 @@ impl Ct {
 
     /// The run directory, where the contract puts it for this lxcpath (crates/proto, paths).
     pub fn run_dir(&self) -> PathBuf {
-        let default = Path::new(lxc_proto::paths::DEFAULT_LXCPATH);
-        lxc_proto::paths::RunRoot::for_lxcpath(&self.lxcpath, default)
+        lxc_proto::paths::RunRoot::for_lxcpath(&self.lxcpath, &self.default_lxcpath)
             .container(&self.name)
             .dir()
             .to_path_buf()
@@ -376,6 +398,9 @@ impl Drop for Ct {
         }
         if !self.shares_lxcpath && self.lxcpath.join(".lxct-marker").exists() {
             let _ = std::fs::remove_dir_all(&self.lxcpath);
+        }
+        if !self.shares_lxcpath && self.sysconf.join(".lxct-marker").exists() {
+            let _ = std::fs::remove_dir_all(&self.sysconf);
         }
     }
 }
@@ -545,5 +570,62 @@ impl Drop for TestNet {
                 Duration::from_secs(10),
             );
         }
+    }
+}
+
+/// An lxc-monitor started now, printing to a pipe read by a thread.
+pub struct Mon {
+    pub child: std::process::Child,
+    rx: std::sync::mpsc::Receiver<String>,
+}
+
+impl Mon {
+    /// Watches the lxcpath of `ct`.
+    pub fn start(ct: &Ct, regex: &str, extra: &[&str]) -> Mon {
+        let mut child = ct
+            .bare("monitor")
+            .args(["-n", regex, "-P"])
+            .arg(&ct.lxcpath)
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        ct.wait_monitor_bound(child.id());
+        Mon { child, rx }
+    }
+
+    /// Up to `n` lines, waiting at most `timeout` in all.
+    pub fn lines(&mut self, n: usize, timeout: Duration) -> Vec<String> {
+        let deadline = Instant::now() + timeout;
+        let mut lines = Vec::new();
+        while lines.len() < n {
+            match self
+                .rx
+                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            {
+                Ok(l) => lines.push(l),
+                Err(_) => break,
+            }
+        }
+        lines
+    }
+}
+
+impl Drop for Mon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

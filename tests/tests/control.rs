@@ -283,62 +283,6 @@ fn stop_a_frozen_container() {
     ct.assert_clean();
 }
 
-/// An lxc-monitor started now, printing to a pipe read by a thread.
-struct Mon {
-    child: std::process::Child,
-    rx: std::sync::mpsc::Receiver<String>,
-}
-
-impl Mon {
-    /// Watches the lxcpath of `ct`.
-    fn start(ct: &Ct, regex: &str, extra: &[&str]) -> Mon {
-        let mut child = Command::new(bin("lxc-monitor"))
-            .args(["-n", regex, "-P"])
-            .arg(&ct.lxcpath)
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let out = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        ct.wait_monitor_bound(child.id());
-        Mon { child, rx }
-    }
-
-    /// Up to `n` lines, waiting at most `timeout` in all.
-    fn lines(&mut self, n: usize, timeout: Duration) -> Vec<String> {
-        let deadline = Instant::now() + timeout;
-        let mut lines = Vec::new();
-        while lines.len() < n {
-            match self
-                .rx
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            {
-                Ok(l) => lines.push(l),
-                Err(_) => break,
-            }
-        }
-        lines
-    }
-}
-
-impl Drop for Mon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn monitor_sees_a_one_millisecond_container_and_later_starts() {
     let ct = Ct::new("mon");
@@ -433,7 +377,7 @@ fn ps_and_ls_with_two_containers_and_with_none() {
     let lxcpath = a.lxcpath.to_str().unwrap();
     // With none running: ls shows the created one as STOPPED, ps shows neither.
     let out = run(
-        Command::new(bin("lxc-ls")).args(["-P", lxcpath, "-f"]),
+        a.bare("ls").args(["-P", lxcpath, "-f"]),
         Duration::from_secs(10),
     );
     assert!(
@@ -444,14 +388,11 @@ fn ps_and_ls_with_two_containers_and_with_none() {
         stdout(&out)
     );
     let out = run(
-        Command::new(bin("lxc-ls")).args(["-P", lxcpath, "--stopped"]),
+        a.bare("ls").args(["-P", lxcpath, "--stopped"]),
         Duration::from_secs(10),
     );
     assert_eq!(stdout(&out), format!("{}\n", a.name));
-    let out = run(
-        Command::new(bin("lxc-ps")).args(["-P", lxcpath]),
-        Duration::from_secs(10),
-    );
+    let out = run(a.bare("ps").args(["-P", lxcpath]), Duration::from_secs(10));
     let header: Vec<String> = stdout(&out)
         .lines()
         .next()
@@ -478,10 +419,7 @@ fn ps_and_ls_with_two_containers_and_with_none() {
 
     a.start_detached("sleep 60");
     b.start_detached("sleep 61 & sleep 62");
-    let out = run(
-        Command::new(bin("lxc-ps")).args(["-P", lxcpath]),
-        Duration::from_secs(10),
-    );
+    let out = run(a.bare("ps").args(["-P", lxcpath]), Duration::from_secs(10));
     let text = stdout(&out);
     let rows: Vec<Vec<&str>> = text
         .lines()
@@ -509,7 +447,7 @@ fn ps_and_ls_with_two_containers_and_with_none() {
     );
 
     let out = run(
-        Command::new(bin("lxc-ls")).args(["-P", lxcpath, "-f"]),
+        a.bare("ls").args(["-P", lxcpath, "-f"]),
         Duration::from_secs(10),
     );
     let text = stdout(&out);
@@ -527,7 +465,7 @@ fn ps_and_ls_with_two_containers_and_with_none() {
         );
     }
     let out = run(
-        Command::new(bin("lxc-ls")).args(["-P", lxcpath, "--json"]),
+        a.bare("ls").args(["-P", lxcpath, "--json"]),
         Duration::from_secs(10),
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -537,7 +475,7 @@ fn ps_and_ls_with_two_containers_and_with_none() {
         .iter()
         .any(|c| c["name"] == a.name.as_str() && c["state"] == "RUNNING"));
     let out = run(
-        Command::new(bin("lxc-ls")).args(["-P", lxcpath, "--stopped"]),
+        a.bare("ls").args(["-P", lxcpath, "--stopped"]),
         Duration::from_secs(10),
     );
     assert!(!stdout(&out).contains(&a.name));
@@ -547,22 +485,23 @@ fn ps_and_ls_with_two_containers_and_with_none() {
 fn unknown_names_and_stopped_containers() {
     let ct = Ct::new("unknown");
     for (cmd, args) in [
-        ("stop", vec![]),
         ("kill", vec!["-s", "TERM"]),
         ("freeze", vec![]),
         ("unfreeze", vec![]),
         ("ps", vec![]),
     ] {
         let out = ct.lxc(cmd, &args);
-        // lxc-stop's status 2 for a container that does not run is LXC's.
-        let want = if cmd == "stop" { 2 } else { 1 };
-        assert_eq!(code(&out), want, "lxc-{cmd}: {}", stderr(&out));
+        assert_eq!(code(&out), 1, "lxc-{cmd}: {}", stderr(&out));
         assert!(
             stderr(&out).contains(&format!("{} doesn't exist", ct.name)),
             "lxc-{cmd}: {}",
             stderr(&out)
         );
     }
+    // lxc-stop, as LXC's: 2, whether the container was created or not.
+    let out = ct.lxc("stop", &[]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("is not running"), "{}", stderr(&out));
     assert_eq!(code(&ct.lxc("create", &[])), 0);
     for cmd in ["stop", "freeze", "unfreeze"] {
         let out = ct.lxc(cmd, &[]);
@@ -704,4 +643,150 @@ fn a_shim_that_does_not_answer_gives_a_deadline_error_not_a_hang() {
     );
     assert!(waited < Duration::from_secs(8), "took {waited:?}");
     assert_eq!(ct.state(), "RUNNING", "the container did not notice");
+}
+
+/// Issue 10: lxc-stop's --nokill, -W and -t 0 never kill; exit 2 for a container that is not
+/// running; an interrupted lxc-stop calls its kill off (the container is RUNNING again).
+#[test]
+fn stop_options_as_lxc_has_them() {
+    let ct = Ct::new("stopopts");
+    let log = ct.lxcpath.join("got");
+    ct.start_detached(&format!(
+        "trap 'echo got >> {}' TERM; while :; do sleep 0.05; done",
+        log.display()
+    ));
+    let got = || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .count()
+    };
+    let wait_got = |n: usize| {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while got() < n {
+            assert!(Instant::now() < deadline, "the halt signal never came");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+
+    let out = ct.lxc("stop", &["--nokill", "-t", "1"]);
+    assert_eq!(code(&out), 1);
+    assert!(stderr(&out).contains("not killed"), "{}", stderr(&out));
+    assert_eq!(ct.state(), "RUNNING");
+    wait_got(1);
+
+    // (One at a time: two SIGTERMs during one sleep are one.)
+    for (n, args) in [(2, &["-W"][..]), (3, &["-t", "0"])] {
+        let t = Instant::now();
+        let out = ct.lxc("stop", args);
+        assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
+        assert!(t.elapsed() < Duration::from_secs(2));
+        assert_eq!(ct.state(), "RUNNING");
+        wait_got(n);
+    }
+
+    // An lxc-stop killed while it waits: its kill is called off.
+    let mut stop = ct
+        .command("stop", &["-t", "30"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_got(4);
+    assert_eq!(ct.state(), "STOPPING");
+    stop.kill().unwrap();
+    stop.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while ct.state() != "RUNNING" {
+        assert!(Instant::now() < deadline, "still {}", ct.state());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+
+    for (args, why) in [
+        (&["-k", "--nokill"][..], "--nokill"),
+        (&["-k", "-r"], "-r"),
+        (&["-k", "-t", "5"], "timeouts"),
+    ] {
+        let out = ct.lxc("stop", args);
+        assert_eq!(code(&out), 1, "{args:?}");
+        assert!(stderr(&out).contains(why), "{args:?}: {}", stderr(&out));
+    }
+    assert_eq!(code(&ct.lxc("stop", &["-k"])), 0);
+    let out = ct.lxc("stop", &[]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("is not running"), "{}", stderr(&out));
+    let never = Ct::new("stopnever");
+    assert_eq!(code(&never.lxc("stop", &[])), 2);
+    ct.assert_clean();
+}
+
+/// Issue 10: a shim killed with SIGKILL says nothing; the command that finds and cleans up
+/// after it sends STOPPED on the monitor channel, so `lxc-monitor -Q` and `lxc-wait -s
+/// STOPPED` end.
+#[test]
+fn a_dead_shims_stopped_event_ends_monitor_q_and_wait() {
+    let ct = Ct::new("deadshim");
+    ct.start_detached("sleep 600");
+    let mut mon = Mon::start(&ct, &ct.name, &["--json", "-Q"]);
+    let waiter = ct
+        .command("wait", &["-s", "STOPPED", "-t", "30"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // lxc-wait is subscribed before the shim dies.
+    std::thread::sleep(Duration::from_millis(200));
+    let shim = ct.info().unwrap()["shim_pid"].as_i64().unwrap() as i32;
+    kill_if_ours(shim, &ct.run_dir());
+    let out = wait_output(waiter, Duration::from_secs(20));
+    assert_eq!(code(&out), 0, "lxc-wait: {}", stderr(&out));
+    // Whoever cleaned up (lxc-wait itself, or this look) announced STOPPED.
+    let _ = ct.lxc("state", &[]);
+    let lines = mon.lines(1, Duration::from_secs(10));
+    assert_eq!(lines.len(), 1, "no STOPPED on the monitor channel");
+    let ev: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+    assert_eq!(ev["state"], "STOPPED", "{ev}");
+    assert_eq!(ev["seq"], 0, "a dead shim's number is unknown: {ev}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = mon.child.try_wait().unwrap() {
+            assert!(status.success(), "lxc-monitor -Q: {status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "lxc-monitor -Q did not end");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    ct.assert_clean();
+}
+
+/// The run root of an lxcpath other than the default goes with its last container and its
+/// last monitor: nothing is left under /var/run/lxc.
+#[test]
+fn another_lxcpaths_run_root_goes_with_its_last_user() {
+    let ct = Ct::new("runroot");
+    let root = ct.run_dir().parent().unwrap().to_path_buf();
+    assert!(
+        root.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with(".p-"),
+        "{}",
+        root.display()
+    );
+    let other = Ct::beside("runroot2", &ct);
+    ct.start_detached("sleep 60");
+    other.start_detached("sleep 60");
+    let mon = Mon::start(&ct, ".*", &[]);
+    assert_eq!(code(&ct.lxc("stop", &["-k"])), 0);
+    assert!(root.exists(), "another container still runs there");
+    assert_eq!(code(&other.lxc("stop", &["-k"])), 0);
+    assert!(root.exists(), "the monitor still listens there");
+    drop(mon);
+    // lxc-monitor killed with SIGKILL leaves its socket; the next one that goes cleans up.
+    let out = ct.lxc("wait", &["-s", "STOPPED", "-t", "1"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = ct.execute(&["--", "true"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!root.exists(), "{} left", root.display());
 }

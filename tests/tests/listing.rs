@@ -95,7 +95,7 @@ fn info_name_as_a_regular_expression() {
     let p = a.lxcpath.to_str().unwrap();
     let prefix = a.name.trim_end_matches("rxa");
     let run_info = |pattern: &str, extra: &[&str]| {
-        let mut c = std::process::Command::new(bin("lxc-info"));
+        let mut c = a.bare("info");
         c.args(["-P", p, "-n", pattern]).args(extra);
         run(&mut c, std::time::Duration::from_secs(10))
     };
@@ -138,7 +138,7 @@ fn ls_filters_columns_and_one_a_line() {
     unstored.start_detached("sleep 60");
     let p = stopped.lxcpath.to_str().unwrap();
     let ls = |args: &[&str]| {
-        let mut c = std::process::Command::new(bin("lxc-ls"));
+        let mut c = stopped.bare("ls");
         c.args(["-P", p]).args(args);
         let out = run(&mut c, std::time::Duration::from_secs(10));
         assert_eq!(code(&out), 0, "lxc-ls {args:?}: {}", stderr(&out));
@@ -249,7 +249,7 @@ fn ls_filters_columns_and_one_a_line() {
         "an empty table has no heading, as LXC's"
     );
     let out = run(
-        std::process::Command::new(bin("lxc-ls")).args(["-P", p, "-F", "NAME,BOGUS"]),
+        stopped.bare("ls").args(["-P", p, "-F", "NAME,BOGUS"]),
         std::time::Duration::from_secs(10),
     );
     assert_eq!(code(&out), 2);
@@ -259,7 +259,7 @@ fn ls_filters_columns_and_one_a_line() {
         stderr(&out)
     );
     let out = run(
-        std::process::Command::new(bin("lxc-ls")).args(["-P", p, "("]),
+        stopped.bare("ls").args(["-P", p, "("]),
         std::time::Duration::from_secs(10),
     );
     assert_eq!(code(&out), 2, "{}", stderr(&out));

@@ -79,6 +79,7 @@ fn two_containers_on_a_bridge_ping_each_other_over_v4_and_v6() {
     );
     let ls = stdout(&run(
         std::process::Command::new("nsenter")
+            .env(lxc_tests::SYSCONF_ENV, &b.sysconf)
             .arg(format!("--net=/var/run/netns/{}", net.name))
             .arg(bin("lxc-ls"))
             .args(["-f", "-P"])
@@ -406,4 +407,69 @@ fn a_mount_failure_is_reported_as_such_with_a_network_too() {
         wait_links(&net, &["br0", "lo"]);
         ct.assert_clean();
     }
+}
+
+/// Issue 10: a system container that reboots gets its interfaces again (a veth on a bridge
+/// and a physical one, which goes back to the host in between and at the end).
+#[test]
+fn a_rebooted_container_has_its_interfaces_again() {
+    let net = TestNet::new("rebootnet");
+    net.bridge("br0", &["192.0.2.1/24"]);
+    net.veth("ph0", "ph1");
+    let ct = Ct::in_netns("rebootnet", &net);
+    let root = ct.lxcpath.join("rootfs");
+    make_rootfs(&root);
+    std::fs::write(
+        root.join("etc/init.d/rcS"),
+        "#!/bin/sh\n{ ip -o link | cut -d' ' -f2; ip -o -4 addr | cut -d' ' -f7; echo booted; } \
+         >> /var/log/links.log\n",
+    )
+    .unwrap();
+    let conf = ct.lxcpath.join("c.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "lxc.rootfs.path = {}\nlxc.signal.halt = SIGUSR1\n\
+             lxc.net.0.type = veth\nlxc.net.0.link = br0\nlxc.net.0.name = net0\n\
+             lxc.net.0.flags = up\nlxc.net.0.veth.pair = vrb\n\
+             lxc.net.0.ipv4.address = 192.0.2.7/24\n\
+             lxc.net.1.type = phys\nlxc.net.1.link = ph0\nlxc.net.1.name = eth5\n\
+             lxc.net.1.flags = up\n",
+            root.display()
+        ),
+    )
+    .unwrap();
+    assert_eq!(code(&ct.lxc("create", &["-f", conf.to_str().unwrap()])), 0);
+    let out = ct.lxc("start", &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let log = root.join("var/log/links.log");
+    let boots = || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .split_inclusive("booted\n")
+            .filter(|b| b.ends_with("booted\n"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while boots().is_empty() {
+        assert!(Instant::now() < deadline, "never booted");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = ct.lxc("stop", &["-r"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while boots().len() < 2 {
+        assert!(Instant::now() < deadline, "never booted again");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    for (i, boot) in boots().iter().enumerate() {
+        for want in ["net0@", "eth5@", "192.0.2.7/24"] {
+            assert!(boot.contains(want), "boot {i}: {want} missing in {boot}");
+        }
+    }
+    assert_eq!(net.links(), ["br0", "lo", "ph1", "vrb"]);
+    assert_eq!(code(&ct.lxc("stop", &[])), 0);
+    wait_links(&net, &["br0", "lo", "ph0", "ph1"]);
+    ct.assert_clean();
 }

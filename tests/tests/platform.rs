@@ -159,7 +159,7 @@ print(json.dumps(json.loads(f.readline())["result"]))
     assert_eq!(lines.len(), 21, "{text}");
     assert!(lines[..20].iter().all(|l| *l == "RUNNING"), "{text}");
     let hello: serde_json::Value = serde_json::from_str(lines[20]).unwrap();
-    assert_eq!(hello["protocol"], 2);
+    assert_eq!(hello["protocol"], lxc_proto::PROTOCOL_VERSION);
     let methods: Vec<&str> = hello["methods"]
         .as_array()
         .unwrap()
@@ -179,5 +179,5 @@ print(json.dumps(json.loads(f.readline())["result"]))
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert_eq!(ct.info().unwrap()["protocol"], 2);
+    assert_eq!(ct.info().unwrap()["protocol"], lxc_proto::PROTOCOL_VERSION);
 }

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use lxc_tests::*;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// A container with its own busybox rootfs in its lxcpath.
@@ -156,7 +157,9 @@ fn fstab_and_entries() {
         ct.lxcpath.join(&ct.name).join("fstab").is_file(),
         "lxc-create copies a relative fstab"
     );
-    for extra in [vec![], vec!["-f", "/dev/null"]] {
+    // -f wins over the stored config, as LXC's: the same file gives the same container.
+    let conf = dir.join("ct.conf");
+    for extra in [vec![], vec!["-f", conf.to_str().unwrap()]] {
         let mut args = extra.clone();
         args.extend(["--", "/bin/sh", "-c", script]);
         let out = ct.execute(&args);
@@ -421,4 +424,98 @@ fn lxc_start_foreground_command_and_refusals() {
     assert_eq!(code(&out), 127, "{}", stderr(&out));
     assert!(stderr(&out).contains("/sbin/init"), "{}", stderr(&out));
     ct.assert_clean();
+}
+
+/// A system container whose service reboots or powers off when a file appears.
+fn rebooting(tag: &str) -> (Ct, String) {
+    let (ct, root) = with_rootfs(tag);
+    std::fs::write(
+        format!("{root}/etc/init.d/service"),
+        "#!/bin/sh\nwhile :; do\n  [ -e /trigger-reboot ] && rm /trigger-reboot && reboot\n  \
+         [ -e /trigger-poweroff ] && rm /trigger-poweroff && poweroff\n  sleep 0.1\ndone\n",
+    )
+    .unwrap();
+    let conf = ct.lxcpath.join("sys.conf");
+    std::fs::write(
+        &conf,
+        format!("lxc.rootfs.path = {root}\nlxc.signal.halt = SIGUSR1\n"),
+    )
+    .unwrap();
+    assert_eq!(code(&ct.lxc("create", &["-f", conf.to_str().unwrap()])), 0);
+    (ct, root)
+}
+
+fn boots(root: &str) -> usize {
+    std::fs::read_to_string(format!("{root}/var/log/boot.log"))
+        .unwrap_or_default()
+        .matches("booted")
+        .count()
+}
+
+fn init_pid(ct: &Ct) -> i64 {
+    ct.info().unwrap()["pid"].as_i64().unwrap()
+}
+
+/// Issue 10: `lxc-stop -r` (lxc.signal.reboot, SIGINT by default) and `reboot` inside both
+/// start the container again under the same shim, through STOPPING, STOPPED, STARTING,
+/// RUNNING; a clean power-off ends `lxc-start -F` with 0.
+#[test]
+fn a_system_container_reboots_under_the_same_shim() {
+    let (ct, root) = rebooting("reboot");
+    assert_eq!(code(&ct.lxc("start", &[])), 0);
+    let mut mon = Mon::start(&ct, &ct.name, &[]);
+    let shim = ct.info().unwrap()["shim_pid"].clone();
+    let first = init_pid(&ct);
+    let expected: Vec<String> = ["STOPPING", "STOPPED", "STARTING", "RUNNING"]
+        .iter()
+        .map(|s| format!("'{}' changed state to [{s}]", ct.name))
+        .collect();
+
+    let out = ct.lxc("stop", &["-r"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(mon.lines(4, Duration::from_secs(10)), expected);
+    assert_eq!(ct.state(), "RUNNING");
+    let second = init_pid(&ct);
+    assert_ne!(first, second, "a new init");
+    assert_eq!(ct.info().unwrap()["shim_pid"], shim, "the same shim");
+    assert_eq!(boots(&root), 2);
+
+    // `reboot` inside.
+    std::fs::write(format!("{root}/trigger-reboot"), "").unwrap();
+    assert_eq!(mon.lines(4, Duration::from_secs(15)), expected);
+    assert_ne!(init_pid(&ct), second);
+    assert_eq!(boots(&root), 3);
+
+    // A stop is a stop, not a reboot, and an application container does not reboot.
+    assert_eq!(code(&ct.lxc("stop", &["-k"])), 0);
+    assert_eq!(ct.state(), "STOPPED");
+    let app = Ct::new("rebootapp");
+    app.start_detached("sleep 60");
+    let out = app.lxc("stop", &["-r"]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("application container"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(code(&app.lxc("stop", &["-k"])), 0);
+
+    // A power-off inside is a clean end.
+    let child = ct
+        .command("start", &["-F"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while boots(&root) < 4 {
+        assert!(Instant::now() < deadline, "never booted a fourth time");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::fs::write(format!("{root}/trigger-poweroff"), "").unwrap();
+    let out = wait_output(child, Duration::from_secs(20));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    ct.assert_clean();
+    app.assert_clean();
 }

@@ -23,8 +23,17 @@ fn bad_requests_get_errors_and_disturb_nothing() {
         (b"[1,2]\n", -32600),
         (b"{\"id\":1,\"method\":\"state\"}\n", -32600),
         (
-            b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"reboot\"}\n",
+            b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"restart\"}\n",
             -32601,
+        ),
+        (
+            b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"stop:nokill\"}\n",
+            -32601,
+        ),
+        // An application container does not reboot.
+        (
+            b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"reboot\"}\n",
+            -32001,
         ),
         (
             b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"state\",\"params\":{\"x\":1}}\n",

@@ -37,8 +37,8 @@ impl Container {
             names_container: true,
             ..CliError::usage(m)
         })?;
-        let lxcpath = lxcpath_or_default(lxcpath);
-        let run_root = run_root_of(&lxcpath);
+        let lxcpath = lxcpath_or_default(lxcpath)?;
+        let run_root = run_root_of(&lxcpath)?;
         Ok(Container {
             name: name.to_string(),
             lxcpath,
@@ -60,6 +60,27 @@ impl Container {
     /// Whether lxc-create stored it.
     pub fn is_created(&self) -> bool {
         self.config_path().is_file()
+    }
+
+    /// Whether LXC 5 runs a container of this lxcpath and name: its monitor listens on the
+    /// abstract socket `@LXCPATH/NAME/command` while the container runs. Such a container is
+    /// never started, stopped or destroyed by us.
+    pub fn runs_under_lxc(&self) -> bool {
+        let table = std::fs::read_to_string("/proc/net/unix").unwrap_or_default();
+        lxc_socket_listed(&table, &self.lxcpath, &self.name)
+    }
+
+    /// The refusal for a container LXC 5 runs.
+    pub fn under_lxc_error(&self, what: &str) -> CliError {
+        CliError {
+            names_container: true,
+            ..CliError::failed(format!(
+                "{} runs under LXC 5 (its command socket @{}/{}/command): {what}; use LXC's own tools for it",
+                self.name,
+                self.lxcpath.display(),
+                self.name
+            ))
+        }
     }
 
     /// Connects to the shim, or finds out that there is none (cleaning up after a dead one).
@@ -152,6 +173,21 @@ impl Container {
     }
 }
 
+/// Whether `/proc/net/unix` (`table`) lists LXC's command socket of `lxcpath`/`name`, as the
+/// lxcpath was written or without a trailing slash.
+fn lxc_socket_listed(table: &str, lxcpath: &std::path::Path, name: &str) -> bool {
+    let given = lxcpath.to_string_lossy();
+    let trimmed = given.trim_end_matches('/');
+    let wanted = [
+        format!("@{given}/{name}/command"),
+        format!("@{trimmed}/{name}/command"),
+    ];
+    table
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(7))
+        .any(|path| wanted.iter().any(|w| w == path))
+}
+
 /// A failed call, as one line (after the `lxc-CMD: NAME: ` prefix): `NAME: runs an older
 /// shim (protocol 1); restart it to use X` for a method the shim is too old for.
 pub fn rpc_error(e: ClientError) -> CliError {
@@ -181,15 +217,18 @@ fn names_in(dir: &std::path::Path, marker: &str) -> Vec<String> {
     names
 }
 
-/// `-P`, or the default lxcpath.
-pub fn lxcpath_or_default(p: Option<&PathBuf>) -> PathBuf {
-    p.cloned()
-        .unwrap_or_else(|| PathBuf::from(crate::DEFAULT_LXCPATH))
+/// `-P`, or the default lxcpath (`lxc.lxcpath` of the system config, else /var/lib/lxc).
+/// Fails on a malformed system config, which is read either way (see `run_root_of`).
+pub fn lxcpath_or_default(p: Option<&PathBuf>) -> Result<PathBuf, CliError> {
+    let system = crate::sysconf::get()?;
+    Ok(p.cloned().unwrap_or_else(|| system.lxcpath()))
 }
 
-/// The run root of the containers of `lxcpath` (docs: "Where state lives").
-pub fn run_root_of(lxcpath: &std::path::Path) -> RunRoot {
-    RunRoot::for_lxcpath(lxcpath, std::path::Path::new(crate::DEFAULT_LXCPATH))
+/// The run root of the containers of `lxcpath` (docs: "Where state lives"): those of the
+/// default lxcpath, as the system config says it, have `/var/run/lxc/NAME`.
+pub fn run_root_of(lxcpath: &std::path::Path) -> Result<RunRoot, CliError> {
+    let default = crate::sysconf::get()?.lxcpath();
+    Ok(RunRoot::for_lxcpath(lxcpath, &default))
 }
 
 /// Under the container's lock, with no shim alive: removes what a dead shim left (see
@@ -199,4 +238,29 @@ pub fn clean_dead_shim(rundir: &RunDir) -> Result<(), CliError> {
     rundir
         .clean_stale()
         .map_err(|e| CliError::failed(format!("clean up after its dead shim: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lxc_command_sockets_are_found_by_lxcpath_and_name() {
+        let table = "Num       RefCount Protocol Flags    Type St Inode Path\n\
+            0000000051106e98: 00000002 00000000 00010000 0001 01 3054489 @/var/lib/lxc/web/command\n\
+            0000000051106e99: 00000002 00000000 00010000 0001 01 3054490 /run/x.sock\n";
+        let lxc = std::path::Path::new("/var/lib/lxc");
+        assert!(lxc_socket_listed(table, lxc, "web"));
+        assert!(lxc_socket_listed(
+            table,
+            std::path::Path::new("/var/lib/lxc/"),
+            "web"
+        ));
+        assert!(!lxc_socket_listed(table, lxc, "we"));
+        assert!(!lxc_socket_listed(
+            table,
+            std::path::Path::new("/srv"),
+            "web"
+        ));
+    }
 }

@@ -30,8 +30,8 @@ pub struct Launch<'a> {
     pub system: bool,
     /// Return once RUNNING, COMMAND's stdio on /dev/null.
     pub daemon: bool,
-    /// lxc-start without COMMAND: the rootfs's /sbin/init, never the host's.
-    pub needs_rootfs: bool,
+    /// `-l`, if given (it wins over `lxc.log.level`).
+    pub loglevel: Option<&'a str>,
     /// lxc-start -p: gets the shim's pid once RUNNING (removed at the end in the foreground).
     pub pidfile: Option<&'a Path>,
 }
@@ -39,12 +39,46 @@ pub struct Launch<'a> {
 /// Starts the container; returns the exit code (COMMAND's status, or 0 for `daemon`).
 pub fn launch(l: Launch) -> Result<i32, CliError> {
     let ct = l.ct;
-    let config = load_config(ct, l.rcfile, l.defines)?;
+    if ct.runs_under_lxc() {
+        return Err(CliError {
+            code: SETUP_FAILED,
+            ..ct.under_lxc_error("not started again")
+        });
+    }
+    let (config, config_file) = load_config(ct, l.rcfile, l.defines)?;
+    use_config_log(ct, &config, l.loglevel)?;
     // Keys whose feature is not built yet are refused by name, never ignored.
     config
         .check_supported()
         .map_err(|e| setup_error(e.to_string()))?;
-    if l.needs_rootfs && config.settings.rootfs.is_none() {
+    // No COMMAND: the config's (lxc.execute.cmd; lxc.init.cmd), else /sbin/init for lxc-start.
+    let mut needs_rootfs = false;
+    let command = if !l.command.is_empty() {
+        l.command
+    } else {
+        let s = &config.settings;
+        let (key, configured) = if l.system {
+            ("lxc.init.cmd", s.init.cmd.as_deref())
+        } else {
+            ("lxc.execute.cmd", s.execute_cmd.as_deref())
+        };
+        match configured {
+            Some(line) => split_words(line).filter(|w| !w.is_empty()).ok_or_else(|| {
+                setup_error(format!(
+                    "{key}: unbalanced quotes in \"{}\"",
+                    lxc_proto::shorten(line, 64)
+                ))
+            })?,
+            None if l.system => {
+                needs_rootfs = true;
+                vec!["/sbin/init".to_string()]
+            }
+            None => return Err(CliError::usage(
+                "no command given and no lxc.execute.cmd (lxc-execute -n NAME -- COMMAND [ARG...])",
+            )),
+        }
+    };
+    if needs_rootfs && config.settings.rootfs.is_none() {
         return Err(setup_error(
             "no lxc.rootfs.path: lxc-start boots the rootfs's /sbin/init, never the host's (give a rootfs, or a COMMAND after --)",
         ));
@@ -91,7 +125,8 @@ pub fn launch(l: Launch) -> Result<i32, CliError> {
     let spec = Box::new(LaunchSpec {
         name: ct.name.clone(),
         config,
-        command: l.command,
+        config_file,
+        command,
         mounts,
         system: l.system,
         run_root: ct.run_root.clone(),
@@ -194,6 +229,7 @@ fn write_pidfile(ct: &Container, path: &Path) -> Result<(), CliError> {
         let kill = lxc_proto::request::StopParams {
             kill: true,
             timeout: None,
+            nokill: false,
         };
         let _ = client.stop(kill, client.default_deadline());
         return Err(CliError::failed(format!(
@@ -226,27 +262,105 @@ fn cgroup_prefer() -> Result<Option<lxc_shim::cgroup::Version>, CliError> {
     }
 }
 
-/// NAME's stored config, else `-f`, else the built-in default; then each `-s` on top.
+/// `-f FILE` (as LXC's, even for a stored container), else NAME's stored config, else the
+/// built-in default; then each `-s` on top. Also the file read, if any.
 #[inline(never)]
 fn load_config(
     ct: &Container,
     rcfile: Option<&PathBuf>,
     defines: &[String],
-) -> Result<Config, CliError> {
+) -> Result<(Config, Option<PathBuf>), CliError> {
     let stored = ct.config_path();
-    let mut config = if stored.is_file() {
-        lxc_config::parse_file(&stored).map_err(|e| setup_error(e.to_string()))?
-    } else if let Some(path) = rcfile {
-        lxc_config::parse_file(path).map_err(|e| setup_error(e.to_string()))?
-    } else {
-        Config::default()
+    let file = match rcfile {
+        Some(path) => Some(path.clone()),
+        None if stored.is_file() => Some(stored),
+        None => None,
+    };
+    let mut config = match &file {
+        Some(path) => lxc_config::parse_file(path).map_err(|e| setup_error(e.to_string()))?,
+        None => Config::default(),
     };
     for (i, d) in defines.iter().enumerate() {
         config
             .set(d, "-s option", i + 1)
             .map_err(|e| setup_error(e.to_string()))?;
     }
-    Ok(config)
+    // Absolute, for hooks that run elsewhere than here.
+    let file = file.map(|f| std::path::absolute(&f).unwrap_or(f));
+    Ok((config, file))
+}
+
+/// `lxc.log.file` and `lxc.log.level`, under `-o` and `-l` (the command line wins, as LXC's):
+/// without `-o`, the config's file is opened now; without `-l`, the config's level applies.
+fn use_config_log(ct: &Container, config: &Config, loglevel: Option<&str>) -> Result<(), CliError> {
+    let log = &config.settings.log;
+    let level = match (loglevel.and_then(crate::logger::parse_level), log.level) {
+        (Some(cli), _) => cli,
+        (None, Some(l)) => crate::logger::from_config(l),
+        (None, None) => log::LevelFilter::Error,
+    };
+    match (&log.file, crate::logger::fd()) {
+        (Some(file), None) => crate::logger::init(Path::new(file), &ct.name, level).map_err(|e| {
+            let why = if e.raw_os_error() == Some(libc::ELOOP) {
+                "it is a symlink (refused)".to_string()
+            } else {
+                lxc_proto::strerror(&e)
+            };
+            setup_error(format!("lxc.log.file = {file}: {why}"))
+        }),
+        (_, Some(_)) if loglevel.is_none() => {
+            crate::logger::set_level(level);
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Splits a command line from the config into words as a shell would for plain words:
+/// blanks separate, single quotes keep everything, double quotes keep all but `\"` and `\\`,
+/// a backslash escapes the next character. `None` for an unbalanced quote.
+fn split_words(line: &str) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' | '\t' | '\n' => {
+                if let Some(w) = word.take() {
+                    words.push(w);
+                }
+            }
+            '\'' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next()? {
+                        '\'' => break,
+                        c => w.push(c),
+                    }
+                }
+            }
+            '"' => {
+                let w = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next()? {
+                        '"' => break,
+                        '\\' => match chars.next()? {
+                            c @ ('"' | '\\' | '$' | '`') => w.push(c),
+                            c => {
+                                w.push('\\');
+                                w.push(c);
+                            }
+                        },
+                        c => w.push(c),
+                    }
+                }
+            }
+            '\\' => word.get_or_insert_with(String::new).push(chars.next()?),
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    Some(words)
 }
 
 /// INT, TERM, HUP, QUIT, USR1, USR2 and WINCH received here go to COMMAND through the shim.
@@ -272,4 +386,26 @@ fn forward_signals(launch: &UnixStream) -> Result<(), CliError> {
         }
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_words;
+
+    #[test]
+    fn config_command_lines_split_as_a_shell_would() {
+        let w = |s: &str| split_words(s).map(|v| v.join("|"));
+        assert_eq!(
+            w("/bin/sh -c 'echo a  b'").as_deref(),
+            Some("/bin/sh|-c|echo a  b")
+        );
+        assert_eq!(
+            w(r#"say "x \"y\" $z" a\ b"#).as_deref(),
+            Some(r#"say|x "y" $z|a b"#)
+        );
+        assert_eq!(w("  a   b ").as_deref(), Some("a|b"));
+        assert_eq!(w("''").as_deref(), Some(""));
+        assert_eq!(w("'open"), None);
+        assert_eq!(w("end\\"), None);
+    }
 }

@@ -11,12 +11,14 @@ pub mod launch;
 pub mod logger;
 pub mod monitor;
 pub mod output;
+pub mod sysconf;
 
 use argh::{ArgsInfo, FromArgs};
 use std::fmt;
 use std::path::PathBuf;
 
-/// Default directory of stored containers (`-P` overrides it).
+/// Default directory of stored containers when the system config names none (`-P`
+/// overrides it).
 pub const DEFAULT_LXCPATH: &str = "/var/lib/lxc";
 
 /// A command's `-t SECONDS`: values too large for any clock mean "forever", which the
@@ -95,29 +97,39 @@ pub trait CommonOpts {
     fn rcfile_unchecked(&self) -> Option<&PathBuf>;
     /// `-q`: errors are not printed.
     fn quiet(&self) -> bool;
+    /// Whether the command controls containers, which only root can (lxc-config and
+    /// lxc-update-config read and write config files: anyone may).
+    const NEEDS_ROOT: bool = true;
 }
 
 /// Declares a command's argh struct with the options every command has appended (`-P`,
 /// `-o`, `-l`, `-q`, `--rcfile`, `--usage`, `--version`), and implements [`CommonOpts`] for
 /// it. The first word says what the struct's own `name` field is: `required`
 /// (`name: String`), `optional` (`name: Option<String>`) or `none`; `required_f` is `required`
-/// with `--rcfile` also spelled `-f` (lxc-execute, lxc-start: the config to start with).
+/// with `--rcfile` also spelled `-f` (lxc-execute, lxc-start: the config to start with);
+/// `none_user` is `none` for a command any user may run (lxc-update-config).
 #[macro_export]
 macro_rules! command {
     (required_f, $($rest:tt)*) => {
         $crate::command!(@build required, [
-            /// configuration file, used when NAME has no stored configuration
+            /// configuration file (it wins over the stored one, as LXC's)
             #[argh(option, short = 'f', long = "rcfile")]
-        ], false, $($rest)*);
+        ], false, true, $($rest)*);
+    };
+    (none_user, $($rest:tt)*) => {
+        $crate::command!(@build none, [
+            /// configuration file (only checked here)
+            #[argh(option, long = "rcfile")]
+        ], true, false, $($rest)*);
     };
     ($kind:ident, $($rest:tt)*) => {
         $crate::command!(@build $kind, [
             /// configuration file instead of the stored one (lxc-info -c reads it; elsewhere
             /// it is only checked)
             #[argh(option, long = "rcfile")]
-        ], true, $($rest)*);
+        ], true, true, $($rest)*);
     };
-    (@build $kind:ident, [$($rcfile:tt)*], $check:literal, $(#[$meta:meta])* pub struct $t:ident { $($body:tt)* }) => {
+    (@build $kind:ident, [$($rcfile:tt)*], $check:literal, $root:literal, $(#[$meta:meta])* pub struct $t:ident { $($body:tt)* }) => {
         $(#[$meta])*
         #[derive(argh::FromArgs, argh::ArgsInfo)]
         #[argh(help_triggers("-h", "-?", "--help"))]
@@ -149,6 +161,7 @@ macro_rules! command {
         }
 
         impl $crate::CommonOpts for $t {
+            const NEEDS_ROOT: bool = $root;
             fn name(&self) -> Option<&str> {
                 $crate::command!(@name self, $kind)
             }
@@ -208,7 +221,7 @@ pub fn main<T: FromArgs + ArgsInfo + CommonOpts>(f: fn(T) -> Result<i32, CliErro
         Some(n) if !n.is_empty() => format!("{cmd}: {n}"),
         _ => cmd.clone(),
     };
-    if !nix::unistd::geteuid().is_root() {
+    if T::NEEDS_ROOT && !nix::unistd::geteuid().is_root() {
         say(&format!(
             "{cmd}: permission denied: only root can control containers"
         ));

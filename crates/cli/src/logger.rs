@@ -13,12 +13,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 struct FileLogger {
     file: Mutex<File>,
     name: String,
-    level: log::LevelFilter,
 }
 
 impl log::Log for FileLogger {
+    /// The level is `log`'s own maximum, which [`set_level`] may change once the container's
+    /// config (`lxc.log.level`) is read.
     fn enabled(&self, meta: &log::Metadata) -> bool {
-        meta.level() <= self.level
+        meta.level() <= log::max_level()
     }
 
     fn log(&self, record: &log::Record) {
@@ -102,11 +103,27 @@ pub fn init(path: &Path, name: &str, level: log::LevelFilter) -> io::Result<()> 
     let logger = FileLogger {
         file: Mutex::new(file),
         name: name.to_string(),
-        level,
     };
     log::set_boxed_logger(Box::new(logger)).map_err(io::Error::other)?;
     log::set_max_level(level);
     Ok(())
+}
+
+/// Changes the level of the log opened by [`init`].
+pub fn set_level(level: log::LevelFilter) {
+    log::set_max_level(level);
+}
+
+/// `lxc.log.level`'s level (LXC's nine, onto `log`'s five).
+pub fn from_config(level: lxc_config::LogLevel) -> log::LevelFilter {
+    use lxc_config::LogLevel as L;
+    match level {
+        L::Trace => log::LevelFilter::Trace,
+        L::Debug => log::LevelFilter::Debug,
+        L::Info | L::Notice => log::LevelFilter::Info,
+        L::Warn => log::LevelFilter::Warn,
+        L::Error | L::Crit | L::Alert | L::Fatal => log::LevelFilter::Error,
+    }
 }
 
 #[cfg(test)]

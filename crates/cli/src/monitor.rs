@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 pub struct Monitor {
     sock: UnixDatagram,
     path: PathBuf,
+    root: RunRoot,
 }
 
 impl Monitor {
@@ -22,15 +23,26 @@ impl Monitor {
     pub fn bind(root: &RunRoot) -> io::Result<Monitor> {
         static N: AtomicU32 = AtomicU32::new(0);
         let dir = root.monitor_dir();
-        DirBuilder::new().recursive(true).mode(0o700).create(&dir)?;
         let path = dir.join(format!(
             "{}-{}.sock",
             std::process::id(),
             N.fetch_add(1, Ordering::Relaxed)
         ));
-        let _ = fs::remove_file(&path);
-        let sock = UnixDatagram::bind(&path)?;
-        Ok(Monitor { sock, path })
+        // Another lxcpath's run root may go with its last user meanwhile: make it again.
+        let mut tries = 0;
+        let sock = loop {
+            DirBuilder::new().recursive(true).mode(0o700).create(&dir)?;
+            let _ = fs::remove_file(&path);
+            match UnixDatagram::bind(&path) {
+                Err(e) if e.kind() == io::ErrorKind::NotFound && tries < 100 => tries += 1,
+                other => break other?,
+            }
+        };
+        Ok(Monitor {
+            sock,
+            path,
+            root: root.clone(),
+        })
     }
 
     /// The socket, for polling it together with something else.
@@ -79,5 +91,6 @@ impl Monitor {
 impl Drop for Monitor {
     fn drop(&mut self) {
         let _ = fs::remove_file(&self.path);
+        self.root.remove_if_empty();
     }
 }

@@ -5,7 +5,8 @@
 use crate::error::ConfigError;
 use crate::model::Config;
 use crate::mount::{self, MountEntry};
-use crate::{parse, read, table, write};
+use crate::table::Table;
+use crate::{parse, read, write};
 
 impl Config {
     /// Applies one `KEY=VALUE` on top, as `lxc-execute -s` does; `line` is the 1-based
@@ -26,8 +27,9 @@ impl Config {
     /// `FILE:LINE: KEY: not supported yet`. An empty value is always fine: it asks for the
     /// default, which is what runs.
     pub fn check_supported(&self) -> Result<(), ConfigError> {
+        let table = Table::new();
         for entry in &self.entries {
-            if !table::implemented(&entry.key, &entry.value) {
+            if !table.implemented(&entry.key, &entry.value) {
                 return Err(ConfigError::new(
                     &entry.source,
                     entry.line,

@@ -1,20 +1,29 @@
 //! LXC container config files: the 2008 keys (lxc-0.1.0 README §3.2), LXC 2's and today's
-//! (lxc.container.conf(5) of LXC 5), parsed and validated into typed `Settings`. This crate
-//! owns every key (the table in `table/`) and every parse: consumers never look at key
-//! strings or re-parse values. The only I/O is reading config files, included files and
-//! fstabs, through one bounded reader (`read_file`).
+//! (lxc.container.conf(5) of LXC 5), parsed and validated into typed `Settings`, and
+//! rewritten in today's keys (`update_text`); and LXC's system config, `lxc.conf`
+//! (`SystemConfig`). This crate owns every key (the table in `table/`) and every parse:
+//! consumers never look at key strings or re-parse values. The only I/O is reading config
+//! files, included files and fstabs, through one bounded reader (`read_file`).
 //!
 //! Format: one `key = value` per line, split at the first '=', both sides trimmed, a value in
 //! matching quotes unquoted; blank lines and lines starting with '#' are skipped; an empty
 //! value resets the key to its default; `lxc.include` reads a file or a directory in place.
+//!
+//! No static data of this crate is made of pointers (arrays or slices of `&str`, `fn`s,
+//! references): the release executables are static-pie, so each such pointer is relocated
+//! at start, which dirties its page, and the shim and init that `lxc-execute` forks for a
+//! container keep their own copy of that page for as long as the container runs. So the key
+//! table is made by code for each parse and dropped after it (`table::Table`), and lists of
+//! names are strings of words (`words.rs`). A `const` that is one `&str` is fine: each use
+//! computes its address in code.
 
 #![forbid(unsafe_code)]
 
 // Layers: each file imports only from files earlier in this order, never back (checked by
 // scripts/import-cycles.py), so any part can be read and tested without what builds on it:
-// `error` `types` `syntax` -> `network` `mount` `read` `writer` -> `model` -> `value/` ->
-// `table/def` -> `table/set` `netkeys/fields` -> the table's entries -> `table/mod` ->
-// `netkeys/mod` -> `parse` `write` -> `config` -> this file.
+// `error` `types` `syntax` `words` -> `network` `mount` `read` `writer` `system` -> `model` ->
+// `value/` -> `table/def` -> `table/set` `netkeys/fields` -> the table's entries ->
+// `table/mod` -> `netkeys/mod` -> `parse` `write` -> `config` `update` -> this file.
 mod config;
 mod error;
 mod model;
@@ -24,9 +33,12 @@ mod network;
 mod parse;
 mod read;
 mod syntax;
+mod system;
 mod table;
 mod types;
+mod update;
 mod value;
+mod words;
 mod write;
 mod writer;
 
@@ -37,22 +49,23 @@ pub use model::{Config, Entry, Settings};
 pub use network::{Gateway, IpCidr, MacvlanMode, NetType, Network};
 pub use parse::MAX_INCLUDE_DEPTH;
 pub use read::{read_file, MAX_FILE_SIZE};
-pub use table::{key_status, modern_key, Status};
+pub use system::{SystemConfig, SYSTEM_KEYS};
+pub use table::{key_status, Status};
 pub use types::{
     Access, Apparmor, CgroupSetting, CgroupVersion, Console, Fstab, Hook, HookKind, IdKind, IdMap,
     Init, Limit, Log, LogLevel, MountAuto, Origin, Prlimit, RawSetting, Selinux, Size, Start,
     Sysctl,
 };
+pub use update::{modern_spelling, update_text};
 pub use value::parse_signal;
 
-use netkeys::NetState;
 use parse::Parser;
 
 /// Parses config text; `source` names it in errors and entries. Relative paths in it
 /// (`lxc.mount.fstab`, `lxc.include`) are relative to the current directory.
 pub fn parse_str(text: &str, source: &str) -> Result<Config, ConfigError> {
     let mut config = Config::default();
-    let mut parser = Parser::new(&mut config, NetState::default());
+    let mut parser = Parser::new(&mut config);
     parser.text(text, source, None)?;
     parser.finish()?;
     Ok(config)
@@ -62,7 +75,7 @@ pub fn parse_str(text: &str, source: &str) -> Result<Config, ConfigError> {
 /// relative paths in it are relative to its directory.
 pub fn parse_file(path: &Path) -> Result<Config, ConfigError> {
     let mut config = Config::default();
-    let mut parser = Parser::new(&mut config, NetState::default());
+    let mut parser = Parser::new(&mut config);
     parser.file(path, None)?;
     parser.finish()?;
     Ok(config)
@@ -72,7 +85,7 @@ pub fn parse_file(path: &Path) -> Result<Config, ConfigError> {
 /// text validates exactly what it stores): as `parse_file` without the read.
 pub fn parse_file_text(text: &str, path: &Path) -> Result<Config, ConfigError> {
     let mut config = Config::default();
-    let mut parser = Parser::new(&mut config, NetState::default());
+    let mut parser = Parser::new(&mut config);
     parser.text_of_file(text, path)?;
     parser.finish()?;
     Ok(config)

@@ -65,20 +65,23 @@ impl MountEntry {
 }
 
 /// Option words for flags, in the order Display writes them; `bind`/`rbind` come first.
-const FLAG_WORDS: [(u64, &str); 12] = [
-    (flags::RDONLY, "ro"),
-    (flags::NOSUID, "nosuid"),
-    (flags::NODEV, "nodev"),
-    (flags::NOEXEC, "noexec"),
-    (flags::SYNCHRONOUS, "sync"),
-    (flags::DIRSYNC, "dirsync"),
-    (flags::MANDLOCK, "mand"),
-    (flags::NOATIME, "noatime"),
-    (flags::NODIRATIME, "nodiratime"),
-    (flags::RELATIME, "relatime"),
-    (flags::STRICTATIME, "strictatime"),
-    (flags::LAZYTIME, "lazytime"),
-];
+/// Made by code: a `const` array would be data holding pointers (lib.rs says why not).
+fn flag_words() -> [(u64, &'static str); 12] {
+    [
+        (flags::RDONLY, "ro"),
+        (flags::NOSUID, "nosuid"),
+        (flags::NODEV, "nodev"),
+        (flags::NOEXEC, "noexec"),
+        (flags::SYNCHRONOUS, "sync"),
+        (flags::DIRSYNC, "dirsync"),
+        (flags::MANDLOCK, "mand"),
+        (flags::NOATIME, "noatime"),
+        (flags::NODIRATIME, "nodiratime"),
+        (flags::RELATIME, "relatime"),
+        (flags::STRICTATIME, "strictatime"),
+        (flags::LAZYTIME, "lazytime"),
+    ]
+}
 
 /// The entry as an fstab line that parses back to an equal entry (origin aside).
 impl fmt::Display for MountEntry {
@@ -89,7 +92,7 @@ impl fmt::Display for MountEntry {
         } else if self.is_bind() {
             options.push("bind");
         }
-        for (flag, word) in FLAG_WORDS {
+        for (flag, word) in flag_words() {
             if self.flags & flag != 0 {
                 options.push(word);
             }

@@ -11,8 +11,8 @@ use crate::model::{Config, Entry};
 use crate::netkeys::NetState;
 use crate::read;
 use crate::syntax::split_key_value;
-use crate::table;
 use crate::table::def::{Apply, Input};
+use crate::table::Table;
 
 /// How deep `lxc.include` may nest (a file including a file ... 16 levels).
 pub const MAX_INCLUDE_DEPTH: usize = 16;
@@ -36,6 +36,8 @@ impl Place<'_> {
 
 pub(crate) struct Parser<'c> {
     config: &'c mut Config,
+    /// Made for this parse and dropped with it (see `Table`).
+    table: Table,
     net: NetState,
     /// Canonical paths of the files being read, outermost first: including one is a cycle.
     reading: Vec<PathBuf>,
@@ -44,9 +46,14 @@ pub(crate) struct Parser<'c> {
 }
 
 impl<'c> Parser<'c> {
-    pub(crate) fn new(config: &'c mut Config, net: NetState) -> Self {
+    /// A parser that continues `config`: `lxc.network.*` keys address the last 2008
+    /// interface of its entries.
+    pub(crate) fn new(config: &'c mut Config) -> Self {
+        let table = Table::new();
+        let net = NetState::replay(&table, &config.entries);
         Parser {
             config,
+            table,
             net,
             reading: Vec::new(),
             depth: 0,
@@ -60,6 +67,19 @@ impl<'c> Parser<'c> {
         text: &str,
         source: &str,
         dir: Option<&Path>,
+    ) -> Result<(), ConfigError> {
+        self.text_seen(text, source, dir, &mut |_, _, _| {})
+    }
+
+    /// `text`, calling `seen(net, line, key)` after each of its own `key = value` lines is
+    /// applied (not those of the files it includes), with the network state as it stands
+    /// then: `update.rs` learns which interface each 2008 network key addressed.
+    pub(crate) fn text_seen(
+        &mut self,
+        text: &str,
+        source: &str,
+        dir: Option<&Path>,
+        seen: &mut dyn FnMut(&NetState, usize, &str),
     ) -> Result<(), ConfigError> {
         // Editors on other systems may leave a byte-order mark; it is not part of the first key.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -80,6 +100,7 @@ impl<'c> Parser<'c> {
                 )
             })?;
             self.line(key, value, &place)?;
+            seen(&self.net, place.line, key);
         }
         Ok(())
     }
@@ -91,7 +112,7 @@ impl<'c> Parser<'c> {
         value: &str,
         at: &Place<'_>,
     ) -> Result<(), ConfigError> {
-        let resolved = table::resolve(key).map_err(|message| at.error(Some(key), message))?;
+        let resolved = (self.table.resolve(key)).map_err(|message| at.error(Some(key), message))?;
         if value.contains(|c: char| c.is_control() && c != '\t') {
             // A newline (from `-s`) would split the value when written back; the rest has no
             // business in a config and could reach a terminal through messages.
@@ -122,12 +143,12 @@ impl<'c> Parser<'c> {
             Apply::Set(set) => set(settings, &input),
             Apply::Net => self.net.apply(settings, &input),
             Apply::Include => {
+                let path = (!value.is_empty()).then(|| input.resolve(value));
                 // The include's entry goes before the entries of what it reads.
                 self.record(key, value, at);
-                return if value.is_empty() {
-                    Ok(())
-                } else {
-                    self.include(&input, at)
+                return match path {
+                    Some(path) => self.include(key, &path, at),
+                    None => Ok(()),
                 };
             }
         };
@@ -145,16 +166,16 @@ impl<'c> Parser<'c> {
         });
     }
 
-    /// `lxc.include = PATH`: the file, or each `*.conf` of the directory, read at this point.
-    fn include(&mut self, input: &Input<'_>, at: &Place<'_>) -> Result<(), ConfigError> {
-        let fail = |message: String| at.error(Some(input.key), message);
+    /// `key = PATH` (an `lxc.include`, `path` resolved): the file, or each `*.conf` of the
+    /// directory, read at this point.
+    fn include(&mut self, key: &str, path: &Path, at: &Place<'_>) -> Result<(), ConfigError> {
+        let fail = |message: String| at.error(Some(key), message);
         if self.depth >= MAX_INCLUDE_DEPTH {
             return Err(fail(format!(
                 "includes nested deeper than {MAX_INCLUDE_DEPTH} levels"
             )));
         }
-        let path = input.resolve(input.value);
-        let targets = read::include_targets(&path)
+        let targets = read::include_targets(path)
             .map_err(|why| fail(format!("{}: {why}", path.display())))?;
         self.depth += 1;
         let result = targets
@@ -209,9 +230,19 @@ impl<'c> Parser<'c> {
 
     /// A file that stands for `path` but whose text is already read (`parse_file_text`).
     pub(crate) fn text_of_file(&mut self, text: &str, path: &Path) -> Result<(), ConfigError> {
+        self.text_of_file_seen(text, path, &mut |_, _, _| {})
+    }
+
+    /// `text_of_file` with `text_seen`'s observer.
+    pub(crate) fn text_of_file_seen(
+        &mut self,
+        text: &str,
+        path: &Path,
+        seen: &mut dyn FnMut(&NetState, usize, &str),
+    ) -> Result<(), ConfigError> {
         let canonical = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         self.reading.push(canonical);
-        let result = self.text(text, &path.display().to_string(), path.parent());
+        let result = self.text_seen(text, &path.display().to_string(), path.parent(), seen);
         self.reading.pop();
         result
     }
@@ -237,8 +268,7 @@ pub(crate) fn set(
         ConfigError::new(source, line, None, format!("expected KEY=VALUE, got {got}"))
     })?;
     let mut copy = config.clone();
-    let net = NetState::replay(&copy.entries);
-    let mut parser = Parser::new(&mut copy, net);
+    let mut parser = Parser::new(&mut copy);
     let at = Place {
         source,
         line,

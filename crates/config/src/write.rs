@@ -3,12 +3,12 @@
 //! text back gives equal settings (origins aside) for anything the parser produced.
 
 use crate::model::Settings;
-use crate::table;
+use crate::table::Table;
 use crate::writer::Writer;
 
 pub(crate) fn write_settings(settings: &Settings) -> String {
     let mut w = Writer::new();
-    for def in table::all() {
+    for def in Table::new().all() {
         w.start(def.name, def.family.is_some());
         (def.write)(settings, &mut w);
     }

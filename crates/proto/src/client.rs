@@ -289,7 +289,23 @@ impl Client {
         params: StopParams,
         deadline: Option<Instant>,
     ) -> Result<WaitReply, ClientError> {
+        if params.nokill {
+            self.require("stop:nokill")?;
+        }
         self.call(&Call::Stop(params), deadline)
+    }
+
+    /// Reboots a system container; answers once it runs again.
+    pub fn reboot(
+        &mut self,
+        timeout: Duration,
+        deadline: Option<Instant>,
+    ) -> Result<State, ClientError> {
+        self.require("reboot")?;
+        let call = Call::Reboot(crate::request::RebootParams {
+            timeout: Some(timeout),
+        });
+        self.call::<StateReply>(&call, deadline).map(|r| r.state)
     }
 
     /// Sends `signal` to every process of the container.

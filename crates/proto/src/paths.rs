@@ -73,6 +73,17 @@ impl RunRoot {
     pub fn monitor_dir(&self) -> PathBuf {
         self.root.join(MONITOR_DIR)
     }
+
+    /// The run root of another lxcpath goes when its last container and monitor have: its
+    /// monitor directory and itself are removed if empty (the default run root stays). Whoever
+    /// makes something in it concurrently finds it gone and makes it again.
+    pub fn remove_if_empty(&self) {
+        if self.root == Path::new(DEFAULT_RUN_ROOT) {
+            return;
+        }
+        let _ = std::fs::remove_dir(self.monitor_dir());
+        let _ = std::fs::remove_dir(&self.root);
+    }
 }
 
 /// `p` absolute (against the current directory) with `.` and `..` resolved by name and no

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 /// The protocol version this build speaks (answered by `hello` and in `info`).
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// Each method and the protocol version that introduced it. A shim speaking version N serves
 /// the methods of versions up to N.
@@ -22,6 +22,9 @@ pub const METHODS: &[(&str, u32)] = &[
     ("ps", 1),
     ("subscribe", 1),
     ("hello", 2),
+    ("reboot", 3),
+    // Not methods: newer params of older methods, checked the same way.
+    ("stop:nokill", 3),
 ];
 
 /// The protocol version that introduced `method`, if it exists.
@@ -53,12 +56,14 @@ pub enum Call {
     Ps(NoParams),
     /// The current state, then a notification per change.
     Subscribe(NoParams),
+    /// Reboots a system container; answers once it runs again.
+    Reboot(RebootParams),
 }
 
 impl Call {
     /// Types an envelope's method and params: an unknown method is -32601, bad params -32602.
     pub fn decode(method: &str, params: Value) -> Result<Call, RpcError> {
-        if method_version(method).is_none() {
+        if method_version(method).is_none() || method.contains(':') {
             let shown: String = method.chars().take(64).collect();
             return Err(RpcError::new(
                 ErrorCode::MethodNotFound,
@@ -86,6 +91,7 @@ impl Call {
             Call::Unfreeze(_) => "unfreeze",
             Call::Ps(_) => "ps",
             Call::Subscribe(_) => "subscribe",
+            Call::Reboot(_) => "reboot",
         }
     }
 
@@ -122,10 +128,29 @@ pub struct StopParams {
     /// (default [`StopParams::DEFAULT_TIMEOUT`]).
     #[serde(default, skip_serializing_if = "Option::is_none", with = "seconds")]
     pub timeout: Option<Duration>,
+    /// Never kill: if the container has not stopped when the time is up, the stop fails and
+    /// the container runs on (protocol 3).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub nokill: bool,
 }
 
 impl StopParams {
     /// The grace time when none is given.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+}
+
+/// `reboot`'s params.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RebootParams {
+    /// How long the container may take to run again before the answer is an error (default
+    /// [`RebootParams::DEFAULT_TIMEOUT`]); the reboot itself goes on.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "seconds")]
+    pub timeout: Option<Duration>,
+}
+
+impl RebootParams {
+    /// The time a reboot has when none is given.
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 }
 
@@ -213,6 +238,7 @@ mod tests {
                 Call::Stop(StopParams {
                     kill: false,
                     timeout: Some(Duration::from_secs(10)),
+                    nokill: false,
                 }),
                 r#""method":"stop","params":{"timeout":10}"#,
             ),
@@ -220,8 +246,23 @@ mod tests {
                 Call::Stop(StopParams {
                     kill: true,
                     timeout: None,
+                    nokill: false,
                 }),
                 r#""method":"stop","params":{"kill":true}"#,
+            ),
+            (
+                Call::Stop(StopParams {
+                    kill: false,
+                    timeout: Some(Duration::from_secs(5)),
+                    nokill: true,
+                }),
+                r#""method":"stop","params":{"timeout":5,"nokill":true}"#,
+            ),
+            (
+                Call::Reboot(RebootParams {
+                    timeout: Some(Duration::from_secs(30)),
+                }),
+                r#""method":"reboot","params":{"timeout":30}"#,
             ),
             (
                 Call::Kill(KillParams { signal: 10 }),
@@ -252,12 +293,14 @@ mod tests {
             assert_eq!(back, call);
             assert_eq!(call.method(), v["method"]);
         }
-        assert_eq!(METHODS.len(), 10, "a new method needs a golden line here");
+        assert_eq!(METHODS.len(), 12, "a new method needs a golden line here");
+        assert_eq!(decode("stop:nokill", json!({})), Err(-32601));
     }
 
     #[test]
     fn params_are_checked() {
-        assert_eq!(decode("reboot", json!({})), Err(-32601));
+        assert_eq!(decode("reboot", json!({"kill": true})), Err(-32602));
+        assert_eq!(decode("restart", json!({})), Err(-32601));
         assert_eq!(decode("state", json!({"x": 1})), Err(-32602));
         assert_eq!(decode("stop", json!({"timeout": -1})), Err(-32602));
         assert_eq!(decode("stop", json!({"timeout": 1e10})), Err(-32602));

@@ -24,6 +24,8 @@ pub enum Role {
     Init,
     /// A helper.
     Helper(Job),
+    /// A `stop` or `post-stop` hook.
+    Hook,
 }
 
 /// A child that has ended.

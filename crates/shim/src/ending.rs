@@ -1,15 +1,19 @@
-//! The end of a shim, once the container's init has been reaped: physical interfaces go back
-//! (through the helper, while the loop keeps answering), the cgroups are removed (retried on a
-//! timer while the kernel still holds exiting tasks), the run directory goes (its lock last, so
-//! that a new start can begin at once), and only then is the container STOPPED and everyone
-//! who waits told.
+//! The end of a shim, once the container's init has been reaped: the `stop` hooks run (given
+//! the container's namespaces, kept open for them), physical interfaces go back (through the
+//! helper), the cgroups are removed (retried on a timer while the kernel still holds exiting
+//! tasks), the `post-stop` hooks run, the run directory goes (its lock last, so that a new
+//! start can begin at once), and only then is the container STOPPED and everyone who waits
+//! told. Hooks and helpers run while the loop keeps answering.
 use crate::children::{Job, Role};
 use crate::event_loop::{Phase, Shim};
+use crate::hooks::Extra;
 use crate::lifecycle::Effect;
 use crate::net::HelperRun;
 use crate::timers::TimerKind;
+use lxc_config::HookKind;
 use lxc_proto::ExitStatus;
 use nix::sys::wait::waitpid;
+use nix::unistd::Pid;
 use std::time::{Duration, Instant};
 
 /// How long the cgroups may stay busy after the init is gone.
@@ -19,11 +23,29 @@ const REMOVE_RETRY: Duration = Duration::from_millis(2);
 impl Shim {
     /// Takes the next step of the end, as far as it can go without waiting.
     pub(crate) fn advance_ending(&mut self, fx: &mut Vec<Effect>) {
-        if self.phase != Phase::Ending || !self.helpers.is_empty() {
-            // A helper still runs (set-up racing a dead init, or the teardown): it comes
-            // back here when done.
+        if self.phase != Phase::Ending || !self.helpers.is_empty() || self.hook_run.is_some() {
+            // A helper (set-up racing a dead init, or the teardown) or a hook still runs: it
+            // comes back here when done.
             return;
         }
+        if !self.stop_hooks_queued {
+            self.stop_hooks_queued = true;
+            let (args, mut env) = crate::hooks::namespace_args(&self.kept_ns);
+            env.push(("LXC_TARGET".into(), self.target().into()));
+            self.queue_hooks(
+                HookKind::Stop,
+                Extra {
+                    args,
+                    env,
+                    ..Extra::default()
+                },
+            );
+        }
+        if self.next_hook() {
+            return;
+        }
+        // The namespaces were kept for the stop hooks only.
+        self.kept_ns.clear();
         if !self.teardown_started {
             self.teardown_started = true;
             if !self.record.net.phys.is_empty() {
@@ -50,12 +72,78 @@ impl Shim {
             ),
             Err(e) => log::error!("remove cgroups: {e}"),
         }
+        if !self.post_stop_queued {
+            self.post_stop_queued = true;
+            let env = vec![("LXC_TARGET".into(), self.target().into())];
+            self.queue_hooks(
+                HookKind::PostStop,
+                Extra {
+                    env,
+                    ..Extra::default()
+                },
+            );
+            if self.next_hook() {
+                return;
+            }
+        }
+        if self.life.wants_restart() {
+            match self.relaunch(fx) {
+                Ok(()) => return,
+                Err(e) => self.life.restart_failed(e),
+            }
+        }
         if let Some(lock) = self.lock.take() {
             self.rundir.remove_files(lock);
         }
         log::debug!("cleaned up");
         self.life.finish(fx);
         self.phase = Phase::Done;
+    }
+
+    /// `LXC_TARGET`: whether the container comes back.
+    fn target(&self) -> &'static str {
+        if self.life.wants_restart() {
+            "reboot"
+        } else {
+            "stop"
+        }
+    }
+
+    fn queue_hooks(&mut self, kind: HookKind, extra: Extra) {
+        for hook in self.hooks.of_kind(kind) {
+            self.hook_queue.push_back((hook, extra.clone()));
+        }
+    }
+
+    /// Starts the next queued hook; false when none is left (one that cannot start is
+    /// logged and skipped).
+    fn next_hook(&mut self) -> bool {
+        while let Some((hook, extra)) = self.hook_queue.pop_front() {
+            match self.hooks.spawn(&hook, &extra) {
+                Ok(run) => {
+                    self.children.register(run.pid, Role::Hook);
+                    self.hook_run = Some(run);
+                    return true;
+                }
+                Err(e) => log::error!("{e}"),
+            }
+        }
+        false
+    }
+
+    /// A hook of the end has exited: its output logged, the end goes on.
+    pub(crate) fn on_hook_exit(&mut self, pid: Pid, status: ExitStatus, fx: &mut Vec<Effect>) {
+        if self.hook_run.as_ref().is_none_or(|r| r.pid != pid) {
+            return;
+        }
+        if let Some(run) = self.hook_run.take() {
+            let (lines, result) = run.finish(status);
+            lines.iter().for_each(|l| log::info!("{l}"));
+            if let Err(e) = result {
+                log::error!("{e}");
+            }
+        }
+        self.advance_ending(fx);
     }
 
     fn start_teardown(&mut self) -> Result<(), String> {
@@ -86,6 +174,11 @@ impl Shim {
         );
         self.helpers.clear();
         self.teardown_started = true;
+        // No hooks in an emergency: nothing would wait for them.
+        self.hook_queue.clear();
+        self.hook_run = None;
+        self.stop_hooks_queued = true;
+        self.post_stop_queued = true;
         self.phase = Phase::Ending;
         self.remove_deadline = Some(Instant::now());
         self.advance_ending(&mut fx);

@@ -5,15 +5,19 @@
 use crate::children::{Children, Job, Role};
 use crate::clients::Clients;
 use crate::conn::{Line, ReadOutcome};
-use crate::init_channel::{Received, ShimEnd, ToInit};
+use crate::gate::{GateStep, GoGate};
+use crate::hooks::{Extra, Hooks, Running};
+use crate::init_channel::{FromInit, Received, ShimEnd, ToInit};
 use crate::launcher::Launcher;
 use crate::lifecycle::{Effect, Lifecycle};
 use crate::methods::{self, Facts, Outcome};
 use crate::monitor::{MonitorSender, RETRY};
 use crate::net::HelperRun;
+use crate::payload::Relaunch;
 use crate::rundir::RunDir;
 use crate::sources::{Source, Sources};
 use crate::timers::{TimerKind, Timers};
+use lxc_config::{Hook, HookKind};
 use lxc_proto::framing::{line, Notification};
 use lxc_proto::record::Record;
 use mio::net::UnixListener;
@@ -23,7 +27,7 @@ use nix::sys::timerfd::{Expiration, TimerFd, TimerSetTimeFlags};
 use nix::unistd::Pid;
 use signal_hook::consts::SIGCHLD;
 use signal_hook_mio::v1_0::Signals;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::io::{self, Read, Seek};
 use std::time::{Duration, Instant};
@@ -56,6 +60,7 @@ pub struct Shim {
     pub(crate) signals: Signals,
     pub(crate) launcher: Option<(Token, Launcher)>,
     pub(crate) chan: ShimEnd,
+    pub(crate) chan_token: Token,
     pub(crate) monitors: MonitorSender,
     pub(crate) life: Lifecycle,
     pub(crate) facts: Facts,
@@ -63,13 +68,27 @@ pub struct Shim {
     pub(crate) record: Record,
     pub(crate) lock: Option<File>,
     pub(crate) helpers: HashMap<Pid, HelperRun>,
-    pub(crate) freezer_events: Option<File>,
+    pub(crate) freezer_events: Option<(Token, File)>,
     pub(crate) phase: Phase,
     /// The listener's backlog was not emptied in the last round.
     pub(crate) accept_more: bool,
     /// When the cgroups must be gone at the latest (tasks still leaving before).
     pub(crate) remove_deadline: Option<Instant>,
     pub(crate) teardown_started: bool,
+    /// What a system container takes to start again after a reboot.
+    pub(crate) relaunch: Option<Relaunch>,
+    /// `lxc.hook.*` of the shim's own: pre-start, start-host, stop, post-stop.
+    pub(crate) hooks: Hooks,
+    /// The end's hooks still to run, in order, and the one running.
+    pub(crate) hook_queue: VecDeque<(Hook, Extra)>,
+    pub(crate) hook_run: Option<Running>,
+    /// The end's `stop` / `post-stop` hooks have been queued (once per end).
+    pub(crate) stop_hooks_queued: bool,
+    pub(crate) post_stop_queued: bool,
+    /// The container's namespaces, kept open for its `stop` hooks.
+    pub(crate) kept_ns: Vec<(&'static str, File)>,
+    /// When the init may go on.
+    pub(crate) gate: GoGate,
 }
 
 impl Shim {
@@ -99,8 +118,13 @@ impl Shim {
                     self.clients
                         .accept(&self.listener, self.poll.registry(), &mut self.sources);
             }
-            for token in self.clients.take_dropped() {
-                self.life.forget(token);
+            let dropped = self.clients.take_dropped();
+            if !dropped.is_empty() {
+                let mut fx = Vec::new();
+                for token in dropped {
+                    self.life.forget(token, &mut self.timers, &mut fx);
+                }
+                self.apply(&mut fx);
             }
         }
         self.clients
@@ -167,7 +191,7 @@ impl Shim {
                 self.timer_at = None;
             }
             Some(Source::FreezerEvents) => {
-                if let Some(f) = &mut self.freezer_events {
+                if let Some((_, f)) = &mut self.freezer_events {
                     // Reading it again re-arms the kernel's notification for this open file.
                     let mut buf = [0u8; 256];
                     let _ = f.rewind().and_then(|_| f.read(&mut buf));
@@ -183,6 +207,8 @@ impl Shim {
         let mut fx = Vec::new();
         match kind {
             TimerKind::StopGrace => self.life.on_stop_grace(&mut self.timers),
+            TimerKind::NoKillDeadline => self.life.on_nokill_deadline(&mut self.timers, &mut fx),
+            TimerKind::RebootDeadline => self.life.on_reboot_deadline(&mut self.timers, &mut fx),
             TimerKind::FreezeCheck | TimerKind::FreezeDeadline => {
                 self.life.check_freeze(&mut self.timers, &mut fx)
             }
@@ -237,6 +263,7 @@ impl Shim {
                     self.phase = Phase::Ending;
                     self.advance_ending(fx);
                 }
+                Some(Role::Hook) => self.on_hook_exit(r.pid, r.status, fx),
                 Some(Role::Helper(job)) => {
                     log::debug!("{job:?} helper {} ended: {:?}", r.pid, r.status);
                     if let Some(h) = self.helpers.get_mut(&r.pid) {
@@ -252,6 +279,11 @@ impl Shim {
     fn read_init_channel(&mut self, fx: &mut Vec<Effect>) {
         loop {
             match self.chan.try_recv() {
+                Ok(Received::Message(FromInit::FsReady, fds)) => {
+                    drop(fds);
+                    let steps = self.gate.fs_ready();
+                    self.take_steps(steps, fx);
+                }
                 Ok(Received::Message(msg, fds)) => {
                     drop(fds);
                     self.life.on_init_message(msg, fx);
@@ -421,13 +453,39 @@ impl Shim {
         }
     }
 
-    /// Tells the init to start COMMAND.
+    /// The container's network is ready: the init may go on (see [`GoGate`]).
     pub(crate) fn go(&mut self, fx: &mut Vec<Effect>) {
-        if let Err(e) = self.chan.send(ToInit::Go) {
-            self.fail_start(
-                format!("start the container: {}", lxc_proto::strerror(&e)),
-                fx,
-            );
+        let steps = self.gate.network_ready();
+        self.take_steps(steps, fx);
+    }
+
+    fn take_steps(&mut self, steps: Vec<GateStep>, fx: &mut Vec<Effect>) {
+        for step in steps {
+            match step {
+                // On the host, waited for, as LXC's monitor does; `LXC_PID` is the init's pid.
+                GateStep::StartHost => {
+                    let extra = Extra {
+                        env: vec![("LXC_PID".into(), self.life.init().to_string())],
+                        ..Extra::default()
+                    };
+                    let ran = self
+                        .hooks
+                        .run_now(HookKind::StartHost, &extra, &mut |l| log::info!("{l}"));
+                    if let Err(e) = ran {
+                        self.fail_start(e, fx);
+                        return;
+                    }
+                }
+                GateStep::Go => {
+                    if let Err(e) = self.chan.send(ToInit::Go) {
+                        self.fail_start(
+                            format!("start the container: {}", lxc_proto::strerror(&e)),
+                            fx,
+                        );
+                        return;
+                    }
+                }
+            }
         }
     }
 

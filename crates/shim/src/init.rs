@@ -5,9 +5,12 @@
 //! clone of the single-threaded shim and never execs; every signal stays blocked and is taken
 //! synchronously with sigwaitinfo, so no handler ever runs here. Nothing of ours reaches
 //! COMMAND: every descriptor above stdio is close-on-exec when it is executed.
+use crate::hooks::{Extra, Hooks};
 use crate::init_channel::{FromInit, InitEnd};
+use crate::rootfs::SetupError;
 use crate::sys;
 use crate::{mounts, rootfs};
+use lxc_config::HookKind;
 use lxc_proto::ExitStatus;
 use nix::errno::Errno;
 use nix::mount::{mount, MsFlags};
@@ -38,6 +41,17 @@ pub struct InitPlan {
     /// Wait for the shim to write the uid/gid maps before setting anything up (a user
     /// namespace).
     pub wait_for_idmap: bool,
+    /// `lxc.init.cwd`: COMMAND's working directory (default: the shim's, which is
+    /// lxc-execute's, or `/` once inside a rootfs).
+    pub cwd: Option<CString>,
+    /// `lxc.init.uid` / `-u`: the user COMMAND runs as.
+    pub uid: Option<u32>,
+    /// `lxc.init.gid` / `-g`: its group (and its only supplementary group).
+    pub gid: Option<u32>,
+    /// `lxc.hook.*`: those of the mount namespace and `start` run here.
+    pub hooks: Hooks,
+    /// `lxc.arch`: the personality COMMAND runs with (a 32-bit machine for `i686`).
+    pub personality: Option<libc::c_ulong>,
 }
 
 /// Runs the init; never returns. `stdio` and `sync` are descriptors numbered 10 or above.
@@ -62,12 +76,18 @@ pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd) -> ! {
     if early_go && channel().wait_for_go().is_err() {
         sys::exit_now(125);
     }
-    match rootfs::set_up(&plan.fs) {
+    match rootfs::set_up(&plan.fs, &mut |kind| run_hooks(plan, kind, None)) {
         Ok(None) => {}
         Ok(Some(text)) => channel().send(&FromInit::Warning { text }),
-        Err((step, errno)) => fail(step, errno),
+        Err(SetupError::Step((step, errno))) => fail(step, errno),
+        Err(SetupError::Hook(message)) => hook_failed(message),
     }
-    if !early_go && channel().wait_for_go().is_err() {
+    // The shim runs start-host hooks once the filesystem is ready, then says go.
+    let start_host = plan.hooks.has(HookKind::StartHost);
+    if start_host {
+        channel().send(&FromInit::FsReady);
+    }
+    if (start_host || !early_go) && channel().wait_for_go().is_err() {
         sys::exit_now(125);
     }
     // Now in the container's cgroups: a cgroup namespace rooted here, so that whatever the
@@ -78,6 +98,15 @@ pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd) -> ! {
         Err(Errno::EINVAL) => {}
         Err(e) => fail("enter a cgroup namespace".into(), e),
     }
+    if let Some(persona) = plan.personality {
+        if let Err(e) = sys::set_personality(persona) {
+            fail("set the personality of lxc.arch".into(), e);
+        }
+    }
+    // Inside the container now (its root, its namespaces), with COMMAND's environment.
+    if let Err(message) = run_hooks(plan, HookKind::Start, Some(&plan.env)) {
+        hook_failed(message);
+    }
     if plan.system {
         exec_as_pid1(plan);
     }
@@ -86,12 +115,13 @@ pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd) -> ! {
     let _ = nix::sys::prctl::set_dumpable(false);
     let cmd = match start_command(plan) {
         Ok(pid) => pid,
-        Err(errno) => {
+        Err(CommandError::Exec(errno)) => {
             channel().send(&FromInit::ExecFailed {
                 errno: errno as i32,
             });
             sys::exit_now(if errno == Errno::ENOENT { 127 } else { 126 });
         }
+        Err(CommandError::Setup(step, errno)) => fail(step.into(), errno),
     };
     release_stdio();
     channel().send(&FromInit::Running { pid: cmd.as_raw() });
@@ -99,6 +129,35 @@ pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd) -> ! {
     let status = supervise(cmd);
     channel().send(&FromInit::Exited { status });
     sys::exit_now(status.shell_code());
+}
+
+/// Runs the hooks of `kind` (none set: nothing), their output to the shim's log. `env`: start
+/// from this environment rather than the shim's.
+fn run_hooks(plan: &InitPlan, kind: HookKind, env: Option<&[CString]>) -> Result<(), String> {
+    if !plan.hooks.has(kind) {
+        return Ok(());
+    }
+    let extra = Extra {
+        clear_env_to: env.map(|env| {
+            env.iter()
+                .filter_map(|kv| {
+                    let kv = kv.to_str().ok()?;
+                    let (k, v) = kv.split_once('=')?;
+                    Some((k.to_string(), v.to_string()))
+                })
+                .collect()
+        }),
+        ..Extra::default()
+    };
+    plan.hooks.run_now(kind, &extra, &mut |text| {
+        channel().send(&FromInit::HookOutput { text })
+    })
+}
+
+/// Reports a failed hook and ends the init.
+fn hook_failed(message: String) -> ! {
+    channel().send(&FromInit::HookFailed { message });
+    sys::exit_now(125);
 }
 
 /// Reports a failed set-up step and ends the init.
@@ -152,6 +211,9 @@ fn set_up(plan: &InitPlan) -> Result<(), (String, Errno)> {
 /// lxc-start: this process becomes COMMAND. The init channel is closed by a successful exec,
 /// which is how the shim learns that the container runs.
 fn exec_as_pid1(plan: &InitPlan) -> ! {
+    if let Err((step, errno)) = become_command(plan) {
+        fail(step.into(), errno);
+    }
     close_on_exec();
     let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
     let errno = match plan.argv.first() {
@@ -178,14 +240,18 @@ fn close_on_exec() {
 
 /// Forks COMMAND and execs it; an exec failure comes back as its errno over a close-on-exec
 /// pipe, so success is known without any delay.
-fn start_command(plan: &InitPlan) -> Result<Pid, Errno> {
-    let (r, w) = pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
-    match sys::fork()? {
+fn start_command(plan: &InitPlan) -> Result<Pid, CommandError> {
+    let (r, w) = pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(CommandError::Exec)?;
+    match sys::fork().map_err(CommandError::Exec)? {
         sys::Forked::Child => {
             drop(r);
             // COMMAND leads a process group, which stands in for a terminal's foreground group.
             let _ = nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0));
             let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
+            if let Err((step, errno)) = become_command(plan) {
+                let _ = sys::write_raw(w.as_raw_fd(), &failure_bytes(step_code(step), errno));
+                sys::exit_now(125);
+            }
             // COMMAND gets stdio and nothing else: the init channel (fd 3) above all must not
             // reach it. The exec-error pipe is close-on-exec already.
             close_on_exec();
@@ -196,14 +262,14 @@ fn start_command(plan: &InitPlan) -> Result<Pid, Errno> {
                 Err(e) => e,
                 Ok(never) => match never {},
             };
-            let _ = sys::write_raw(w.as_raw_fd(), &(err as i32).to_ne_bytes());
+            let _ = sys::write_raw(w.as_raw_fd(), &failure_bytes(EXEC, err));
             sys::exit_now(127);
         }
         sys::Forked::Parent(pid) => {
             // Also here, so that no signal can be forwarded before the group exists.
             let _ = nix::unistd::setpgid(pid, pid);
             drop(w);
-            let mut buf = [0u8; 4];
+            let mut buf = [0u8; 5];
             let mut file = fs::File::from(r);
             let n = loop {
                 match file.read(&mut buf) {
@@ -212,13 +278,70 @@ fn start_command(plan: &InitPlan) -> Result<Pid, Errno> {
                     Err(_) => break 0,
                 }
             };
-            if n == 4 {
+            if n == buf.len() {
                 let _ = waitpid(pid, None);
-                return Err(Errno::from_raw(i32::from_ne_bytes(buf)));
+                let errno = Errno::from_raw(i32::from_ne_bytes([buf[1], buf[2], buf[3], buf[4]]));
+                return Err(match buf[0] {
+                    EXEC => CommandError::Exec(errno),
+                    code => CommandError::Setup(step_name(code), errno),
+                });
             }
             Ok(pid)
         }
     }
+}
+
+/// Why COMMAND did not start.
+enum CommandError {
+    /// Its exec failed (127: not found, 126: not executable).
+    Exec(Errno),
+    /// Becoming what it runs as failed (125).
+    Setup(&'static str, Errno),
+}
+
+/// What COMMAND's child reports over the exec-error pipe: a step code, then an errno.
+const EXEC: u8 = 0;
+const STEPS: [&str; 4] = [
+    "exec",
+    "change to the working directory",
+    "set the groups",
+    "switch user",
+];
+
+fn step_code(step: &str) -> u8 {
+    STEPS.iter().position(|s| *s == step).unwrap_or(0) as u8
+}
+
+fn step_name(code: u8) -> &'static str {
+    STEPS
+        .get(usize::from(code))
+        .copied()
+        .unwrap_or("start the command")
+}
+
+fn failure_bytes(code: u8, errno: Errno) -> [u8; 5] {
+    let e = (errno as i32).to_ne_bytes();
+    [code, e[0], e[1], e[2], e[3]]
+}
+
+/// COMMAND's working directory and identity (`lxc.init.cwd`, `lxc.init.uid`/`gid`, `-u`/`-g`):
+/// the directory first (as root, which may enter it), then the groups, then the user.
+fn become_command(plan: &InitPlan) -> Result<(), (&'static str, Errno)> {
+    if let Some(cwd) = &plan.cwd {
+        nix::unistd::chdir(cwd.as_c_str()).map_err(|e| (STEPS[1], e))?;
+    }
+    if plan.uid.is_some() || plan.gid.is_some() {
+        let gid = plan.gid.map(nix::unistd::Gid::from_raw);
+        let groups: Vec<nix::unistd::Gid> = gid.into_iter().collect();
+        nix::unistd::setgroups(&groups).map_err(|e| (STEPS[2], e))?;
+        if let Some(gid) = gid {
+            nix::unistd::setgid(gid).map_err(|e| (STEPS[2], e))?;
+        }
+        if let Some(uid) = plan.uid {
+            nix::unistd::setuid(nix::unistd::Uid::from_raw(uid)).map_err(|e| (STEPS[3], e))?;
+        }
+    }
+    Ok(())
 }
 
 /// The init keeps no terminal open once COMMAND has it.

@@ -33,6 +33,12 @@ pub enum FromInit {
     Exited { status: ExitStatus },
     /// Set-up had to degrade (for the shim's log).
     Warning { text: String },
+    /// The filesystem is set up; the init waits for `go` (only with start-host hooks).
+    FsReady,
+    /// A line a hook printed (for the shim's log).
+    HookOutput { text: String },
+    /// A hook failed before COMMAND could start: the whole message.
+    HookFailed { message: String },
 }
 
 /// What the shim tells the init.

@@ -14,6 +14,8 @@ mod clients;
 mod conn;
 mod ending;
 mod event_loop;
+mod gate;
+pub mod hooks;
 mod init;
 mod init_channel;
 mod launcher;
@@ -24,13 +26,17 @@ mod mounts;
 pub mod net;
 mod payload;
 mod ps;
+mod relaunch;
 mod rootfs;
 pub mod rundir;
+mod security;
 mod sources;
 mod spawn;
+mod spec;
 mod start;
 #[allow(unsafe_code)]
 mod sys;
 mod timers;
 
-pub use spawn::{spawn, LaunchOptions, LaunchSpec, LaunchStdio};
+pub use spawn::spawn;
+pub use spec::{LaunchOptions, LaunchSpec, LaunchStdio};

@@ -6,7 +6,7 @@ use crate::lifecycle::{Effect, Lifecycle, Waiter};
 use crate::timers::Timers;
 use lxc_proto::framing::{error_line, ok_line};
 use lxc_proto::net::SetupResult;
-use lxc_proto::request::{FreezeParams, METHODS, PROTOCOL_VERSION};
+use lxc_proto::request::{FreezeParams, RebootParams, METHODS, PROTOCOL_VERSION};
 use lxc_proto::response::{HelloReply, PsReply, StateReply, SubscribeReply};
 use lxc_proto::{Call, Info, RpcError};
 use mio::Token;
@@ -65,7 +65,11 @@ pub fn handle(
             &id,
             Ok(HelloReply {
                 protocol: PROTOCOL_VERSION,
-                methods: METHODS.iter().map(|(m, _)| m.to_string()).collect(),
+                methods: METHODS
+                    .iter()
+                    .filter(|(m, _)| !m.contains(':'))
+                    .map(|(m, _)| m.to_string())
+                    .collect(),
             }),
         )),
         Call::State(_) => Outcome::Reply(reply(
@@ -90,6 +94,11 @@ pub fn handle(
             Outcome::Parked
         }
         Call::Unfreeze(_) => Outcome::Reply(reply(&id, life.unfreeze(timers, fx))),
+        Call::Reboot(p) => {
+            let timeout = p.timeout.unwrap_or(RebootParams::DEFAULT_TIMEOUT);
+            life.reboot(timeout, waiter, timers, fx);
+            Outcome::Parked
+        }
         Call::Ps(_) => Outcome::Reply(reply(&id, ps(life))),
         Call::Subscribe(_) => Outcome::Subscribed(reply(
             &id,

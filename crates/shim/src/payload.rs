@@ -5,7 +5,7 @@
 use crate::cgroup::{ContainerCgroup, Hierarchy};
 use crate::init::{self, InitPlan};
 use crate::init_channel::{FromInit, Received, ShimEnd};
-use crate::spawn::LaunchSpec;
+use crate::spec::LaunchSpec;
 use crate::sys;
 use nix::errno::Errno;
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
@@ -53,13 +53,13 @@ impl Drop for InitGuard {
     }
 }
 
-/// Starts the payload with `stdio` as COMMAND's stdio: clones the init, makes the container's
-/// cgroups and moves it in (in parallel with its own set-up). Returns the init's guard and
-/// the shim's end of its channel; `go` is not sent yet.
+/// Starts the payload with `stdio` as COMMAND's stdio (the init gets copies): clones the init,
+/// makes the container's cgroups and moves it in (in parallel with its own set-up). Returns
+/// the init's guard and the shim's end of its channel; `go` is not sent yet.
 pub fn start(
     payload: &Payload,
     flags: libc::c_int,
-    stdio: [OwnedFd; 3],
+    stdio: &[OwnedFd; 3],
     cgroup: &mut ContainerCgroup,
 ) -> Result<(InitGuard, ShimEnd), String> {
     let Payload::Clone(plan) = payload;
@@ -90,7 +90,6 @@ pub fn start(
     }
     let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&old), None);
     drop(theirs);
-    drop(stdio);
     let guard = match forked {
         Ok(sys::Forked::Parent(pid)) => InitGuard { pid: Some(pid) },
         Ok(sys::Forked::Child) => sys::exit_now(125),
@@ -120,6 +119,9 @@ pub fn init_failure(chan: &ShimEnd) -> Option<String> {
                     Errno::from_raw(errno).desc()
                 ))
             }
+            Ok(Received::Message(FromInit::HookFailed { message }, _)) => {
+                return Some(lxc_proto::shorten(&message, 1000))
+            }
             Ok(Received::Message(..)) | Ok(Received::Malformed(_)) => continue,
             Ok(Received::Empty) | Ok(Received::Closed) | Err(_) => return None,
         }
@@ -130,7 +132,7 @@ pub fn init_failure(chan: &ShimEnd) -> Option<String> {
 /// /dev/null so that it holds no terminal once the init has its copies.
 pub fn take_stdio() -> io::Result<[OwnedFd; 3]> {
     let fds = [dup_high(0)?, dup_high(1)?, dup_high(2)?];
-    crate::spawn::null_stdio()?;
+    crate::spec::null_stdio()?;
     Ok(fds)
 }
 
@@ -178,6 +180,18 @@ pub fn plan_init(spec: &LaunchSpec, hierarchies: &[Hierarchy]) -> Result<InitPla
             .collect()
     };
     env.push(c"container=lxc".to_owned());
+    env = with_environment(env, &spec.config.settings.environment)?;
+    let settings = &spec.config.settings;
+    let personality = crate::security::personality(settings)?;
+    for note in crate::security::Lsm::host().check(settings)? {
+        log::warn!("{note}");
+    }
+    let cwd = settings
+        .init
+        .cwd
+        .as_deref()
+        .map(|c| CString::new(c).map_err(|_| "lxc.init.cwd contains a NUL byte".to_string()))
+        .transpose()?;
     let cgroup_dirs = hierarchies
         .iter()
         .map(|h| {
@@ -199,5 +213,40 @@ pub fn plan_init(spec: &LaunchSpec, hierarchies: &[Hierarchy]) -> Result<InitPla
         fs: crate::mounts::plan(&spec.config.settings, spec.mounts.clone(), cgroup_dirs),
         system: spec.system,
         wait_for_idmap: false,
+        cwd,
+        uid: settings.init.uid,
+        gid: settings.init.gid,
+        hooks: crate::hooks::Hooks::of(spec),
+        personality,
     })
+}
+
+/// `lxc.environment` on top of COMMAND's environment: `NAME=VALUE` sets, a bare `NAME` passes
+/// the starter's value on (nothing when it has none); a later setting of a name wins.
+fn with_environment(mut env: Vec<CString>, settings: &[String]) -> Result<Vec<CString>, String> {
+    for item in settings {
+        let kv = match item.split_once('=') {
+            Some(_) => item.clone(),
+            None => match std::env::var_os(item) {
+                Some(v) => format!("{item}={}", v.to_string_lossy()),
+                None => continue,
+            },
+        };
+        let name = kv.split('=').next().unwrap_or_default().to_string();
+        env.retain(|e| e.as_bytes().split(|b| *b == b'=').next() != Some(name.as_bytes()));
+        env.push(
+            CString::new(kv).map_err(|_| format!("lxc.environment {name}: contains a NUL byte"))?,
+        );
+    }
+    Ok(env)
+}
+
+/// What a system container takes to start again.
+pub struct Relaunch {
+    pub payload: Payload,
+    pub flags: libc::c_int,
+    /// COMMAND's stdio, kept (for an application container it is dropped after the clone).
+    pub stdio: [OwnedFd; 3],
+    /// The interfaces to make, `none` left out.
+    pub networks: Vec<lxc_config::Network>,
 }

@@ -4,8 +4,11 @@
 //! that was killed). A held lock means a live shim; a free lock with files left means a dead
 //! one. The layout is the contract's (`lxc_proto::paths`); the file work is here.
 use crate::cgroup;
-use lxc_proto::paths::{ContainerPaths, RunRoot, LOCK, NETNS, RECORD, SOCKET};
+use crate::monitor::MonitorSender;
+use lxc_proto::monitor::StateEvent;
+use lxc_proto::paths::{ContainerPaths, RunRoot, LOCK, MONITOR_DIR, NETNS, RECORD, SOCKET};
 use lxc_proto::record::Record;
+use lxc_proto::State;
 use std::fs::{self, DirBuilder, File, OpenOptions, TryLockError};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
@@ -61,13 +64,23 @@ impl RunDir {
                 .recursive(true)
                 .mode(0o755)
                 .create(&self.root)?;
-            check_real_dir(&self.root)?;
+            match check_real_dir(&self.root) {
+                Ok(()) => {}
+                // The root of another lxcpath, removed by its last shim just then.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            }
             match DirBuilder::new().mode(0o700).create(dir) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(e),
             }
-            check_real_dir(dir)?;
+            match check_real_dir(dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            }
             let path = dir.join(LOCK);
             let file = match OpenOptions::new()
                 .read(true)
@@ -148,7 +161,9 @@ impl RunDir {
     /// Under the container's lock, with no shim alive: removes what a dead shim left. Physical
     /// interfaces inside its kept network namespace go back to the host under their names,
     /// what is left in its cgroups is thawed and killed, the cgroups are removed, then its
-    /// socket and record. The lock file and directory stay.
+    /// socket and record. The lock file and directory stay. The dead shim could not say
+    /// STOPPED: it is said for it on the monitor channel (`seq` 0: its last number is unknown,
+    /// and so is the exit status).
     pub fn clean_stale(&self) -> Result<(), String> {
         let record = self.read_record().map_err(|e| {
             format!(
@@ -167,6 +182,20 @@ impl RunDir {
         for f in [SOCKET, RECORD, RECORD_TMP, NETNS] {
             let _ = fs::remove_file(self.paths.dir().join(f));
         }
+        if let (Some(record), Some(name)) = (&record, self.paths.dir().file_name()) {
+            let mut monitors = MonitorSender::new(self.root.join(MONITOR_DIR));
+            monitors.broadcast(&StateEvent {
+                name: name.to_string_lossy().into_owned(),
+                state: State::Stopped,
+                seq: 0,
+                time: std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs_f64())
+                    .unwrap_or(0.0),
+                exit: None,
+                shim_pid: record.shim_pid,
+            });
+        }
         Ok(())
     }
 
@@ -179,6 +208,7 @@ impl RunDir {
         // Fails harmlessly when a new lxc-execute has made its lock meanwhile.
         let _ = fs::remove_dir(self.paths.dir());
         drop(lock);
+        RunRoot::new(&self.root).remove_if_empty();
     }
 }
 

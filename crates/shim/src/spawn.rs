@@ -2,12 +2,10 @@
 //! spec in memory. An intermediate child calls setsid and forks the shim, then exits, so that
 //! the shim is not the command's child, has a session of its own and, not being a session
 //! leader, can never acquire a terminal.
-use crate::cgroup;
 use crate::event_loop::Shim;
 use crate::rundir::RunDir;
+use crate::spec::{null_stdio, LaunchOptions, LaunchSpec, LaunchStdio};
 use crate::sys;
-use lxc_config::mount::MountEntry;
-use lxc_config::Config;
 use lxc_proto::launch::LaunchEvent;
 use lxc_proto::monitor::StateEvent;
 use lxc_proto::paths::RunRoot;
@@ -15,45 +13,8 @@ use lxc_proto::State;
 use nix::sys::wait::waitpid;
 use std::fs::File;
 use std::io::{self, Write};
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
-
-/// Everything the shim needs to start a container.
-#[derive(Debug, Clone)]
-pub struct LaunchSpec {
-    /// The container's name (valid).
-    pub name: String,
-    /// The effective configuration (stored or `-f` or default, with `-s` applied).
-    pub config: Config,
-    /// COMMAND and its arguments (non-empty).
-    pub command: Vec<String>,
-    /// The mounts of the fstab then the `lxc.mount.entry` lines, in order.
-    pub mounts: Vec<MountEntry>,
-    /// lxc-start: COMMAND is the container's pid 1, without an init of ours.
-    pub system: bool,
-    /// Where the run directory goes.
-    pub run_root: RunRoot,
-    /// On a host with both cgroup versions, whose freezer and kill to use (`None`: cgroup2's).
-    pub cgroup_prefer: Option<cgroup::Version>,
-}
-
-/// How the shim's COMMAND gets its stdio.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LaunchStdio {
-    /// The caller's own stdin, stdout and stderr.
-    Inherit,
-    /// /dev/null (a detached container must not hold its caller's pipes open).
-    Null,
-}
-
-/// How to fork the shim.
-#[derive(Debug, Clone)]
-pub struct LaunchOptions {
-    pub stdio: LaunchStdio,
-    /// Descriptors of the caller's that the shim keeps (the log file); every other one it
-    /// inherited is closed.
-    pub keep_fds: Vec<RawFd>,
-}
 
 /// Forks the shim for `spec`, detached. Returns in the caller once the intermediate child has
 /// been reaped; the shim reports on `launch` (see `lxc_proto::launch`). It holds `lock` for its
@@ -138,18 +99,6 @@ pub struct StartFailure {
     pub lock: File,
     pub rundir: RunDir,
     pub message: String,
-}
-
-/// /dev/null onto 0, 1 and 2.
-pub fn null_stdio() -> io::Result<()> {
-    let null = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/null")?;
-    for fd in 0..3 {
-        sys::dup_onto(null.as_raw_fd(), fd)?;
-    }
-    Ok(())
 }
 
 fn send_event(launch: &UnixStream, ev: &LaunchEvent) {

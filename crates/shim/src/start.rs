@@ -4,22 +4,24 @@
 //! cgroup leaf), then the payload (`payload.rs`): the container's init, its cgroups, and its
 //! network through the helper, after which the init is told to go.
 use crate::cgroup::{self, ContainerCgroup};
-use crate::children::{Children, Job, Role};
+use crate::children::{Children, Role};
 use crate::clients::Clients;
 use crate::event_loop::{Phase, Shim};
+use crate::gate::GoGate;
+use crate::hooks::{Extra, Hooks};
 use crate::launcher::Launcher;
 use crate::lifecycle::{Effect, LifeSpec, Lifecycle};
 use crate::methods::Facts;
 use crate::monitor::MonitorSender;
-use crate::net::HelperRun;
-use crate::payload::{self, Payload};
+use crate::payload::{self, Payload, Relaunch};
+use crate::relaunch;
 use crate::rundir::RunDir;
 use crate::sources::{Source, Sources};
-use crate::spawn::{LaunchSpec, StartFailure};
+use crate::spawn::StartFailure;
+use crate::spec::LaunchSpec;
 use crate::sys;
 use crate::timers::Timers;
-use lxc_config::NetType;
-use lxc_proto::net::SetupRequest;
+use lxc_config::HookKind;
 use lxc_proto::record::Record;
 use mio::net::{UnixListener, UnixStream};
 use mio::unix::SourceFd;
@@ -82,12 +84,17 @@ impl Shim {
             Ok(r) => r,
             Err(e) => fail!("{e}"),
         };
-        let (guard, chan) = match payload::start(
-            &Payload::Clone(plan),
-            payload::clone_flags(spec),
-            stdio,
-            &mut cgroup,
-        ) {
+        let hooks = Hooks::of(spec);
+        let gate = GoGate::new(plan.fs.cgroup.is_some(), hooks.has(HookKind::StartHost));
+        // On the host, before anything of the container exists; waited for.
+        if let Err(e) = hooks.run_now(HookKind::PreStart, &Extra::default(), &mut |l| {
+            log::info!("{l}")
+        }) {
+            fail!("{e}");
+        }
+        let payload = Payload::Clone(plan);
+        let flags = payload::clone_flags(spec);
+        let (guard, chan) = match payload::start(&payload, flags, &stdio, &mut cgroup) {
             Ok(p) => p,
             Err(e) => fail!("{e}"),
         };
@@ -102,15 +109,21 @@ impl Shim {
             log::warn!("move the shim to its own cgroup: {e}");
         }
         r.children.register(init, Role::Init);
+        let kept_ns = if hooks.has(HookKind::Stop) {
+            crate::hooks::keep_namespaces(init)
+        } else {
+            Vec::new()
+        };
+        let chan_token = r.sources.add(Source::InitChannel);
         let registered = r.poll.registry().register(
             &mut SourceFd(&chan.as_raw_fd()),
-            r.sources.add(Source::InitChannel),
+            chan_token,
             Interest::READABLE,
         );
         if let Err(e) = registered {
             fail!("set up the event loop: {}", lxc_proto::strerror(&e));
         }
-        let freezer_events = watch_freezer(&cgroup, &mut r);
+        let freezer_events = relaunch::watch_freezer(&cgroup, r.poll.registry(), &mut r.sources);
         let life = Lifecycle::new(LifeSpec {
             name: spec.name.clone(),
             system: spec.system,
@@ -123,12 +136,25 @@ impl Shim {
                 libc::SIGTERM
             }),
             stop_signal: spec.config.settings.signal_stop,
+            // What systemd and sysvinit take for Ctrl-Alt-Del, as LXC's default.
+            reboot_signal: spec.config.settings.signal_reboot.unwrap_or(libc::SIGINT),
         });
         let mut helpers = HashMap::new();
+        // Every interface but `none`, which stands for the host's network and is nothing to make.
+        let networks = spec.config.settings.interfaces();
         let phase = if !spec.config.settings.network_namespace() {
             Phase::Started
         } else {
-            match start_network(spec, init, &rundir, &mut record, &mut r) {
+            let started = relaunch::start_network(
+                &networks,
+                init,
+                &rundir,
+                &mut record,
+                r.poll.registry(),
+                &mut r.sources,
+                &mut r.children,
+            );
+            match started {
                 Ok((pid, run)) => {
                     helpers.insert(pid, run);
                     Phase::Network
@@ -170,6 +196,7 @@ impl Shim {
             signals: r.signals,
             launcher,
             chan,
+            chan_token,
             monitors: MonitorSender::new(spec.run_root.monitor_dir()),
             life,
             facts: Facts {
@@ -185,6 +212,20 @@ impl Shim {
             accept_more: false,
             remove_deadline: None,
             teardown_started: false,
+            // A system container reboots: keep what it takes to start it again.
+            relaunch: spec.system.then(|| Relaunch {
+                payload,
+                flags,
+                stdio,
+                networks,
+            }),
+            hooks,
+            hook_queue: Default::default(),
+            hook_run: None,
+            stop_hooks_queued: false,
+            post_stop_queued: false,
+            kept_ns,
+            gate,
         });
         guard.defuse();
         // STARTING is change number 1: announced before anything else can change.
@@ -254,58 +295,4 @@ impl Resources {
             children: Children::default(),
         })
     }
-}
-
-/// cgroup2 tells of a taken freeze by notifying `cgroup.events` (POLLPRI).
-fn watch_freezer(cgroup: &ContainerCgroup, r: &mut Resources) -> Option<File> {
-    let path = cgroup.freezer()?.events_file()?;
-    let file = File::open(&path).ok()?;
-    let token = r.sources.add(Source::FreezerEvents);
-    match r
-        .poll
-        .registry()
-        .register(&mut SourceFd(&file.as_raw_fd()), token, Interest::PRIORITY)
-    {
-        Ok(()) => Some(file),
-        Err(e) => {
-            r.sources.remove(token);
-            log::warn!("watch {}: {}", path.display(), lxc_proto::strerror(&e));
-            None
-        }
-    }
-}
-
-/// Starts the network helper for the init; with a physical interface the container's network
-/// namespace is kept first (and recorded), so that the interface can always be given back.
-fn start_network(
-    spec: &LaunchSpec,
-    init: nix::unistd::Pid,
-    rundir: &RunDir,
-    record: &mut Record,
-    r: &mut Resources,
-) -> Result<(nix::unistd::Pid, HelperRun), String> {
-    // Every interface but `none`, which stands for the host's network and is nothing to make.
-    let networks = spec.config.settings.interfaces();
-    if networks.iter().any(|n| n.kind == NetType::Phys) {
-        let file = rundir.netns_path();
-        crate::net::keep_netns(init, &file)?;
-        record.net.netns = Some(file);
-        rundir.write_record(record).map_err(|e| {
-            format!(
-                "write {}: {}",
-                rundir.record_path().display(),
-                lxc_proto::strerror(&e)
-            )
-        })?;
-    }
-    let input = serde_json::to_vec(&SetupRequest { networks }).map_err(|e| e.to_string())?;
-    let (pid, run) = HelperRun::spawn(
-        Job::NetSetup,
-        &["setup".into(), init.to_string()],
-        &input,
-        r.poll.registry(),
-        &mut r.sources,
-    )?;
-    r.children.register(pid, Role::Helper(Job::NetSetup));
-    Ok((pid, run))
 }

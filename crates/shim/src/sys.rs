@@ -147,6 +147,24 @@ pub fn cloexec_from(first: RawFd) -> nix::Result<()> {
     Errno::result(r).map(drop)
 }
 
+/// personality(2): `persona` for this process and what it executes.
+pub fn set_personality(persona: libc::c_ulong) -> nix::Result<()> {
+    // SAFETY: personality(2) takes a number and touches no memory of ours.
+    let r = unsafe { libc::personality(persona) };
+    Errno::result(r).map(drop)
+}
+
+/// Makes `cmd` start with only its stdio: every other descriptor of ours is marked
+/// close-on-exec in the child, just before its exec.
+pub fn close_fds_on_exec(cmd: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the closure runs in the child between fork and exec and makes one syscall
+    // (close_range), which is async-signal-safe; it allocates nothing and takes no lock.
+    unsafe {
+        cmd.pre_exec(|| cloexec_from(3).map_err(std::io::Error::from));
+    }
+}
+
 /// `dup2(2)` onto a fixed number, for the init's stdio. The caller must own `to` or know it free.
 pub fn dup_onto(from: RawFd, to: RawFd) -> nix::Result<()> {
     if from == to {

@@ -21,6 +21,10 @@ pub enum TimerKind {
     MonitorRetry,
     /// Try again to remove the cgroups (tasks still leaving).
     RemoveCgroups,
+    /// A stop that must not kill has run out of time.
+    NoKillDeadline,
+    /// A reboot's time to run again is up.
+    RebootDeadline,
 }
 
 /// The queue.

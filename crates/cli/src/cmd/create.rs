@@ -1,4 +1,5 @@
-//! `lxc-create -n NAME [-f CONFIG]`: validate, then store a copy as `<lxcpath>/NAME/config`.
+//! `lxc-create -n NAME [-f CONFIG]`: validate, then store a copy (in modern keys) as
+//! `<lxcpath>/NAME/config`.
 use crate::container::Container;
 use crate::CliError;
 use std::fs;
@@ -12,7 +13,8 @@ crate::command!(
         /// container name (or NAME as the first word)
         #[argh(option, short = 'n')]
         name: String,
-        /// configuration file to store (default: the built-in default configuration)
+        /// configuration file to store (default: the system's default.conf, else the
+        /// built-in default)
         #[argh(option, short = 'f')]
         config: Option<PathBuf>,
     }
@@ -27,7 +29,12 @@ const DEFAULT_CONFIG: &str = "\
 pub fn run(args: Args) -> Result<i32, CliError> {
     let ct = Container::new(&args.name, args.lxcpath.as_ref())?;
     let mut fstab_copy = None;
-    let text = match &args.config {
+    // Without -f, the system's default config (lxc.default_config) is the base, as LXC's.
+    let config = match &args.config {
+        Some(path) => Some(path.clone()),
+        None => crate::sysconf::default_config_file()?,
+    };
+    let text = match &config {
         Some(path) => {
             let failed = |e: lxc_config::ConfigError| CliError::failed(e.to_string());
             // Read once, through the config's bounded reader (a FIFO or /dev/zero is refused,
@@ -54,7 +61,7 @@ pub fn run(args: Args) -> Result<i32, CliError> {
                 }
                 fstab_copy = Some((fstab.path.clone(), fstab.written.clone()));
             }
-            text
+            in_modern_keys(text, path)
         }
         None => DEFAULT_CONFIG.to_string(),
     };
@@ -120,4 +127,17 @@ pub fn run(args: Args) -> Result<i32, CliError> {
     }
     log::info!("created {}", ct.config_path().display());
     Ok(0)
+}
+
+/// The config as stored: legacy keys in today's spelling (`lxc-update-config`'s rewrite), so
+/// that LXC 5's tools read it too. Text that cannot be rewritten alone (an included file
+/// continues its 2008 interfaces) is stored as written: it is valid for us all the same.
+fn in_modern_keys(text: String, path: &Path) -> String {
+    match lxc_config::update_text(&text, path) {
+        Ok(modern) => modern,
+        Err(e) => {
+            log::warn!("stored as written: {e}");
+            text
+        }
+    }
 }

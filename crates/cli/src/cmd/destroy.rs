@@ -18,10 +18,12 @@ crate::command!(
 
 pub fn run(args: Args) -> Result<i32, CliError> {
     let ct = Container::new(&args.name, args.lxcpath.as_ref())?;
-    if !ct.dir().is_dir() {
-        return Err(ct.doesnt_exist());
+    if ct.runs_under_lxc() {
+        return Err(ct.under_lxc_error("not destroyed"));
     }
     match ct.status()? {
+        // Neither stored nor running.
+        Status::Stopped if !ct.dir().is_dir() => return Err(ct.doesnt_exist()),
         Status::Stopped => {}
         Status::Running(_) | Status::Starting if !args.force => {
             return Err(CliError::failed("is running; stop it first, or use -f"))
@@ -31,9 +33,26 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             let kill = lxc_proto::request::StopParams {
                 kill: true,
                 timeout: None,
+                nokill: false,
             };
-            client.stop(kill, None).map_err(rpc_error)?;
+            match client.stop(kill, None) {
+                // It ended just then: stopped is stopped.
+                Ok(_) | Err(lxc_proto::ClientError::Closed) => {}
+                Err(e) => return Err(rpc_error(e)),
+            }
         }
+    }
+    // A container started with -f and never stored has nothing more to remove.
+    if !ct.dir().is_dir() {
+        log::info!("stopped {}, which was never stored", ct.name);
+        return Ok(0);
+    }
+    // lxc.hook.destroy, before anything goes; a failing hook keeps everything (as LXC). A
+    // config that no longer parses has no hooks to run: the container goes all the same.
+    match lxc_config::parse_file(&ct.config_path()) {
+        Ok(config) => lxc_shim::hooks::run_destroy_hooks(&ct.name, &config, &ct.config_path())
+            .map_err(CliError::failed)?,
+        Err(e) => log::warn!("destroy hooks not run: {e}"),
     }
     std::fs::remove_dir_all(ct.dir()).map_err(|e| {
         CliError::failed(format!(

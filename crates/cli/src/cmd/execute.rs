@@ -1,7 +1,8 @@
-//! `lxc-execute -n NAME [-f CONFIG] [-s KEY=VALUE]... [-d] [--] COMMAND [ARG...]`: fork a shim
-//! for NAME that runs COMMAND in a new container with this command's stdio, relay the signals
-//! this command receives, and exit with COMMAND's status (128+N for signal N; 125 when the
-//! container could not be set up, 126/127 when COMMAND could not be executed).
+//! `lxc-execute -n NAME [-f CONFIG] [-s KEY=VALUE]... [-u UID] [-g GID] [-d] [--] [COMMAND
+//! [ARG...]]`: fork a shim for NAME that runs COMMAND (default: `lxc.execute.cmd`) in a new
+//! container with this command's stdio, relay the signals this command receives, and exit with
+//! COMMAND's status (128+N for signal N; 125 when the container could not be set up, 126/127
+//! when COMMAND could not be executed).
 use crate::container::Container;
 use crate::launch::{launch, Launch};
 use crate::CliError;
@@ -20,7 +21,13 @@ crate::command!(
         /// /dev/null)
         #[argh(switch, short = 'd')]
         daemon: bool,
-        /// the command to run and its arguments
+        /// the user COMMAND runs as (overrides lxc.init.uid)
+        #[argh(option, short = 'u')]
+        uid: Option<u32>,
+        /// its group (overrides lxc.init.gid)
+        #[argh(option, short = 'g')]
+        gid: Option<u32>,
+        /// the command to run and its arguments (default: lxc.execute.cmd)
         #[argh(positional, greedy)]
         command: Vec<String>,
     }
@@ -30,19 +37,22 @@ pub fn run(args: Args) -> Result<i32, CliError> {
     log::debug!("lxc-execute started");
     let ct = Container::new(&args.name, args.lxcpath.as_ref())?;
     let command = args.command;
-    if command.is_empty() {
-        return Err(CliError::usage(
-            "no command given (lxc-execute -n NAME -- COMMAND [ARG...])",
-        ));
+    // -u and -g win over the config, as LXC's.
+    let mut defines = args.define;
+    if let Some(uid) = args.uid {
+        defines.push(format!("lxc.init.uid = {uid}"));
+    }
+    if let Some(gid) = args.gid {
+        defines.push(format!("lxc.init.gid = {gid}"));
     }
     launch(Launch {
         ct: &ct,
         rcfile: args.rcfile.as_ref(),
-        defines: &args.define,
+        defines: &defines,
         command,
         system: false,
         daemon: args.daemon,
-        needs_rootfs: false,
+        loglevel: args.loglevel.as_deref(),
         pidfile: None,
     })
 }

@@ -43,7 +43,7 @@ const REGEX_CHARS: &[char] = &[
 ];
 
 pub fn run(args: Args) -> Result<i32, CliError> {
-    let lxcpath = lxcpath_or_default(args.lxcpath.as_ref());
+    let lxcpath = lxcpath_or_default(args.lxcpath.as_ref())?;
     let names = if args.name.contains(REGEX_CHARS) {
         matching(&args.name, &lxcpath)?
     } else {
@@ -72,7 +72,7 @@ fn matching(pattern: &str, lxcpath: &Path) -> Result<Vec<String>, CliError> {
     })?;
     let mut names = crate::container::stored_names(lxcpath);
     names.extend(crate::container::run_dir_names(
-        &crate::container::run_root_of(lxcpath),
+        &crate::container::run_root_of(lxcpath)?,
     ));
     names.sort();
     names.dedup();
@@ -201,7 +201,7 @@ fn config_items(
     let text = config.to_config_string();
     keys.iter()
         .map(|key| {
-            let modern = lxc_config::modern_key(key).map_err(|why| {
+            let modern = lxc_config::modern_spelling(key).map_err(|why| {
                 CliError::failed(format!("-c {}: {why}", lxc_proto::shorten(key, 64)))
             })?;
             let values = text

@@ -85,9 +85,9 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         .map(str::trim)
         .filter(|g| !g.is_empty())
         .collect();
-    let lxcpath = lxcpath_or_default(args.lxcpath.as_ref());
+    let lxcpath = lxcpath_or_default(args.lxcpath.as_ref())?;
     let mut names = stored_names(&lxcpath);
-    names.extend(run_dir_names(&crate::container::run_root_of(&lxcpath)));
+    names.extend(run_dir_names(&crate::container::run_root_of(&lxcpath)?));
     names.sort();
     names.dedup();
     names.retain(|n| patterns.iter().all(|re| re.is_match(n)));

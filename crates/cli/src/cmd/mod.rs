@@ -1,4 +1,5 @@
 //! One module per command: its argh struct and its `run`.
+pub mod config;
 pub mod create;
 pub mod destroy;
 pub mod execute;
@@ -11,4 +12,5 @@ pub mod ps;
 pub mod start;
 pub mod state;
 pub mod stop;
+pub mod update_config;
 pub mod wait;

@@ -51,8 +51,8 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         .map_err(|e| CliError::usage(format!("bad regular expression \"{}\": {e}", args.name)))?;
     let stop = stop_flag()?;
     let monitor = Monitor::bind(&crate::container::run_root_of(
-        &crate::container::lxcpath_or_default(args.lxcpath.as_ref()),
-    ))
+        &crate::container::lxcpath_or_default(args.lxcpath.as_ref())?,
+    )?)
     .map_err(|e| {
         CliError::failed(format!(
             "bind a monitor socket: {}",
@@ -77,7 +77,10 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             continue;
         }
         let key = (ev.name.clone(), ev.shim_pid);
-        if let Some(prev) = last_seq.insert(key, ev.seq) {
+        // seq 0: said for a dead shim by whoever cleaned up after it; its number is unknown.
+        if ev.seq == 0 {
+            last_seq.remove(&key);
+        } else if let Some(prev) = last_seq.insert(key, ev.seq) {
             if ev.seq != prev + 1 {
                 crate::say(&format!(
                     "lxc-monitor: '{}': {} state change(s) lost",

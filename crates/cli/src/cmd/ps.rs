@@ -25,8 +25,8 @@ pub fn run(args: Args) -> Result<i32, CliError> {
     let names = match &args.name {
         Some(n) => vec![n.clone()],
         None => run_dir_names(&crate::container::run_root_of(
-            &crate::container::lxcpath_or_default(args.lxcpath.as_ref()),
-        )),
+            &crate::container::lxcpath_or_default(args.lxcpath.as_ref())?,
+        )?),
     };
     let mut lists: Vec<PsReply> = Vec::new();
     let mut failed = Vec::new();

@@ -27,7 +27,7 @@ crate::command!(
         /// with -F, FILE is removed when the container has stopped
         #[argh(option, short = 'p')]
         pidfile: Option<PathBuf>,
-        /// pid 1 and its arguments (default /sbin/init)
+        /// pid 1 and its arguments (default: lxc.init.cmd, else /sbin/init)
         #[argh(positional, greedy)]
         command: Vec<String>,
     }
@@ -38,11 +38,7 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         return Err(CliError::usage("-d and -F exclude each other"));
     }
     let ct = Container::new(&args.name, args.lxcpath.as_ref())?;
-    let mut command = args.command;
-    let default_init = command.is_empty();
-    if default_init {
-        command = vec!["/sbin/init".to_string()];
-    }
+    let command = args.command;
     launch(Launch {
         ct: &ct,
         rcfile: args.rcfile.as_ref(),
@@ -50,7 +46,7 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         command,
         system: true,
         daemon: !args.foreground,
-        needs_rootfs: default_init,
+        loglevel: args.loglevel.as_deref(),
         pidfile: args.pidfile.as_deref(),
     })
 }

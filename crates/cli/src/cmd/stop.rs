@@ -1,13 +1,14 @@
-//! `lxc-stop -n NAME [-t SECONDS] [-k] [-W]`: the halt signal to COMMAND, up to `-t` seconds
-//! (default 60) for it to end, then every process of the container is killed; `-k` kills at
-//! once. Returns once the container is STOPPED (`-W`: once its shim has the stop); a container
-//! that stops by itself meanwhile is stopped all the same. Exit status 2 when NAME does not
-//! run, as LXC's.
-use crate::container::{rpc_error, Container, Status, TIMEOUT};
+//! `lxc-stop -n NAME [-t SECONDS] [-k | -r | -W | --nokill]`, as LXC's: the halt signal to
+//! COMMAND (pid 1 for a system container), up to `-t` seconds (default 60, -1: forever) for it
+//! to end, then every process of the container is killed; `-k` kills at once, `--nokill`
+//! never kills (the stop fails when the time is up), `-W` asks and does not wait, `-r`
+//! reboots a system container. Exit 2 when the container is not running, as LXC. A container
+//! that stops by itself meanwhile is stopped all the same.
+use crate::container::{rpc_error, Container, Status};
 use crate::CliError;
 use lxc_proto::request::StopParams;
-use lxc_proto::{ClientError, State};
-use std::time::{Duration, Instant};
+use lxc_proto::ClientError;
+use std::time::Duration;
 
 crate::command!(
     required,
@@ -17,90 +18,123 @@ crate::command!(
         #[argh(option, short = 'n')]
         name: String,
         /// seconds COMMAND has to end after the halt signal before everything is killed
-        /// (default 60; 0: no grace)
-        #[argh(option, short = 't', default = "60")]
-        timeout: u64,
-        /// kill at once
+        /// (default 60; -1: wait forever; 0: do not wait)
+        #[argh(option, short = 't', from_str_fn(parse_timeout))]
+        timeout: Option<Timeout>,
+        /// kill every process at once
         #[argh(switch, short = 'k')]
         kill: bool,
-        /// do not wait: return once the shim has the stop (it still kills after -t seconds)
+        /// reboot (a system container): lxc.signal.reboot to its init
+        #[argh(switch, short = 'r')]
+        reboot: bool,
+        /// ask for the stop and do not wait for it (as -t 0)
         #[argh(switch, short = 'W')]
         nowait: bool,
+        /// never kill: fail if the container has not stopped in time
+        #[argh(switch)]
+        nokill: bool,
     }
 );
 
-/// LXC's lxc-stop(1): "2: the specified container exists but was not running" (LXC 5 says so
-/// for a container that does not exist too).
-pub const NOT_RUNNING: i32 = 2;
+/// `-t`: seconds, or -1 for forever.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timeout {
+    Forever,
+    Seconds(u64),
+}
+
+/// `-1`, or a number of seconds (any number: beyond what a shim counts is forever).
+fn parse_timeout(s: &str) -> Result<Timeout, String> {
+    if s == "-1" {
+        return Ok(Timeout::Forever);
+    }
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!(
+            "-t takes seconds, or -1 for forever; not '{}'",
+            lxc_proto::shorten(s, 40)
+        ));
+    }
+    Ok(Timeout::Seconds(s.parse().unwrap_or(u64::MAX)))
+}
+
+/// Exit status when the container is not running (LXC's).
+const NOT_RUNNING: i32 = 2;
 
 pub fn run(args: Args) -> Result<i32, CliError> {
-    let ct = Container::new(&args.name, args.lxcpath.as_ref())?;
-    let mut client = match ct.connect() {
-        Ok(c) => c,
-        // "NAME is not running" or "NAME doesn't exist": the only errors that name it.
-        Err(e) if e.names_container => {
-            return Err(CliError {
-                code: NOT_RUNNING,
-                ..e
-            })
-        }
-        Err(e) => return Err(e),
+    let usage = |m: &str| CliError {
+        code: 1,
+        ..CliError::failed(m)
     };
-    let timeout = crate::seconds(args.timeout);
+    if args.kill && args.nokill {
+        return Err(usage("-k can't be used with --nokill"));
+    }
+    if args.kill && args.reboot {
+        return Err(usage("-k can't be used with -r"));
+    }
+    if args.kill && args.timeout.is_some_and(|t| t != Timeout::Seconds(0)) {
+        return Err(usage("-k doesn't allow timeouts"));
+    }
+    let ct = Container::new(&args.name, args.lxcpath.as_ref())?;
+    let not_running = || CliError {
+        code: NOT_RUNNING,
+        names_container: true,
+        ..CliError::failed(format!("{} is not running", ct.name))
+    };
+    let mut client = match ct.status()? {
+        Status::Running(c) => c,
+        Status::Stopped => return Err(not_running()),
+        // Ended while it started: not running all the same.
+        Status::Starting => match ct.connect() {
+            Ok(c) => c,
+            Err(_) if matches!(ct.status()?, Status::Stopped) => return Err(not_running()),
+            Err(e) => return Err(e),
+        },
+    };
+    let timeout = match (args.nowait, args.timeout) {
+        (true, _) if !args.kill => Duration::ZERO,
+        (_, Some(Timeout::Forever)) => crate::seconds(u64::MAX),
+        (_, Some(Timeout::Seconds(t))) => crate::seconds(t),
+        (_, None) => StopParams::DEFAULT_TIMEOUT,
+    };
+    if args.reboot {
+        return match client.reboot(timeout, crate::deadline(timeout)) {
+            Ok(_) => Ok(0),
+            // -W: asked for; whether it comes back was not waited for.
+            Err(ClientError::Rpc(e)) if timeout.is_zero() && is_timeout(&e) => Ok(0),
+            Err(e) => Err(rpc_error(e)),
+        };
+    }
+    if timeout.is_zero() && !args.kill {
+        // LXC's -W and -t 0: the halt signal, not waited for, nothing killed.
+        let params = StopParams {
+            kill: false,
+            timeout: Some(Duration::ZERO),
+            nokill: true,
+        };
+        return match client.stop(params, crate::deadline(Duration::ZERO)) {
+            Ok(_) | Err(ClientError::Closed) => Ok(0),
+            Err(ClientError::Rpc(e)) if is_timeout(&e) => Ok(0),
+            Err(e) => Err(rpc_error(e)),
+        };
+    }
     let params = StopParams {
         kill: args.kill,
         timeout: Some(timeout),
+        nokill: args.nokill,
     };
     // The shim kills after `timeout`; give it that long plus time to clean up.
-    let deadline = crate::deadline(timeout);
-    if args.nowait {
-        let stop = std::thread::spawn(move || client.stop(params, deadline));
-        return wait_for_stopping(&ct, stop);
-    }
-    match client.stop(params, deadline) {
+    match client.stop(params, crate::deadline(timeout)) {
         Ok(_) => Ok(0),
-        Err(e) => stopped_anyway(&ct, e),
-    }
-}
-
-/// A stop whose answer did not come: the shim went away before it could answer when the
-/// container ended by itself just then (its shim answers only what reached it before it
-/// left). Stopped is stopped.
-fn stopped_anyway(ct: &Container, e: ClientError) -> Result<i32, CliError> {
-    match e {
-        ClientError::Closed => match ct.status()? {
+        // The shim went away before it could answer: the container ended by itself just then
+        // (its shim answers only what reached it before it left). Stopped is stopped.
+        Err(ClientError::Closed) => match ct.status()? {
             Status::Stopped => Ok(0),
             _ => Err(rpc_error(ClientError::Closed)),
         },
-        e => Err(rpc_error(e)),
+        Err(e) => Err(rpc_error(e)),
     }
 }
 
-/// `-W`: the stop is sent (on its own connection, by `stop`); the shim has it once the
-/// container is STOPPING (its stop handler says so before anything else) or gone.
-fn wait_for_stopping(
-    ct: &Container,
-    stop: std::thread::JoinHandle<Result<lxc_proto::response::WaitReply, ClientError>>,
-) -> Result<i32, CliError> {
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        if stop.is_finished() {
-            return match stop.join() {
-                Ok(Ok(_)) => Ok(0),
-                Ok(Err(e)) => stopped_anyway(ct, e),
-                Err(_) => Err(CliError::failed("the stop request failed")),
-            };
-        }
-        match ct.state()? {
-            Some(State::Running | State::Starting | State::Freezing | State::Frozen) => {}
-            _ => return Ok(0),
-        }
-        if Instant::now() >= deadline {
-            return Err(CliError::failed(format!(
-                "no answer from its shim in {} s",
-                TIMEOUT.as_secs()
-            )));
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
+fn is_timeout(e: &lxc_proto::framing::RpcError) -> bool {
+    e.code == lxc_proto::framing::ErrorCode::Timeout.code()
 }

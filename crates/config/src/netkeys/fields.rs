@@ -30,12 +30,12 @@ pub(crate) enum Field {
     Ipv6Gateway,
     VethPair,
     MacvlanMode,
-    /// A field of `UNMODELED`.
-    Unmodeled(&'static Unmodeled),
+    /// A field of `unmodeled_fields`.
+    Unmodeled(Unmodeled),
 }
 
 /// A field LXC has that we check and keep but do not build (`Network::unmodeled`).
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Unmodeled {
     name: &'static str,
     check: fn(&str) -> Result<(), String>,
@@ -52,77 +52,83 @@ impl PartialEq for Unmodeled {
 
 impl Eq for Unmodeled {}
 
-static UNMODELED: [Unmodeled; 11] = [
-    Unmodeled {
-        name: "l2proxy",
-        check: |v| value::parse_bool(v).map(drop),
-        repeat: false,
-    },
-    Unmodeled {
-        name: "script.up",
-        check: |_| Ok(()),
-        repeat: false,
-    },
-    Unmodeled {
-        name: "script.down",
-        check: |_| Ok(()),
-        repeat: false,
-    },
-    Unmodeled {
-        name: "veth.mode",
-        check: |v| v::parse_word(v, &["bridge", "router"]),
-        repeat: false,
-    },
-    Unmodeled {
-        name: "veth.ipv4.route",
-        check: v::parse_route,
-        repeat: true,
-    },
-    Unmodeled {
-        name: "veth.ipv6.route",
-        check: v::parse_route,
-        repeat: true,
-    },
-    Unmodeled {
-        name: "veth.vlan.id",
-        check: v::parse_vlan_id,
-        repeat: false,
-    },
-    Unmodeled {
-        name: "veth.vlan.tagged.id",
-        check: v::parse_vlan_id,
-        repeat: true,
-    },
-    Unmodeled {
-        name: "vlan.id",
-        check: v::parse_vlan_id,
-        repeat: false,
-    },
-    Unmodeled {
-        name: "ipvlan.mode",
-        check: |v| v::parse_word(v, &["l2", "l3", "l3s"]),
-        repeat: false,
-    },
-    Unmodeled {
-        name: "ipvlan.isolation",
-        check: |v| v::parse_word(v, &["bridge", "private", "vepa"]),
-        repeat: false,
-    },
-];
+/// The unmodeled fields, made by code: a `static` of them would hold pointers (lib.rs).
+fn unmodeled_fields() -> [Unmodeled; 11] {
+    [
+        Unmodeled {
+            name: "l2proxy",
+            check: |v| value::parse_bool(v).map(drop),
+            repeat: false,
+        },
+        Unmodeled {
+            name: "script.up",
+            check: |_| Ok(()),
+            repeat: false,
+        },
+        Unmodeled {
+            name: "script.down",
+            check: |_| Ok(()),
+            repeat: false,
+        },
+        Unmodeled {
+            name: "veth.mode",
+            check: |v| v::parse_word(v, "bridge router"),
+            repeat: false,
+        },
+        Unmodeled {
+            name: "veth.ipv4.route",
+            check: v::parse_route,
+            repeat: true,
+        },
+        Unmodeled {
+            name: "veth.ipv6.route",
+            check: v::parse_route,
+            repeat: true,
+        },
+        Unmodeled {
+            name: "veth.vlan.id",
+            check: v::parse_vlan_id,
+            repeat: false,
+        },
+        Unmodeled {
+            name: "veth.vlan.tagged.id",
+            check: v::parse_vlan_id,
+            repeat: true,
+        },
+        Unmodeled {
+            name: "vlan.id",
+            check: v::parse_vlan_id,
+            repeat: false,
+        },
+        Unmodeled {
+            name: "ipvlan.mode",
+            check: |v| v::parse_word(v, "l2 l3 l3s"),
+            repeat: false,
+        },
+        Unmodeled {
+            name: "ipvlan.isolation",
+            check: |v| v::parse_word(v, "bridge private vepa"),
+            repeat: false,
+        },
+    ]
+}
 
-/// Field names both spellings share (the modern ones say `ipv4.address`, the old `ipv4`).
-const COMMON: [(&str, Field); 10] = [
-    ("type", Field::Type),
-    ("flags", Field::Flags),
-    ("link", Field::Link),
-    ("hwaddr", Field::Hwaddr),
-    ("name", Field::Name),
-    ("mtu", Field::Mtu),
-    ("ipv4.gateway", Field::Ipv4Gateway),
-    ("ipv6.gateway", Field::Ipv6Gateway),
-    ("veth.pair", Field::VethPair),
-    ("macvlan.mode", Field::MacvlanMode),
-];
+/// Field names both spellings share (the modern ones say `ipv4.address`, the old `ipv4`);
+/// made by code, as `unmodeled_fields`.
+fn common_fields() -> [(&'static str, Field); 10] {
+    [
+        ("type", Field::Type),
+        ("flags", Field::Flags),
+        ("link", Field::Link),
+        ("hwaddr", Field::Hwaddr),
+        ("name", Field::Name),
+        ("mtu", Field::Mtu),
+        ("ipv4.gateway", Field::Ipv4Gateway),
+        ("ipv6.gateway", Field::Ipv6Gateway),
+        ("veth.pair", Field::VethPair),
+        ("macvlan.mode", Field::MacvlanMode),
+    ]
+}
 
 fn field(name: &str, legacy: bool) -> Option<Field> {
     let own = match (name, legacy) {
@@ -130,12 +136,13 @@ fn field(name: &str, legacy: bool) -> Option<Field> {
         ("ipv6", true) | ("ipv6.address", false) => Some(Field::Ipv6),
         _ => None,
     };
-    let common = || COMMON.iter().find(|(n, _)| *n == name).map(|(_, f)| *f);
+    let common = || {
+        let mut fields = common_fields().into_iter();
+        fields.find(|(n, _)| *n == name).map(|(_, f)| f)
+    };
     let unmodeled = || {
-        UNMODELED
-            .iter()
-            .find(|u| u.name == name)
-            .map(Field::Unmodeled)
+        let mut fields = unmodeled_fields().into_iter();
+        fields.find(|u| u.name == name).map(Field::Unmodeled)
     };
     own.or_else(common).or_else(unmodeled)
 }
@@ -160,6 +167,16 @@ pub(crate) fn parse_sub(sub: &str, legacy: bool) -> Result<(Option<u32>, Field),
     }
 }
 
+/// The modern field name (after `lxc.net.N.`) of a 2008 `lxc.network.SUB`: `ipv4` and `ipv6`
+/// become `ipv4.address` and `ipv6.address`, the others keep their name.
+pub(crate) fn modern_field(legacy_sub: &str) -> Option<&str> {
+    match parse_sub(legacy_sub, true).ok()?.1 {
+        Field::Ipv4 => Some("ipv4.address"),
+        Field::Ipv6 => Some("ipv6.address"),
+        _ => Some(legacy_sub),
+    }
+}
+
 pub(crate) fn check_sub(sub: &str, legacy: bool) -> Result<(), SubError> {
     parse_sub(sub, legacy).map(drop)
 }
@@ -171,10 +188,10 @@ pub(crate) fn implemented(sub: &str, _value: &str, legacy: bool) -> bool {
 
 /// Known keys near `key`, for "did you mean": the fields of its interface.
 pub(crate) fn candidates(key: &str) -> Vec<String> {
-    let names = COMMON
-        .iter()
-        .map(|(n, _)| *n)
-        .chain(UNMODELED.iter().map(|u| u.name));
+    let names = common_fields()
+        .into_iter()
+        .map(|(n, _)| n)
+        .chain(unmodeled_fields().into_iter().map(|u| u.name));
     if let Some(rest) = key.strip_prefix("lxc.net.") {
         let index = rest
             .split('.')
@@ -243,7 +260,9 @@ pub(crate) fn write(s: &Settings, w: &mut Writer) {
         };
         field("type", &n.kind);
         if n.up {
-            field("flags", &"up");
+            // Through a local: `&"up"` would be a static holding a pointer (lib.rs).
+            let up = "up";
+            field("flags", &up);
         }
         let texts = [("link", &n.link), ("hwaddr", &n.hwaddr), ("name", &n.name)];
         for (name, text) in texts {

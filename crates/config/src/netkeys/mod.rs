@@ -9,8 +9,8 @@ pub(crate) mod fields;
 use crate::error::ConfigError;
 use crate::model::{Entry, Settings};
 use crate::network::{NetType, Network};
-use crate::table;
 use crate::table::def::{Apply, Input};
+use crate::table::Table;
 
 use fields::{apply_field, parse_sub, Field, MAX_NET_INDEX};
 
@@ -49,11 +49,11 @@ impl NetState {
     /// The state after `entries` were applied, so that `Config::set` continues where the file
     /// left off (which interface `lxc.network.*` addresses). Re-running the same code on
     /// scratch settings keeps the index allocation identical to the original parse.
-    pub(crate) fn replay(entries: &[Entry]) -> NetState {
+    pub(crate) fn replay(table: &Table, entries: &[Entry]) -> NetState {
         let mut state = NetState::default();
         let mut scratch = Settings::default();
         for entry in entries {
-            let Ok(r) = table::resolve(&entry.key) else {
+            let Ok(r) = table.resolve(&entry.key) else {
                 continue;
             };
             if !matches!(r.def.apply, Apply::Net) {
@@ -75,6 +75,11 @@ impl NetState {
         }
         state.untyped.clear();
         state
+    }
+
+    /// The interface `lxc.network.*` keys address now (the last `lxc.network.type` opened).
+    pub(crate) fn legacy_index(&self) -> Option<u32> {
+        self.legacy
     }
 
     /// Applies one network key; an empty value resets what it sets.

@@ -2,6 +2,8 @@
 //! status, setter, writer) and what a setter gets (`Input`). One file because the types
 //! refer to each other (`KeyDef` -> `Apply` -> `Input` -> `KeyDef`); a leaf below the
 //! table's entries (`basic.rs`, ...), the network keys and the parser, which all use it.
+//! Definitions are values made by code for each parse (`Table::new`), never statics: they
+//! hold pointers (names, functions), see lib.rs.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -37,8 +39,8 @@ pub(crate) struct KeyDef {
     /// The modern spelling (of a family: the part before `.SUB`; the bare name itself,
     /// with an empty value, clears the whole family).
     pub(crate) name: &'static str,
-    /// Older spellings that mean the same (2008, LXC 2).
-    pub(crate) aliases: &'static [&'static str],
+    /// Older spellings that mean the same (2008, LXC 2): a word list (`words.rs`).
+    pub(crate) aliases: &'static str,
     pub(crate) family: Option<Family>,
     pub(crate) kind: ValueKind,
     pub(crate) support: Support,
@@ -48,12 +50,15 @@ pub(crate) struct KeyDef {
 }
 
 /// The sub-keys of a family.
+#[derive(Clone, Copy)]
 pub(crate) struct Family {
-    /// Whether SUB (after `NAME.`) is one; `legacy` when an alias matched.
-    pub(crate) check: fn(sub: &str, legacy: bool) -> Result<(), SubError>,
-    /// The finite set of SUBs, where there is one, for "did you mean".
-    pub(crate) known: &'static [&'static str],
+    pub(crate) check: SubCheck,
+    /// The finite set of SUBs, where there is one, for "did you mean": a word list.
+    pub(crate) known: &'static str,
 }
+
+/// Whether SUB (after `NAME.`) is one of a family's; `legacy` when an alias matched.
+pub(crate) type SubCheck = fn(sub: &str, legacy: bool) -> Result<(), SubError>;
 
 pub(crate) enum SubError {
     Unknown,
@@ -80,7 +85,8 @@ pub(crate) enum Apply {
 pub(crate) struct Input<'a> {
     /// As written.
     pub(crate) key: &'a str,
-    pub(crate) def: &'static KeyDef,
+    /// In the table of the parse.
+    pub(crate) def: &'a KeyDef,
     /// Of a family: the part after `NAME.` (empty for the bare name).
     pub(crate) sub: &'a str,
     /// An alias matched (`lxc.network.*` addresses the last 2008 interface).

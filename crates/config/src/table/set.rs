@@ -112,11 +112,7 @@ fn check_kind(kind: ValueKind, value: &str) -> Result<(), String> {
 }
 
 /// A raw key: checked by kind, kept as written, not built.
-pub(crate) const fn raw_key(
-    name: &'static str,
-    aliases: &'static [&'static str],
-    kind: ValueKind,
-) -> KeyDef {
+pub(crate) fn raw_key(name: &'static str, aliases: &'static str, kind: ValueKind) -> KeyDef {
     KeyDef {
         name,
         aliases,

@@ -4,6 +4,7 @@
 //! read). Shared fixtures here.
 
 mod bad;
+mod cost;
 mod families;
 mod files;
 mod good;

@@ -5,91 +5,30 @@
 use super::scalar::parse_number;
 use crate::error::quoted;
 use crate::types::{Access, HookKind, IdKind, IdMap, Limit, MountAuto};
+use crate::words;
 
 /// The `lxc.mount.auto` tokens we build, in the order error messages list them.
-const MOUNT_AUTO_TOKENS: [&str; 11] = [
-    "proc",
-    "proc:mixed",
-    "proc:rw",
-    "sys",
-    "sys:ro",
-    "sys:mixed",
-    "sys:rw",
-    "cgroup",
-    "cgroup:ro",
-    "cgroup:mixed",
-    "cgroup:rw",
-];
+const MOUNT_AUTO_TOKENS: &str = "\
+    proc proc:mixed proc:rw sys sys:ro sys:mixed sys:rw cgroup cgroup:ro cgroup:mixed \
+    cgroup:rw";
 
 /// getrlimit(2) resources, lowercase without `RLIMIT_`, as LXC names them.
-pub(crate) const PRLIMIT_RESOURCES: [&str; 16] = [
-    "as",
-    "core",
-    "cpu",
-    "data",
-    "fsize",
-    "locks",
-    "memlock",
-    "msgqueue",
-    "nice",
-    "nofile",
-    "nproc",
-    "rss",
-    "rtprio",
-    "rttime",
-    "sigpending",
-    "stack",
-];
+pub(crate) const PRLIMIT_RESOURCES: &str = "\
+    as core cpu data fsize locks memlock msgqueue nice nofile nproc rss rtprio rttime \
+    sigpending stack";
 
 /// Namespace names of `lxc.namespace.*` (LXC's, as in /proc/PID/ns but `mnt`).
-pub(crate) const NAMESPACES: [&str; 8] =
-    ["cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"];
+pub(crate) const NAMESPACES: &str = "cgroup ipc mnt net pid time user uts";
 
 /// capabilities(7) in kernel order (number = index), lowercase without `cap_`, as LXC writes
 /// them in `lxc.cap.drop`.
-const CAPABILITIES: [&str; 41] = [
-    "chown",
-    "dac_override",
-    "dac_read_search",
-    "fowner",
-    "fsetid",
-    "kill",
-    "setgid",
-    "setuid",
-    "setpcap",
-    "linux_immutable",
-    "net_bind_service",
-    "net_broadcast",
-    "net_admin",
-    "net_raw",
-    "ipc_lock",
-    "ipc_owner",
-    "sys_module",
-    "sys_rawio",
-    "sys_chroot",
-    "sys_ptrace",
-    "sys_pacct",
-    "sys_admin",
-    "sys_boot",
-    "sys_nice",
-    "sys_resource",
-    "sys_time",
-    "sys_tty_config",
-    "mknod",
-    "lease",
-    "audit_write",
-    "audit_control",
-    "setfcap",
-    "mac_override",
-    "mac_admin",
-    "syslog",
-    "wake_alarm",
-    "block_suspend",
-    "audit_read",
-    "perfmon",
-    "bpf",
-    "checkpoint_restore",
-];
+const CAPABILITIES: &str = "\
+    chown dac_override dac_read_search fowner fsetid kill setgid setuid setpcap \
+    linux_immutable net_bind_service net_broadcast net_admin net_raw ipc_lock ipc_owner \
+    sys_module sys_rawio sys_chroot sys_ptrace sys_pacct sys_admin sys_boot sys_nice \
+    sys_resource sys_time sys_tty_config mknod lease audit_write audit_control setfcap \
+    mac_override mac_admin syslog wake_alarm block_suspend audit_read perfmon bpf \
+    checkpoint_restore";
 /// The highest capability number a kernel may know (the bitmasks are 64 bits).
 const MAX_CAPABILITY: u32 = 63;
 
@@ -113,13 +52,7 @@ pub(crate) fn parse_mount_auto(value: &str, mut base: MountAuto) -> Result<Mount
                     quoted(token)
                 ));
             }
-            _ => {
-                return Err(format!(
-                    "unknown mount.auto option {} (expected some of: {})",
-                    quoted(token),
-                    MOUNT_AUTO_TOKENS.join(" ")
-                ))
-            }
+            _ => return Err(unknown_word("mount.auto option", token, MOUNT_AUTO_TOKENS)),
         };
         *slot = Some(access);
     }
@@ -192,15 +125,15 @@ pub(crate) fn parse_prlimit(value: &str) -> Result<(Limit, Limit), String> {
 /// A space-separated list of capabilities (names as `CAPABILITIES`, or numbers); `none` is
 /// allowed alone where LXC allows it (`lxc.cap.keep`).
 pub(crate) fn parse_caps(value: &str, allow_none: bool) -> Result<Vec<String>, String> {
-    let words: Vec<&str> = value.split_whitespace().collect();
-    if allow_none && words == ["none"] {
+    let names: Vec<&str> = value.split_whitespace().collect();
+    if allow_none && matches!(names[..], ["none"]) {
         return Ok(vec!["none".to_owned()]);
     }
-    words
+    names
         .into_iter()
         .map(|word| {
             let number = parse_number::<u32>(word).ok();
-            if CAPABILITIES.contains(&word) || number.is_some_and(|n| n <= MAX_CAPABILITY) {
+            if words::contains(CAPABILITIES, word) || number.is_some_and(|n| n <= MAX_CAPABILITY) {
                 Ok(word.to_owned())
             } else {
                 Err(format!(
@@ -227,14 +160,21 @@ pub(crate) fn parse_environment(value: &str) -> Result<String, String> {
 
 /// Space-separated namespace names (`lxc.namespace.clone`, `lxc.namespace.keep`).
 pub(crate) fn check_namespaces(value: &str) -> Result<(), String> {
-    match value.split_whitespace().find(|w| !NAMESPACES.contains(w)) {
+    match value
+        .split_whitespace()
+        .find(|w| !words::contains(NAMESPACES, w))
+    {
         None => Ok(()),
-        Some(word) => Err(format!(
-            "unknown namespace {} (expected some of: {})",
-            quoted(word),
-            NAMESPACES.join(" ")
-        )),
+        Some(word) => Err(unknown_word("namespace", word, NAMESPACES)),
     }
+}
+
+/// The message for a `word` that is none of `known` (a word list, printed as it is).
+fn unknown_word(what: &str, word: &str, known: &str) -> String {
+    format!(
+        "unknown {what} {} (expected some of: {known})",
+        quoted(word)
+    )
 }
 
 /// A dotted file or key name below a directory of the kernel's (`memory.max`,

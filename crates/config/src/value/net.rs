@@ -7,6 +7,7 @@ use std::str::FromStr;
 
 use crate::error::quoted;
 use crate::network::{Gateway, IpCidr, MacvlanMode, NetType};
+use crate::words;
 
 /// IFNAMSIZ is 16 including the terminating NUL (netdevice(7)).
 const MAX_IFNAME_LEN: usize = 15;
@@ -194,15 +195,16 @@ pub(crate) fn parse_route(value: &str) -> Result<(), String> {
     }
 }
 
-/// One of a fixed set of words (`veth.mode`, `ipvlan.mode`, ...).
-pub(crate) fn parse_word(value: &str, words: &[&str]) -> Result<(), String> {
-    if words.contains(&value) {
+/// One of a fixed set of words, `known` (a word list): `veth.mode`, `ipvlan.mode`, ...
+pub(crate) fn parse_word(value: &str, known: &str) -> Result<(), String> {
+    if words::contains(known, value) {
         Ok(())
     } else {
+        let known: Vec<&str> = words::iter(known).collect();
         Err(format!(
             "invalid value {} (expected {})",
             quoted(value),
-            words.join(", ")
+            known.join(", ")
         ))
     }
 }
@@ -328,8 +330,8 @@ mod tests {
         assert!(parse_vlan_id("4095").is_err() && parse_vlan_id("-1").is_err());
         assert!(parse_route("10.0.0.0/8").is_ok() && parse_route("fd00::/8").is_ok());
         assert!(parse_route("10.0.0.0/33").is_err());
-        assert!(parse_word("l3s", &["l2", "l3", "l3s"]).is_ok());
-        assert!(parse_word("l4", &["l2", "l3", "l3s"])
+        assert!(parse_word("l3s", "l2 l3 l3s").is_ok());
+        assert!(parse_word("l4", "l2 l3 l3s")
             .unwrap_err()
             .contains("l2, l3, l3s"));
     }

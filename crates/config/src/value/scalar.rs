@@ -5,46 +5,20 @@ use std::str::FromStr;
 
 use crate::error::quoted;
 use crate::types::{LogLevel, Size};
+use crate::words;
 
 const MAX_HOSTNAME_LEN: usize = 64;
 
 /// `lxc.arch` values LXC 5 knows (`lxc_config_parse_arch`).
-const ARCHES: [&str; 28] = [
-    "arm",
-    "armel",
-    "armhf",
-    "armv7l",
-    "athlon",
-    "i386",
-    "i486",
-    "i586",
-    "i686",
-    "linux32",
-    "mips",
-    "mipsel",
-    "ppc",
-    "powerpc",
-    "x86",
-    "aarch64",
-    "amd64",
-    "arm64",
-    "linux64",
-    "mips64",
-    "mips64el",
-    "ppc64",
-    "ppc64el",
-    "ppc64le",
-    "powerpc64",
-    "riscv64",
-    "s390x",
-    "x86_64",
-];
+const ARCHES: &str = "\
+    arm armel armhf armv7l athlon i386 i486 i586 i686 linux32 mips mipsel ppc powerpc \
+    x86 aarch64 amd64 arm64 linux64 mips64 mips64el ppc64 ppc64el ppc64le powerpc64 \
+    riscv64 s390x x86_64";
 
 /// syslog(3) facilities `lxc.log.syslog` accepts, as LXC names them.
-const FACILITIES: [&str; 20] = [
-    "auth", "authpriv", "cron", "daemon", "ftp", "kern", "lpr", "mail", "news", "syslog", "user",
-    "uucp", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7",
-];
+const FACILITIES: &str = "\
+    auth authpriv cron daemon ftp kern lpr mail news syslog user uucp local0 local1 \
+    local2 local3 local4 local5 local6 local7";
 
 /// A hostname as sethostname(2) will get it: 1..=64 of `[A-Za-z0-9.-]`, no '-' or '.' at
 /// either end.
@@ -162,21 +136,22 @@ pub(crate) fn parse_log_level(value: &str) -> Result<LogLevel, String> {
 }
 
 pub(crate) fn parse_facility(value: &str) -> Result<String, String> {
-    one_of(value, &FACILITIES, "syslog facility")
+    one_of(value, FACILITIES, "syslog facility")
 }
 
 pub(crate) fn parse_arch(value: &str) -> Result<String, String> {
-    one_of(value, &ARCHES, "architecture")
+    one_of(value, ARCHES, "architecture")
 }
 
-fn one_of(value: &str, known: &[&str], what: &str) -> Result<String, String> {
-    if known.contains(&value) {
+/// `value` if it is a word of `known` (a word list).
+fn one_of(value: &str, known: &str, what: &str) -> Result<String, String> {
+    if words::contains(known, value) {
         Ok(value.to_owned())
     } else {
         Err(format!(
             "unknown {what} {} (expected one of: {})",
             quoted(value),
-            known.join(" ")
+            known
         ))
     }
 }

@@ -8,44 +8,45 @@ const MAX_SIGNAL: i32 = 64;
 const SIGRTMIN: i32 = 34;
 const SIGRTMAX: i32 = 64;
 
-/// Signal numbers of the generic Linux ABI (x86, arm, arm64, riscv, s390; not alpha, mips,
-/// sparc, parisc), see signal(7). Names without the `SIG` prefix.
-const SIGNALS: [(&str, i32); 34] = [
-    ("HUP", 1),
-    ("INT", 2),
-    ("QUIT", 3),
-    ("ILL", 4),
-    ("TRAP", 5),
-    ("ABRT", 6),
-    ("IOT", 6),
-    ("BUS", 7),
-    ("FPE", 8),
-    ("KILL", 9),
-    ("USR1", 10),
-    ("SEGV", 11),
-    ("USR2", 12),
-    ("PIPE", 13),
-    ("ALRM", 14),
-    ("TERM", 15),
-    ("STKFLT", 16),
-    ("CHLD", 17),
-    ("CLD", 17),
-    ("CONT", 18),
-    ("STOP", 19),
-    ("TSTP", 20),
-    ("TTIN", 21),
-    ("TTOU", 22),
-    ("URG", 23),
-    ("XCPU", 24),
-    ("XFSZ", 25),
-    ("VTALRM", 26),
-    ("PROF", 27),
-    ("WINCH", 28),
-    ("IO", 29),
-    ("POLL", 29),
-    ("PWR", 30),
-    ("SYS", 31),
-];
+/// The number of a signal of the generic Linux ABI (x86, arm, arm64, riscv, s390; not
+/// alpha, mips, sparc, parisc), see signal(7), by its name without the `SIG` prefix.
+fn signal_number(name: &str) -> Option<i32> {
+    let number = match name {
+        "HUP" => 1,
+        "INT" => 2,
+        "QUIT" => 3,
+        "ILL" => 4,
+        "TRAP" => 5,
+        "ABRT" | "IOT" => 6,
+        "BUS" => 7,
+        "FPE" => 8,
+        "KILL" => 9,
+        "USR1" => 10,
+        "SEGV" => 11,
+        "USR2" => 12,
+        "PIPE" => 13,
+        "ALRM" => 14,
+        "TERM" => 15,
+        "STKFLT" => 16,
+        "CHLD" | "CLD" => 17,
+        "CONT" => 18,
+        "STOP" => 19,
+        "TSTP" => 20,
+        "TTIN" => 21,
+        "TTOU" => 22,
+        "URG" => 23,
+        "XCPU" => 24,
+        "XFSZ" => 25,
+        "VTALRM" => 26,
+        "PROF" => 27,
+        "WINCH" => 28,
+        "IO" | "POLL" => 29,
+        "PWR" => 30,
+        "SYS" => 31,
+        _ => return None,
+    };
+    Some(number)
+}
 
 /// A signal name (`SIGPWR`, `PWR`, `pwr`, `SIGRTMIN+3`, `RTMAX-1`) or a number 1..=64.
 pub fn parse_signal(value: &str) -> Result<i32, String> {
@@ -63,7 +64,7 @@ pub fn parse_signal(value: &str) -> Result<i32, String> {
     }
     let upper = value.to_ascii_uppercase();
     let name = upper.strip_prefix("SIG").unwrap_or(&upper);
-    if let Some(&(_, number)) = SIGNALS.iter().find(|(known, _)| *known == name) {
+    if let Some(number) = signal_number(name) {
         return Ok(number);
     }
     let realtime = if name == "RTMIN" {

@@ -14,10 +14,11 @@ use crate::init_channel::FromInit;
 use crate::timers::{TimerKind, Timers};
 use lxc_proto::framing::{error_line, ok_line, ErrorCode, RpcError};
 use lxc_proto::launch::LaunchEvent;
-use lxc_proto::response::WaitReply;
+use lxc_proto::response::{StateReply, WaitReply};
 use lxc_proto::{ExitStatus, State};
 use mio::Token;
 use nix::errno::Errno;
+use nix::unistd::Pid;
 use state::now_secs;
 
 /// Unexpected init messages logged before the rest are counted only.
@@ -48,6 +49,13 @@ impl Lifecycle {
                 self.failure = Some((125, message));
                 self.set_state(State::Aborting, fx);
             }
+            FromInit::HookFailed { message } if starting => {
+                self.failure = Some((125, lxc_proto::shorten(&message, 1000)));
+                self.set_state(State::Aborting, fx);
+            }
+            FromInit::HookOutput { text } if !self.running => {
+                log::info!("{}", lxc_proto::printable(&lxc_proto::shorten(&text, 600)));
+            }
             FromInit::Exited { status } if self.running && self.reported.is_none() => {
                 self.reported = Some(status);
             }
@@ -72,6 +80,13 @@ impl Lifecycle {
         fx.push(Effect::Launch(LaunchEvent::Ready {
             pid: self.init.as_raw(),
         }));
+        let reply = StateReply {
+            state: State::Running,
+        };
+        for w in self.reboots.take() {
+            let line = ok_line(&w.id, &reply);
+            fx.push(Effect::Answer(w, line));
+        }
     }
 
     /// The init's end of its channel closed while it lives: a system container's pid 1 was
@@ -107,12 +122,27 @@ impl Lifecycle {
             Some(r) if !self.system && ExitStatus::exited(r.shell_code()) == status => r,
             _ => status,
         };
+        // reboot(2) in a pid namespace ends its init as if by SIGHUP (restart) or SIGINT (halt,
+        // power off): a system container's init can die of neither otherwise (its namespace
+        // ignores signals it has no handler for). A restart starts the container again unless
+        // a stop was asked for; a halt is a clean end.
+        let status = match status {
+            ExitStatus::Signaled { signal } if self.system && signal == libc::SIGHUP => {
+                self.restart = !self.stop_asked && self.nokill_waits.is_empty();
+                status
+            }
+            ExitStatus::Signaled { signal } if self.system && signal == libc::SIGINT => {
+                ExitStatus::exited(0)
+            }
+            other => other,
+        };
         if self.failure.is_some() {
             self.set_state(State::Aborting, fx);
         }
         self.set_state(State::Stopping, fx);
         for kind in [
             TimerKind::StopGrace,
+            TimerKind::NoKillDeadline,
             TimerKind::KillRound,
             TimerKind::FreezeCheck,
             TimerKind::FreezeDeadline,
@@ -132,6 +162,36 @@ impl Lifecycle {
             status,
             failure: self.failure.clone(),
         });
+    }
+
+    /// The init rebooted and the old container is cleaned up: whether to start it again.
+    pub fn wants_restart(&self) -> bool {
+        self.restart
+    }
+
+    /// The container starts again with init `init` (a reboot): STOPPED, then STARTING, on the
+    /// same numbering; a parked `wait` waits on for the final stop.
+    pub fn restarted(&mut self, init: Pid, fx: &mut Vec<Effect>) {
+        self.ending = None;
+        self.set_state(State::Stopped, fx);
+        self.restart = false;
+        self.init = init;
+        self.running = false;
+        self.started = None;
+        self.failure = None;
+        self.reported = None;
+        self.stop_signal_sent = false;
+        self.killing = false;
+        self.set_state(State::Starting, fx);
+    }
+
+    /// Starting again after a reboot failed: the container ends here.
+    pub fn restart_failed(&mut self, message: String) {
+        log::error!("restart after a reboot: {message}");
+        self.restart = false;
+        if let Some(e) = &mut self.ending {
+            e.failure = Some((125, message));
+        }
     }
 
     /// Everything is cleaned up: STOPPED, and everyone who waits is told.
@@ -154,8 +214,17 @@ impl Lifecycle {
             state: State::Stopped,
             exit: ending.status,
         };
-        for w in std::mem::take(&mut self.waits) {
+        for w in std::mem::take(&mut self.waits)
+            .into_iter()
+            .chain(std::mem::take(&mut self.stop_waits))
+            .chain(self.nokill_waits.take())
+        {
             let line = ok_line(&w.id, &reply);
+            fx.push(Effect::Answer(w, line));
+        }
+        let err = RpcError::new(ErrorCode::InvalidState, format!("{} stopped", self.name));
+        for w in self.reboots.take() {
+            let line = error_line(&w.id, &err);
             fx.push(Effect::Answer(w, line));
         }
     }
@@ -165,9 +234,23 @@ impl Lifecycle {
         self.waits.push(waiter);
     }
 
-    /// A client is gone: nothing it parked is kept (its ids would pile up otherwise).
-    pub fn forget(&mut self, token: Token) {
+    /// A client is gone: nothing it parked is kept (its ids would pile up otherwise). A stop
+    /// dies with its client: once no client waits for a graceful stop, its kill is called
+    /// off (the halt signal was sent; the container runs on unless it ends by itself).
+    pub fn forget(&mut self, token: Token, timers: &mut Timers, fx: &mut Vec<Effect>) {
         self.waits.retain(|w| w.token != token);
+        let stops = self.stop_waits.len();
+        self.stop_waits.retain(|w| w.token != token);
+        if stops > 0 && self.stop_waits.is_empty() && !self.killing && self.ending.is_none() {
+            log::info!("stop: its client has gone; the kill is called off");
+            timers.cancel(TimerKind::StopGrace);
+            self.stop_asked = false;
+            if self.state == State::Stopping && self.nokill_waits.is_empty() {
+                self.set_state(State::Running, fx);
+            }
+        }
+        self.nokill_waits.forget(token);
+        self.reboots.forget(token);
         if let Some(p) = &mut self.freeze {
             p.waiters.retain(|w| w.token != token);
         }
@@ -191,6 +274,7 @@ mod tests {
             cgroup: ContainerCgroup::plan(&h, "t", None),
             halt_signal: libc::SIGTERM,
             stop_signal: None,
+            reboot_signal: libc::SIGINT,
         })
     }
 
@@ -276,5 +360,153 @@ mod tests {
         let mut fx = Vec::new();
         l.on_init_closed(&mut fx);
         assert_eq!(states(&fx), [State::Running]);
+    }
+
+    fn waiter(id: u64) -> Waiter {
+        Waiter {
+            token: Token(id as usize),
+            id: serde_json::json!(id),
+        }
+    }
+
+    fn answers(fx: &[Effect]) -> Vec<String> {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::Answer(_, line) => Some(String::from_utf8_lossy(line).into_owned()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A stop that must not kill fails on its own time without shortening a stop that kills,
+    /// and leaves the container RUNNING when it was the only one.
+    #[test]
+    fn a_nokill_stop_fails_in_its_own_time() {
+        use lxc_proto::request::StopParams;
+        use std::time::Duration;
+        let mut timers = Timers::default();
+        let mut l = life(true);
+        let mut fx = Vec::new();
+        l.on_init_closed(&mut fx);
+        let nokill = |ms| StopParams {
+            kill: false,
+            timeout: Some(Duration::from_millis(ms)),
+            nokill: true,
+        };
+        // Not waited for (-W): answered at once, and no state change.
+        l.stop(&nokill(0), waiter(1), &mut timers, &mut fx);
+        assert_eq!(answers(&fx).len(), 1);
+        assert_eq!(states(&fx), [State::Running]);
+        assert!(!timers.is_armed(TimerKind::NoKillDeadline));
+
+        let mut fx = Vec::new();
+        l.stop(&nokill(1), waiter(1), &mut timers, &mut fx);
+        assert!(timers.is_armed(TimerKind::NoKillDeadline));
+        assert!(
+            !timers.is_armed(TimerKind::StopGrace),
+            "a nokill stop never kills"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+        let mut fx = Vec::new();
+        l.on_nokill_deadline(&mut timers, &mut fx);
+        let a = answers(&fx);
+        assert_eq!(a.len(), 1);
+        assert!(a[0].contains("not killed and runs on"), "{}", a[0]);
+        assert_eq!(states(&fx), [State::Running]);
+
+        // Beside a stop that kills: the container stays STOPPING, the kill is not brought
+        // forward, and the nokill waiter with time left waits on.
+        l.stop(&nokill(1), waiter(2), &mut timers, &mut fx);
+        l.stop(&nokill(3_600_000), waiter(3), &mut timers, &mut fx);
+        l.stop(&StopParams::default(), waiter(4), &mut timers, &mut fx);
+        std::thread::sleep(Duration::from_millis(2));
+        let mut fx = Vec::new();
+        l.on_nokill_deadline(&mut timers, &mut fx);
+        assert_eq!(answers(&fx).len(), 1);
+        assert_eq!(l.state(), State::Stopping);
+        assert!(timers.is_armed(TimerKind::StopGrace));
+        // The end answers both the killing stop and the waiting nokill one.
+        l.on_init_reaped(ExitStatus::exited(0), &mut timers, &mut fx);
+        let mut fx = Vec::new();
+        l.finish(&mut fx);
+        assert_eq!(answers(&fx).len(), 2);
+        assert!(!l.wants_restart(), "a stop was asked for");
+    }
+
+    /// An init ended by reboot(2) (SIGHUP) starts again; a halt (SIGINT) is a clean end; an
+    /// application container neither reboots nor restarts.
+    #[test]
+    fn a_reboot_restarts_a_system_container() {
+        let mut timers = Timers::default();
+        let mut l = life(true);
+        let mut fx = Vec::new();
+        l.on_init_closed(&mut fx);
+        l.reboot(
+            std::time::Duration::from_secs(60),
+            waiter(1),
+            &mut timers,
+            &mut fx,
+        );
+        assert!(answers(&fx).is_empty(), "answered when it runs again");
+        l.on_init_reaped(ExitStatus::signaled(libc::SIGHUP), &mut timers, &mut fx);
+        assert!(l.wants_restart());
+        let mut fx = Vec::new();
+        l.restarted(Pid::from_raw(i32::MAX - 1), &mut fx);
+        l.on_init_closed(&mut fx);
+        assert_eq!(
+            states(&fx),
+            [State::Stopped, State::Starting, State::Running]
+        );
+        let a = answers(&fx);
+        assert_eq!(a.len(), 1);
+        assert!(a[0].contains(r#""result":{"state":"RUNNING"}"#), "{}", a[0]);
+
+        let mut fx = Vec::new();
+        l.on_init_reaped(ExitStatus::signaled(libc::SIGINT), &mut timers, &mut fx);
+        assert!(!l.wants_restart());
+        assert_eq!(l.ending().unwrap().status, ExitStatus::exited(0));
+
+        let mut l = life(false);
+        let mut fx = Vec::new();
+        l.on_init_message(FromInit::Running { pid: 2 }, &mut fx);
+        l.reboot(
+            std::time::Duration::from_secs(60),
+            waiter(1),
+            &mut timers,
+            &mut fx,
+        );
+        assert!(answers(&fx)[0].contains("application container"));
+        l.on_init_reaped(ExitStatus::signaled(libc::SIGHUP), &mut timers, &mut fx);
+        assert!(!l.wants_restart());
+    }
+
+    /// A graceful stop dies with its client: the kill is called off and the container is
+    /// RUNNING again; a kill under way is never called off.
+    #[test]
+    fn a_stop_whose_client_left_does_not_kill() {
+        use lxc_proto::request::StopParams;
+        let mut timers = Timers::default();
+        let mut l = life(true);
+        let mut fx = Vec::new();
+        l.on_init_closed(&mut fx);
+        l.stop(&StopParams::default(), waiter(1), &mut timers, &mut fx);
+        l.stop(&StopParams::default(), waiter(2), &mut timers, &mut fx);
+        assert_eq!(l.state(), State::Stopping);
+        let mut fx = Vec::new();
+        l.forget(Token(1), &mut timers, &mut fx);
+        assert_eq!(l.state(), State::Stopping, "another client still waits");
+        l.forget(Token(2), &mut timers, &mut fx);
+        assert_eq!(states(&fx), [State::Running]);
+        assert!(!timers.is_armed(TimerKind::StopGrace));
+
+        let kill = StopParams {
+            kill: true,
+            ..StopParams::default()
+        };
+        l.stop(&kill, waiter(3), &mut timers, &mut fx);
+        let mut fx = Vec::new();
+        l.forget(Token(3), &mut timers, &mut fx);
+        assert_eq!(l.state(), State::Stopping);
+        assert!(fx.is_empty());
     }
 }

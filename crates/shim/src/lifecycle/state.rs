@@ -18,6 +18,50 @@ pub struct Waiter {
     pub id: Value,
 }
 
+/// Parked requests that fail when their own time is up (`stop` with `nokill`, `reboot`).
+#[derive(Debug, Default)]
+pub struct Deadlines {
+    waiting: Vec<(Waiter, Option<Instant>)>,
+}
+
+impl Deadlines {
+    /// Parks `waiter` until `at` (forever with `None`).
+    pub fn push(&mut self, waiter: Waiter, at: Option<Instant>) {
+        self.waiting.push((waiter, at));
+    }
+
+    /// The waiters whose time is up at `now`, removed.
+    pub fn expired(&mut self, now: Instant) -> Vec<Waiter> {
+        let (gone, kept) = std::mem::take(&mut self.waiting)
+            .into_iter()
+            .partition(|(_, at)| at.is_some_and(|at| at <= now));
+        self.waiting = kept;
+        gone.into_iter().map(|(w, _)| w).collect()
+    }
+
+    /// The earliest time left, for the timer.
+    pub fn next(&self) -> Option<Instant> {
+        self.waiting.iter().filter_map(|(_, at)| *at).min()
+    }
+
+    /// Every waiter, removed.
+    pub fn take(&mut self) -> Vec<Waiter> {
+        std::mem::take(&mut self.waiting)
+            .into_iter()
+            .map(|(w, _)| w)
+            .collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.waiting.is_empty()
+    }
+
+    /// A client is gone.
+    pub fn forget(&mut self, token: Token) {
+        self.waiting.retain(|(w, _)| w.token != token);
+    }
+}
+
 /// What the event loop must do after an operation.
 #[derive(Debug)]
 pub enum Effect {
@@ -63,6 +107,22 @@ pub struct Lifecycle {
     pub(super) started: Option<u64>,
     pub(super) ending: Option<Ending>,
     pub(super) waits: Vec<Waiter>,
+    /// `stop` requests that must not kill (`nokill`): answered at STOPPED, or with an error
+    /// when their time is up.
+    pub(super) nokill_waits: Deadlines,
+    /// A stop that ends the container (killing when its time is up) was asked for.
+    pub(super) stop_asked: bool,
+    /// Graceful stops that kill when their time is up, answered at STOPPED; the kill is called
+    /// off when every one of their clients has gone.
+    pub(super) stop_waits: Vec<Waiter>,
+    /// The kill has begun: nothing calls it off.
+    pub(super) killing: bool,
+    /// `lxc.signal.reboot`, for `reboot`.
+    pub(super) reboot_signal: i32,
+    /// `reboot` requests, answered when the container runs again.
+    pub(super) reboots: Deadlines,
+    /// The init rebooted: start the container again once the old one is cleaned up.
+    pub(super) restart: bool,
     pub(super) freeze: Option<PendingFreeze>,
     pub(super) kill: Option<KillRounds>,
     pub(super) unexpected: u32,
@@ -77,6 +137,7 @@ pub struct LifeSpec {
     pub cgroup: ContainerCgroup,
     pub halt_signal: i32,
     pub stop_signal: Option<i32>,
+    pub reboot_signal: i32,
 }
 
 pub(super) fn now_secs() -> Duration {
@@ -122,6 +183,13 @@ impl Lifecycle {
             started: None,
             ending: None,
             waits: Vec::new(),
+            nokill_waits: Deadlines::default(),
+            stop_asked: false,
+            stop_waits: Vec::new(),
+            killing: false,
+            reboot_signal: spec.reboot_signal,
+            reboots: Deadlines::default(),
+            restart: false,
             freeze: None,
             kill: None,
             unexpected: 0,
@@ -154,6 +222,10 @@ impl Lifecycle {
 
     pub fn cgroup(&self) -> &ContainerCgroup {
         &self.cgroup
+    }
+
+    pub fn cgroup_mut(&mut self) -> &mut ContainerCgroup {
+        &mut self.cgroup
     }
 
     /// The event of the current state (for announcing STARTING, or a subscriber).

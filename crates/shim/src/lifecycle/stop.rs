@@ -4,7 +4,7 @@
 use super::state::{Effect, KillRounds, Lifecycle, Waiter};
 use crate::sys;
 use crate::timers::{TimerKind, Timers};
-use lxc_proto::framing::{ErrorCode, RpcError};
+use lxc_proto::framing::{error_line, ErrorCode, RpcError};
 use lxc_proto::request::StopParams;
 use lxc_proto::response::KillReply;
 use lxc_proto::State;
@@ -28,7 +28,39 @@ impl Lifecycle {
         timers: &mut Timers,
         fx: &mut Vec<Effect>,
     ) {
-        self.park_wait(waiter);
+        let timeout = params.timeout.unwrap_or(StopParams::DEFAULT_TIMEOUT);
+        let deadline = Instant::now().checked_add(timeout);
+        let kills = params.kill || (timeout.is_zero() && !params.nokill);
+        if params.nokill && !kills && timeout.is_zero() {
+            // Asked, not waited for (lxc-stop -W): the halt signal, and the container runs
+            // on as far as anyone can tell until it ends.
+            if matches!(self.state, State::Frozen | State::Freezing) {
+                if let Err(e) = self.thaw(timers, fx) {
+                    log::error!("stop: thaw: {e}");
+                }
+            }
+            log::info!("stop: signal {}, not waited for", self.halt_signal);
+            self.signal_init(self.halt_signal);
+            let err = RpcError::new(
+                ErrorCode::Timeout,
+                format!("{} was asked to stop; not waited for", self.name),
+            );
+            let line = error_line(&waiter.id, &err);
+            fx.push(Effect::Answer(waiter, line));
+            return;
+        }
+        if params.nokill && !params.kill {
+            self.nokill_waits.push(waiter, deadline);
+            if let Some(at) = deadline {
+                timers.arm_no_later(at, TimerKind::NoKillDeadline);
+            }
+        } else if kills {
+            self.park_wait(waiter);
+            self.stop_asked = true;
+        } else {
+            self.stop_waits.push(waiter);
+            self.stop_asked = true;
+        }
         if matches!(self.state, State::Frozen | State::Freezing) {
             if let Err(e) = self.thaw(timers, fx) {
                 log::error!("stop: thaw: {e}");
@@ -37,19 +69,19 @@ impl Lifecycle {
         if matches!(self.state, State::Running | State::Starting) {
             self.set_state(State::Stopping, fx);
         }
-        let timeout = params.timeout.unwrap_or(StopParams::DEFAULT_TIMEOUT);
-        if params.kill || timeout.is_zero() {
+        if kills {
             self.kill_all(timers);
             return;
         }
         log::info!(
-            "stop: signal {} to {}, kill in {} s",
+            "stop: signal {} to {}, {} in {} s",
             self.halt_signal,
             if self.system { "pid 1" } else { "COMMAND" },
+            if params.nokill { "give up" } else { "kill" },
             timeout.as_secs_f64()
         );
         self.signal_init(self.halt_signal);
-        if let Some(at) = Instant::now().checked_add(timeout) {
+        if let (false, Some(at)) = (params.nokill, deadline) {
             timers.arm_no_later(at, TimerKind::StopGrace);
         }
     }
@@ -70,11 +102,34 @@ impl Lifecycle {
         }
     }
 
+    /// A stop that must not kill has run out of time: it fails, and unless another stop is
+    /// under way the container runs on (RUNNING again).
+    pub fn on_nokill_deadline(&mut self, timers: &mut Timers, fx: &mut Vec<Effect>) {
+        let now = Instant::now();
+        let err = RpcError::new(
+            ErrorCode::Timeout,
+            format!(
+                "{} did not stop in time; it was not killed and runs on",
+                self.name
+            ),
+        );
+        for w in self.nokill_waits.expired(now) {
+            let line = error_line(&w.id, &err);
+            fx.push(Effect::Answer(w, line));
+        }
+        if let Some(at) = self.nokill_waits.next() {
+            timers.arm(at, TimerKind::NoKillDeadline);
+        } else if !self.stop_asked && self.state == State::Stopping && self.ending.is_none() {
+            self.set_state(State::Running, fx);
+        }
+    }
+
     /// Kills every process of the container, however fast it forks: cgroup2's `cgroup.kill`
     /// where there is one, else v1 rounds on a timer. The init gets SIGKILL too, which ends the
     /// pid namespace and everything in it.
     pub fn kill_all(&mut self, timers: &mut Timers) {
         log::info!("stop: killing every process of the container");
+        self.killing = true;
         timers.cancel(TimerKind::StopGrace);
         let killed = self.cgroup.kill_v2().unwrap_or_else(|e| {
             log::warn!("{e}");
@@ -152,6 +207,60 @@ impl Lifecycle {
             .filter(|&p| Some(p) != skip)
             .filter(|&p| sys::send_signal(p, sig).is_ok())
             .count())
+    }
+
+    /// `reboot`: the reboot signal to a system container's init; answered when it runs again
+    /// (or with an error after `timeout`, the reboot going on).
+    pub fn reboot(
+        &mut self,
+        timeout: Duration,
+        waiter: Waiter,
+        timers: &mut Timers,
+        fx: &mut Vec<Effect>,
+    ) {
+        let refuse = |why: String| RpcError::new(ErrorCode::InvalidState, why);
+        let err = if !self.system {
+            Some(refuse(format!(
+                "{} is an application container (lxc-execute): only a system container reboots",
+                self.name
+            )))
+        } else if !matches!(self.state, State::Running | State::Frozen | State::Freezing) {
+            Some(refuse(format!("{} is {}", self.name, self.state)))
+        } else {
+            None
+        };
+        if let Some(e) = err {
+            let line = error_line(&waiter.id, &e);
+            fx.push(Effect::Answer(waiter, line));
+            return;
+        }
+        if matches!(self.state, State::Frozen | State::Freezing) {
+            if let Err(e) = self.thaw(timers, fx) {
+                log::error!("reboot: thaw: {e}");
+            }
+        }
+        log::info!("reboot: signal {} to pid 1", self.reboot_signal);
+        self.signal_init(self.reboot_signal);
+        let deadline = Instant::now().checked_add(timeout);
+        self.reboots.push(waiter, deadline);
+        if let Some(at) = deadline {
+            timers.arm_no_later(at, TimerKind::RebootDeadline);
+        }
+    }
+
+    /// A reboot has not brought the container back in time: say so (it may still come).
+    pub fn on_reboot_deadline(&mut self, timers: &mut Timers, fx: &mut Vec<Effect>) {
+        let err = RpcError::new(
+            ErrorCode::Timeout,
+            format!("{} has not run again in time after its reboot", self.name),
+        );
+        for w in self.reboots.expired(Instant::now()) {
+            let line = error_line(&w.id, &err);
+            fx.push(Effect::Answer(w, line));
+        }
+        if let Some(at) = self.reboots.next() {
+            timers.arm(at, TimerKind::RebootDeadline);
+        }
     }
 
     /// `kill`: `signal` to every process of the container.

@@ -11,3 +11,16 @@ pub type StepError = (String, Errno);
 pub fn step(what: impl Fn() -> String) -> impl Fn(Errno) -> StepError {
     move |e| (what(), e)
 }
+
+/// Why the set-up stopped: a step, or a hook (its whole message).
+#[derive(Debug)]
+pub enum SetupError {
+    Step(StepError),
+    Hook(String),
+}
+
+impl From<StepError> for SetupError {
+    fn from(e: StepError) -> Self {
+        SetupError::Step(e)
+    }
+}

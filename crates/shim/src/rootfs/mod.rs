@@ -15,24 +15,30 @@ mod inroot;
 
 use crate::mounts::FsPlan;
 use error::step;
-pub use error::{StepError, Warning};
+pub use error::{SetupError, StepError, Warning};
 use inroot::Root;
 use lxc_config::mount::{Create, MountEntry};
-use lxc_config::Access;
+use lxc_config::{Access, HookKind};
 use nix::errno::Errno;
 use nix::mount::{mount, umount2, MntFlags, MsFlags};
 use nix::unistd::{chdir, chroot, fchdir, pivot_root};
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
 
-/// Runs the plan. The caller has made every mount private already.
-pub fn set_up(plan: &FsPlan) -> Result<Warning, StepError> {
+/// Runs the plan, with the hooks of the mount namespace at their moments: `pre-mount` before
+/// anything, `mount` once everything is mounted, `autodev` after it when /dev was made, all
+/// before pivot_root. The caller has made every mount private already.
+pub fn set_up(
+    plan: &FsPlan,
+    hook: &mut dyn FnMut(HookKind) -> Result<(), String>,
+) -> Result<Warning, SetupError> {
     let root_path = plan.rootfs.clone().unwrap_or_else(|| PathBuf::from("/"));
+    hook(HookKind::PreMount).map_err(SetupError::Hook)?;
     if let Some(r) = &plan.rootfs {
         match std::fs::metadata(r) {
             Ok(m) if m.is_dir() => {}
-            Ok(_) => return Err((format!("rootfs {}", r.display()), Errno::ENOTDIR)),
-            Err(e) => return Err((format!("rootfs {}", r.display()), errno_of(&e))),
+            Ok(_) => return Err((format!("rootfs {}", r.display()), Errno::ENOTDIR).into()),
+            Err(e) => return Err((format!("rootfs {}", r.display()), errno_of(&e)).into()),
         }
         // pivot_root needs a mount point; the bind also keeps later mounts below it.
         mount(
@@ -74,6 +80,10 @@ pub fn set_up(plan: &FsPlan) -> Result<Warning, StepError> {
     }
     if let Some(access) = plan.cgroup {
         mount_cgroups(&root, &plan.cgroup_dirs, access != Access::Ro)?;
+    }
+    hook(HookKind::Mount).map_err(SetupError::Hook)?;
+    if plan.autodev {
+        hook(HookKind::Autodev).map_err(SetupError::Hook)?;
     }
     let mut warning = None;
     if plan.rootfs.is_some() {

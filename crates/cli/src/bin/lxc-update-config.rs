@@ -1,0 +1,4 @@
+//! `lxc-update-config`: see `lxc_cli::cmd` and the README.
+fn main() {
+    lxc_cli::main(lxc_cli::cmd::update_config::run)
+}

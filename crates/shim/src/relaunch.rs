@@ -1,0 +1,150 @@
+//! Starting the payload's parts that need the loop (the network helper, the freezer's events),
+//! for the first start and again after a reboot: a system container whose init reboots is
+//! started anew under the same shim, from what the shim kept (the init's plan, its stdio, its
+//! interfaces), once the old one is cleaned up.
+use crate::cgroup::ContainerCgroup;
+use crate::children::{Children, Job, Role};
+use crate::event_loop::{Phase, Shim};
+use crate::gate::GoGate;
+use crate::hooks::Extra;
+use crate::lifecycle::Effect;
+use crate::net::HelperRun;
+use crate::payload::{self, Payload};
+use crate::rundir::RunDir;
+use crate::sources::{Source, Sources};
+use lxc_config::{HookKind, NetType, Network};
+use lxc_proto::net::SetupRequest;
+use lxc_proto::record::Record;
+use mio::unix::SourceFd;
+use mio::{Interest, Registry, Token};
+use nix::unistd::Pid;
+use std::fs::File;
+use std::os::fd::AsRawFd;
+
+/// cgroup2 tells of a taken freeze by notifying `cgroup.events` (POLLPRI).
+pub fn watch_freezer(
+    cgroup: &ContainerCgroup,
+    registry: &Registry,
+    sources: &mut Sources,
+) -> Option<(Token, File)> {
+    let path = cgroup.freezer()?.events_file()?;
+    let file = File::open(&path).ok()?;
+    let token = sources.add(Source::FreezerEvents);
+    match registry.register(&mut SourceFd(&file.as_raw_fd()), token, Interest::PRIORITY) {
+        Ok(()) => Some((token, file)),
+        Err(e) => {
+            sources.remove(token);
+            log::warn!("watch {}: {}", path.display(), lxc_proto::strerror(&e));
+            None
+        }
+    }
+}
+
+/// Starts the network helper for the init; with a physical interface the container's network
+/// namespace is kept first (and recorded), so that the interface can always be given back.
+pub fn start_network(
+    networks: &[Network],
+    init: Pid,
+    rundir: &RunDir,
+    record: &mut Record,
+    registry: &Registry,
+    sources: &mut Sources,
+    children: &mut Children,
+) -> Result<(Pid, HelperRun), String> {
+    if networks.iter().any(|n| n.kind == NetType::Phys) {
+        let file = rundir.netns_path();
+        crate::net::keep_netns(init, &file)?;
+        record.net.netns = Some(file);
+        rundir.write_record(record).map_err(|e| {
+            format!(
+                "write {}: {}",
+                rundir.record_path().display(),
+                lxc_proto::strerror(&e)
+            )
+        })?;
+    }
+    let input = serde_json::to_vec(&SetupRequest {
+        networks: networks.to_vec(),
+    })
+    .map_err(|e| e.to_string())?;
+    let (pid, run) = HelperRun::spawn(
+        Job::NetSetup,
+        &["setup".into(), init.to_string()],
+        &input,
+        registry,
+        sources,
+    )?;
+    children.register(pid, Role::Helper(Job::NetSetup));
+    Ok((pid, run))
+}
+
+impl Shim {
+    /// The old container is cleaned up after a reboot: start the payload again. On failure
+    /// the container ends here (the caller finishes it).
+    pub(crate) fn relaunch(&mut self, fx: &mut Vec<Effect>) -> Result<(), String> {
+        let Some(r) = &self.relaunch else {
+            return Err("nothing to start again".into());
+        };
+        self.hooks
+            .run_now(HookKind::PreStart, &Extra::default(), &mut |l| {
+                log::info!("{l}")
+            })?;
+        let (guard, chan) = payload::start(&r.payload, r.flags, &r.stdio, self.life.cgroup_mut())?;
+        let Some(init) = guard.pid() else {
+            return Err("clone the container's init: no pid".into());
+        };
+        self.children.register(init, Role::Init);
+        if self.hooks.has(HookKind::Stop) {
+            self.kept_ns = crate::hooks::keep_namespaces(init);
+        }
+        self.stop_hooks_queued = false;
+        self.post_stop_queued = false;
+        let Payload::Clone(plan) = &r.payload;
+        self.gate = GoGate::new(
+            plan.fs.cgroup.is_some(),
+            self.hooks.has(HookKind::StartHost),
+        );
+        let registry = self.poll.registry();
+        let old = self.chan.as_raw_fd();
+        let _ = registry.deregister(&mut SourceFd(&old));
+        self.sources.remove(self.chan_token);
+        self.chan = chan;
+        self.chan_token = self.sources.add(Source::InitChannel);
+        registry
+            .register(
+                &mut SourceFd(&self.chan.as_raw_fd()),
+                self.chan_token,
+                Interest::READABLE,
+            )
+            .map_err(|e| format!("watch the init channel: {}", lxc_proto::strerror(&e)))?;
+        // The cgroups were made anew: so is their events file.
+        if let Some((token, file)) = self.freezer_events.take() {
+            let _ = registry.deregister(&mut SourceFd(&file.as_raw_fd()));
+            self.sources.remove(token);
+        }
+        self.freezer_events = watch_freezer(self.life.cgroup(), registry, &mut self.sources);
+        self.life.restarted(init, fx);
+        self.teardown_started = false;
+        self.remove_deadline = None;
+        self.facts.network = Default::default();
+        let networks = r.networks.clone();
+        guard.defuse();
+        if networks.is_empty() {
+            self.phase = Phase::Started;
+            self.go(fx);
+        } else {
+            let (pid, run) = start_network(
+                &networks,
+                init,
+                &self.rundir,
+                &mut self.record,
+                registry,
+                &mut self.sources,
+                &mut self.children,
+            )?;
+            self.helpers.insert(pid, run);
+            self.phase = Phase::Network;
+        }
+        Ok(())
+    }
+}
