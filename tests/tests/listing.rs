@@ -1,6 +1,6 @@
 //! lxc-info's and lxc-ls's LXC options through the built commands: `lxc-info -c KEY`, `-H`,
 //! `-n REGEX`; `lxc-ls -1`, `-F COLUMNS`, `--filter`, a name pattern, `--active`, `--running`,
-//! `--frozen`, `--stopped`, `--defined`, `-g`, `--json`.
+//! `--frozen`, `--stopped`, `--defined`, `-g`, `--json`; a container lxc-ls cannot look at.
 #![allow(clippy::unwrap_used)] // test code: a panic is the failure report
 
 use lxc_tests::*;
@@ -276,6 +276,48 @@ fn ls_filters_columns_and_one_a_line() {
     assert_eq!(v[1]["groups"], serde_json::json!(["web", "prod"]));
     assert_eq!(v[1]["autostart"], true);
     for c in [&running, &unstored] {
+        assert_eq!(code(&c.lxc("stop", &["-k"])), 0);
+    }
+}
+
+/// A container whose shim does not answer is named on stderr and makes the status 1; the
+/// others are still listed: the table is never silently short.
+#[test]
+fn ls_names_a_container_it_could_not_look_at() {
+    let fine = Ct::new("lsfine");
+    let stuck = Ct::beside("lsstuck", &fine);
+    fine.start_detached("sleep 60");
+    stuck.start_detached("sleep 60");
+    let shim = stuck.info().unwrap()["shim_pid"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let signal = |sig: &str| {
+        let st = std::process::Command::new("kill")
+            .args([sig, &shim])
+            .status()
+            .unwrap();
+        assert!(st.success());
+    };
+    signal("-STOP");
+    let out = run(
+        fine.bare("ls")
+            .args(["-P", fine.lxcpath.to_str().unwrap(), "-f"]),
+        std::time::Duration::from_secs(30),
+    );
+    signal("-CONT");
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stdout(&out).lines().any(|l| l.starts_with(&fine.name)),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!stdout(&out).contains(&stuck.name), "{}", stdout(&out));
+    assert_eq!(
+        stderr(&out),
+        format!("lxc-ls: {}: no answer from its shim in 5 s\n", stuck.name)
+    );
+    for c in [&fine, &stuck] {
         assert_eq!(code(&c.lxc("stop", &["-k"])), 0);
     }
 }
