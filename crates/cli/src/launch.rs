@@ -8,7 +8,6 @@ use lxc_proto::launch::{LaunchEvent, LaunchRequest};
 use lxc_shim::{LaunchOptions, LaunchSpec, LaunchStdio};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH};
 use std::io::{BufRead, BufReader, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 
@@ -185,7 +184,7 @@ fn follow_launch(
         match event {
             LaunchEvent::Ready { .. } => {
                 if let Some(path) = pidfile {
-                    write_pidfile(ct, path)?;
+                    crate::pidfile::write(ct, path)?;
                 }
                 if daemon {
                     return Ok(0);
@@ -198,47 +197,6 @@ fn follow_launch(
             LaunchEvent::Exited { status } => return Ok(status.shell_code()),
         }
     }
-}
-
-/// Writes the shim's pid (the container's monitor, whose pid LXC's `-p` writes) to `path`,
-/// replacing it whole (a temporary file renamed over it). A container that has already ended
-/// gets none. When the file cannot be written the container is stopped: a start asked to
-/// leave a pid file must not leave a container nobody can find by it.
-fn write_pidfile(ct: &Container, path: &Path) -> Result<(), CliError> {
-    let crate::container::Status::Running(mut client) = ct.status()? else {
-        return Ok(());
-    };
-    let shim_pid = match client.info() {
-        Ok(info) => info.shim_pid,
-        Err(lxc_proto::ClientError::Closed) => return Ok(()),
-        Err(e) => return Err(crate::container::rpc_error(e)),
-    };
-    let name = path
-        .file_name()
-        .map_or_else(|| "pidfile".into(), |n| n.to_string_lossy().into_owned());
-    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&tmp)
-        .and_then(|mut f| writeln!(f, "{shim_pid}"))
-        .and_then(|_| std::fs::rename(&tmp, path));
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        let kill = lxc_proto::request::StopParams {
-            kill: true,
-            timeout: None,
-            nokill: false,
-        };
-        let _ = client.stop(kill, client.default_deadline());
-        return Err(CliError::failed(format!(
-            "write pid file {}: {}; the container was stopped",
-            path.display(),
-            lxc_proto::strerror(&e)
-        )));
-    }
-    Ok(())
 }
 
 /// strerror(3) without Rust's "(os error N)".

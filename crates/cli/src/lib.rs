@@ -11,6 +11,7 @@ pub mod launch;
 pub mod logger;
 pub mod monitor;
 pub mod output;
+pub mod pidfile;
 pub mod sysconf;
 
 use argh::{ArgsInfo, FromArgs};
