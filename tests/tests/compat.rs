@@ -261,3 +261,24 @@ fn log_file_and_level_from_the_config() {
     assert!(std::fs::read_to_string(&cli).unwrap().contains(" INFO "));
     ct.assert_clean();
 }
+
+/// `lxc-start -d -p FILE`: the shim's pid, and the file goes when the container stops, as
+/// LXC's monitor removes its own.
+#[test]
+fn a_detached_starts_pid_file_goes_with_the_container() {
+    let ct = Ct::new("pidfile");
+    let file = ct.lxcpath.join("ct.pid");
+    let out = ct.lxc(
+        "start",
+        &["-d", "-p", file.to_str().unwrap(), "--", "sleep", "60"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let shim = ct.info().unwrap()["shim_pid"].as_i64().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap().trim(),
+        shim.to_string()
+    );
+    assert_eq!(code(&ct.lxc("stop", &["-k"])), 0);
+    assert!(!file.exists(), "the pid file stayed");
+    ct.assert_clean();
+}

@@ -168,8 +168,8 @@ fn start_pidfile_holds_the_shims_pid() {
     let mode = std::fs::metadata(&file).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
     assert_eq!(code(&ct.lxc("stop", &["-k"])), 0);
+    assert!(!file.exists(), "the shim removes it at the end");
     // In the foreground: there while it runs, gone when it has stopped.
-    std::fs::remove_file(&file).unwrap();
     // (Written once RUNNING: COMMAND may start before it.)
     let script = format!("while [ ! -s {f} ]; do sleep 0.05; done; cat {f}");
     let out = ct.lxc("start", &["-F", "-p", f, "--", "sh", "-c", &script]);

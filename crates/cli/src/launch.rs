@@ -125,6 +125,9 @@ pub fn launch(l: Launch) -> Result<i32, CliError> {
         name: ct.name.clone(),
         config,
         config_file,
+        pid_file: l
+            .pidfile
+            .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())),
         command,
         mounts,
         system: l.system,

@@ -62,7 +62,8 @@ impl fmt::Display for State {
     }
 }
 
-/// How COMMAND ended. On the wire `{"code":N}` or `{"signal":N}`.
+/// How COMMAND ended. On the wire `{"code":N}` or `{"signal":N}`; shown as `exit status N`
+/// or `killed by signal N`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum ExitStatus {
@@ -76,6 +77,15 @@ pub enum ExitStatus {
         /// The signal number.
         signal: i32,
     },
+}
+
+impl std::fmt::Display for ExitStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExitStatus::Exited { code } => write!(f, "exit status {code}"),
+            ExitStatus::Signaled { signal } => write!(f, "killed by signal {signal}"),
+        }
+    }
 }
 
 impl ExitStatus {

@@ -17,6 +17,16 @@ pub enum Job {
     NetTeardown,
 }
 
+impl Job {
+    /// What the log calls it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Job::NetSetup => "network set-up",
+            Job::NetTeardown => "network teardown",
+        }
+    }
+}
+
 /// A child's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {

@@ -95,6 +95,9 @@ impl Shim {
         if let Some(lock) = self.lock.take() {
             self.rundir.remove_files(lock);
         }
+        if let Some(path) = self.pid_file.take() {
+            remove_pid_file(&path);
+        }
         log::debug!("cleaned up");
         self.life.finish(fx);
         self.phase = Phase::Done;
@@ -184,5 +187,17 @@ impl Shim {
         self.advance_ending(&mut fx);
         self.apply(&mut fx);
         self.phase = Phase::Done;
+    }
+}
+
+/// Removes `lxc-start -p`'s file if it still holds this shim's pid (one a later start wrote,
+/// or anything else put there, stays).
+fn remove_pid_file(path: &std::path::Path) {
+    let ours = std::process::id().to_string();
+    match crate::sys::read_small(path) {
+        Some(text) if text.trim() == ours => {
+            let _ = std::fs::remove_file(path);
+        }
+        _ => {}
     }
 }

@@ -89,6 +89,8 @@ pub struct Shim {
     pub(crate) kept_ns: Vec<(&'static str, File)>,
     /// When the init may go on.
     pub(crate) gate: GoGate,
+    /// `lxc-start -p`'s file, removed at the end.
+    pub(crate) pid_file: Option<std::path::PathBuf>,
 }
 
 impl Shim {
@@ -265,7 +267,7 @@ impl Shim {
                 }
                 Some(Role::Hook) => self.on_hook_exit(r.pid, r.status, fx),
                 Some(Role::Helper(job)) => {
-                    log::debug!("{job:?} helper {} ended: {:?}", r.pid, r.status);
+                    log::debug!("helper {} ({}) ended: {}", r.pid, job.name(), r.status);
                     if let Some(h) = self.helpers.get_mut(&r.pid) {
                         h.on_exit(r.status);
                     }

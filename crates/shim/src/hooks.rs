@@ -218,10 +218,7 @@ impl Running {
         let result = match status {
             ExitStatus::Exited { code: 0 } => Ok(()),
             other => {
-                let why = match other {
-                    ExitStatus::Exited { code } => format!("exit status {code}"),
-                    ExitStatus::Signaled { signal } => format!("killed by signal {signal}"),
-                };
+                let why = other.to_string();
                 Err(match lines.last() {
                     Some(last) => format!("{} failed: {why}: {last}", self.label),
                     None => format!("{} failed: {why}", self.label),

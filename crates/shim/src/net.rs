@@ -22,7 +22,8 @@ const MAX_OUTPUT: usize = 1 << 20;
 
 /// The helper's path, next to the running executable.
 fn helper() -> Result<PathBuf, String> {
-    let exe = std::env::current_exe().map_err(|e| format!("find own executable: {e}"))?;
+    let exe = std::env::current_exe()
+        .map_err(|e| format!("find own executable: {}", lxc_proto::strerror(&e)))?;
     let path = exe.with_file_name(HELPER);
     if path.is_file() {
         Ok(path)
@@ -56,7 +57,7 @@ impl HelperRun {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| format!("run {HELPER}: {e}"))?;
+            .map_err(|e| format!("run {HELPER}: {}", lxc_proto::strerror(&e)))?;
         let pid = Pid::from_raw(child.id() as i32);
         let mut run = HelperRun {
             job,
@@ -211,7 +212,7 @@ fn run_now(args: &[String], input: &[u8]) -> Result<Vec<u8>, String> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("run {HELPER}: {e}"))?;
+        .map_err(|e| format!("run {HELPER}: {}", lxc_proto::strerror(&e)))?;
     if let Some(mut stdin) = child.stdin.take() {
         let _ = stdin.write_all(input);
     }
@@ -223,7 +224,9 @@ fn run_now(args: &[String], input: &[u8]) -> Result<Vec<u8>, String> {
     if let Some(mut s) = child.stderr.take() {
         let _ = s.read_to_end(&mut err);
     }
-    let status = child.wait().map_err(|e| format!("run {HELPER}: {e}"))?;
+    let status = child
+        .wait()
+        .map_err(|e| format!("run {HELPER}: {}", lxc_proto::strerror(&e)))?;
     if status.success() {
         Ok(out)
     } else {

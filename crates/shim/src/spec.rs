@@ -17,6 +17,9 @@ pub struct LaunchSpec {
     pub config: Config,
     /// The file it was read from (`LXC_CONFIG_FILE` for hooks); `None` for the default.
     pub config_file: Option<std::path::PathBuf>,
+    /// `lxc-start -p FILE`: the command writes the shim's pid there once RUNNING; the shim
+    /// removes it when the container has stopped (if it still holds its pid).
+    pub pid_file: Option<std::path::PathBuf>,
     /// COMMAND and its arguments (non-empty).
     pub command: Vec<String>,
     /// The mounts of the fstab then the `lxc.mount.entry` lines, in order.

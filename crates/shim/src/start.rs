@@ -226,6 +226,7 @@ impl Shim {
             post_stop_queued: false,
             kept_ns,
             gate,
+            pid_file: spec.pid_file.clone(),
         });
         guard.defuse();
         // STARTING is change number 1: announced before anything else can change.

@@ -147,6 +147,24 @@ pub fn cloexec_from(first: RawFd) -> nix::Result<()> {
     Errno::result(r).map(drop)
 }
 
+/// The first 4 KiB of a regular file, never following a symlink at its last component nor
+/// blocking on a FIFO; `None` when it cannot be read so.
+pub fn read_small(path: &std::path::Path) -> Option<String> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .ok()?;
+    if !f.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut text = String::new();
+    f.take(4096).read_to_string(&mut text).ok()?;
+    Some(text)
+}
+
 /// personality(2): `persona` for this process and what it executes.
 pub fn set_personality(persona: libc::c_ulong) -> nix::Result<()> {
     // SAFETY: personality(2) takes a number and touches no memory of ours.

@@ -200,7 +200,7 @@ impl Lifecycle {
             return;
         };
         self.set_state(State::Stopped, fx);
-        log::info!("stopped: {:?}", ending.status);
+        log::info!("stopped: {}", ending.status);
         fx.push(Effect::Launch(match &ending.failure {
             Some((code, message)) => LaunchEvent::Failed {
                 code: *code,
