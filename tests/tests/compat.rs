@@ -165,6 +165,35 @@ fn a_container_lxc5_runs_is_left_alone() {
         );
     }
     assert!(ct.lxcpath.join(&ct.name).join("config").exists());
+    // lxc-info and lxc-ls say so.
+    let out = ct.lxc("info", &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("State:          RUNNING"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("Runs under:     LXC 5"),
+        "{}",
+        stdout(&out)
+    );
+    let out = ct
+        .bare("ls")
+        .arg("-P")
+        .arg(&ct.lxcpath)
+        .arg("-f")
+        .output()
+        .unwrap();
+    assert!(stdout(&out).contains("RUNNING (LXC 5)"), "{}", stdout(&out));
+    let out = ct
+        .bare("ls")
+        .arg("-P")
+        .arg(&ct.lxcpath)
+        .args(["--running", "-1"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), format!("{}\n", ct.name));
     drop(lxc_monitor);
     assert_eq!(code(&ct.lxc("destroy", &[])), 0);
     ct.assert_clean();

@@ -790,3 +790,43 @@ fn another_lxcpaths_run_root_goes_with_its_last_user() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(!root.exists(), "{} left", root.display());
 }
+
+/// `lxc-monitor -P A -P B` watches both lxcpaths, as LXC's.
+#[test]
+fn monitor_watches_several_lxcpaths() {
+    let a = Ct::new("monpa");
+    let b = Ct::new("monpb");
+    let mut child = a
+        .bare("monitor")
+        .args(["-n", ".*", "-P"])
+        .arg(&a.lxcpath)
+        .arg("-P")
+        .arg(&b.lxcpath)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    a.wait_monitor_bound(child.id());
+    b.wait_monitor_bound(child.id());
+    assert_eq!(code(&a.execute(&["--", "true"])), 0);
+    assert_eq!(code(&b.execute(&["--", "true"])), 0);
+    let out = child.stdout.take().unwrap();
+    let lines: Vec<String> = BufReader::new(out)
+        .lines()
+        .take(8)
+        .map(|l| l.unwrap())
+        .collect();
+    let _ = child.kill();
+    let _ = child.wait();
+    for ct in [&a, &b] {
+        assert_eq!(
+            lines
+                .iter()
+                .filter(|l| l.starts_with(&format!("'{}' changed state", ct.name)))
+                .count(),
+            4,
+            "{lines:?}"
+        );
+    }
+}

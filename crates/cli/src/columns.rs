@@ -80,6 +80,7 @@ impl Column {
             |b: Option<u64>| b.map_or_else(dash, |b| format!("{:.2}MB", b as f64 / 1048576.0));
         match self {
             Column::Name => row.name.clone(),
+            Column::State if row.under_lxc => format!("{} (LXC 5)", row.state),
             Column::State => row.state.to_string(),
             Column::Pid => row.pid.map_or_else(dash, |p| p.to_string()),
             Column::Ram => mib(row.ram),
@@ -140,6 +141,8 @@ pub struct Row {
     pub swap: Option<u64>,
     /// `None`: no stored configuration (started with `-f`), or an unreadable one.
     pub stored: Option<Stored>,
+    /// LXC 5 runs it (its monitor's command socket is there), not a shim of ours.
+    pub under_lxc: bool,
 }
 
 impl Row {
@@ -153,6 +156,7 @@ impl Row {
             ram: None,
             swap: None,
             stored,
+            under_lxc: false,
         }
     }
 
@@ -187,6 +191,7 @@ impl Row {
             "autostart": self.stored.as_ref().map(|s| s.autostart),
             "groups": self.stored.as_ref().map(|s| &s.groups),
             "unprivileged": self.stored.as_ref().is_some_and(|s| s.unprivileged),
+            "manager": if self.under_lxc { "lxc" } else { "lxc-rs" },
         })
     }
 }

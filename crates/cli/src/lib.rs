@@ -103,34 +103,59 @@ pub trait CommonOpts {
     const NEEDS_ROOT: bool = true;
 }
 
+/// The `-P` of a command: one, or the first of several.
+pub trait FirstPath {
+    fn first_path(&self) -> Option<&std::path::PathBuf>;
+}
+
+impl FirstPath for Option<std::path::PathBuf> {
+    fn first_path(&self) -> Option<&std::path::PathBuf> {
+        self.as_ref()
+    }
+}
+
+impl FirstPath for Vec<std::path::PathBuf> {
+    fn first_path(&self) -> Option<&std::path::PathBuf> {
+        self.first()
+    }
+}
+
 /// Declares a command's argh struct with the options every command has appended (`-P`,
 /// `-o`, `-l`, `-q`, `--rcfile`, `--usage`, `--version`), and implements [`CommonOpts`] for
 /// it. The first word says what the struct's own `name` field is: `required`
 /// (`name: String`), `optional` (`name: Option<String>`) or `none`; `required_f` is `required`
 /// with `--rcfile` also spelled `-f` (lxc-execute, lxc-start: the config to start with);
-/// `none_user` is `none` for a command any user may run (lxc-update-config).
+/// `none_user` is `none` for a command any user may run (lxc-update-config);
+/// `required_multi_p` is `required` with `-P` repeatable (lxc-monitor).
 #[macro_export]
 macro_rules! command {
     (required_f, $($rest:tt)*) => {
         $crate::command!(@build required, [
             /// configuration file (it wins over the stored one, as LXC's)
             #[argh(option, short = 'f', long = "rcfile")]
-        ], false, true, $($rest)*);
+        ], false, true, [Option<std::path::PathBuf>], $($rest)*);
     };
     (none_user, $($rest:tt)*) => {
         $crate::command!(@build none, [
             /// configuration file (only checked here)
             #[argh(option, long = "rcfile")]
-        ], true, false, $($rest)*);
+        ], true, false, [Option<std::path::PathBuf>], $($rest)*);
+    };
+    // `-P` repeatable (lxc-monitor watches several lxcpaths, as LXC's).
+    (required_multi_p, $($rest:tt)*) => {
+        $crate::command!(@build required, [
+            /// configuration file (only checked here)
+            #[argh(option, long = "rcfile")]
+        ], true, true, [Vec<std::path::PathBuf>], $($rest)*);
     };
     ($kind:ident, $($rest:tt)*) => {
         $crate::command!(@build $kind, [
             /// configuration file instead of the stored one (lxc-info -c reads it; elsewhere
             /// it is only checked)
             #[argh(option, long = "rcfile")]
-        ], true, true, $($rest)*);
+        ], true, true, [Option<std::path::PathBuf>], $($rest)*);
     };
-    (@build $kind:ident, [$($rcfile:tt)*], $check:literal, $root:literal, $(#[$meta:meta])* pub struct $t:ident { $($body:tt)* }) => {
+    (@build $kind:ident, [$($rcfile:tt)*], $check:literal, $root:literal, [$($lxcpath:tt)*], $(#[$meta:meta])* pub struct $t:ident { $($body:tt)* }) => {
         $(#[$meta])*
         #[derive(argh::FromArgs, argh::ArgsInfo)]
         #[argh(help_triggers("-h", "-?", "--help"))]
@@ -138,9 +163,10 @@ macro_rules! command {
             $($body)*
             $($rcfile)*
             rcfile: Option<std::path::PathBuf>,
-            /// directory of stored containers (default /var/lib/lxc)
+            /// directory of stored containers (default: lxc.lxcpath of /etc/lxc/lxc.conf, else
+            /// /var/lib/lxc)
             #[argh(option, short = 'P')]
-            lxcpath: Option<std::path::PathBuf>,
+            lxcpath: $($lxcpath)*,
             /// log file
             #[argh(option, short = 'o')]
             logfile: Option<std::path::PathBuf>,
@@ -167,7 +193,7 @@ macro_rules! command {
                 $crate::command!(@name self, $kind)
             }
             fn lxcpath(&self) -> Option<&std::path::PathBuf> {
-                self.lxcpath.as_ref()
+                $crate::FirstPath::first_path(&self.lxcpath)
             }
             fn logfile(&self) -> Option<&std::path::PathBuf> {
                 self.logfile.as_ref()

@@ -93,6 +93,8 @@ fn matching(pattern: &str, lxcpath: &Path) -> Result<Vec<String>, CliError> {
 struct Found {
     state: State,
     info: Option<Info>,
+    /// LXC 5 runs it, not a shim of ours.
+    under_lxc: bool,
 }
 
 /// `None`: neither stored nor running.
@@ -108,6 +110,7 @@ fn look(ct: &Container) -> Result<Option<Found>, CliError> {
             return Ok(Some(Found {
                 state: State::Starting,
                 info: None,
+                under_lxc: false,
             }))
         }
         Status::Stopped => None,
@@ -116,10 +119,17 @@ fn look(ct: &Container) -> Result<Option<Found>, CliError> {
         Some(i) => Some(Found {
             state: i.state,
             info: Some(i),
+            under_lxc: false,
+        }),
+        None if ct.is_created() && ct.runs_under_lxc() => Some(Found {
+            state: State::Running,
+            info: None,
+            under_lxc: true,
         }),
         None if ct.is_created() => Some(Found {
             state: State::Stopped,
             info: None,
+            under_lxc: false,
         }),
         None => None,
     })
@@ -129,6 +139,9 @@ fn print_block(args: &Args, ct: &Container, found: &Found) -> Result<(), CliErro
     if args.json {
         let v = match &found.info {
             Some(i) => serde_json::to_value(i),
+            None if found.under_lxc => Ok(serde_json::json!({
+                "name": ct.name, "state": found.state, "manager": "lxc"
+            })),
             None => Ok(serde_json::json!({ "name": ct.name, "state": found.state })),
         }
         .map_err(|e| CliError::failed(e.to_string()))?;
@@ -153,6 +166,9 @@ fn print_block(args: &Args, ct: &Container, found: &Found) -> Result<(), CliErro
     }
     if all || args.state {
         line("State:", &found.state);
+    }
+    if all && found.under_lxc {
+        line("Runs under:", &"LXC 5 (use its own tools for it)");
     }
     let info = found
         .info

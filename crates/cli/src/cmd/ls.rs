@@ -169,6 +169,11 @@ fn look(ct: &Container, details: bool) -> Result<Option<Row>, CliError> {
         Status::Starting => State::Starting,
         Status::Stopped => State::Stopped,
     };
+    if state == State::Stopped && ct.is_created() && ct.runs_under_lxc() {
+        let mut row = Row::new(&ct.name, State::Running, stored());
+        row.under_lxc = true;
+        return Ok(Some(row));
+    }
     if state == State::Stopped && !ct.is_created() {
         return Ok(None);
     }
