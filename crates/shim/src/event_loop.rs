@@ -2,12 +2,12 @@
 //! launch channel, clients, helpers' output, the freezer's events) and a timer queue, polled
 //! with mio. It dispatches each event, applies the lifecycle's effects, and ends once the
 //! container has stopped and everything is cleaned up (`ending.rs`). Nothing in it blocks.
-use crate::children::{Children, Job, Role};
+use crate::children::{Children, Role};
 use crate::clients::Clients;
 use crate::conn::{Line, ReadOutcome};
-use crate::gate::{GateStep, GoGate};
+use crate::gate::GoGate;
 use crate::hooks::{Extra, Hooks, Running};
-use crate::init_channel::{FromInit, Received, ShimEnd, ToInit};
+use crate::init_channel::{FromInit, Received, ShimEnd};
 use crate::launcher::Launcher;
 use crate::lifecycle::{Effect, Lifecycle};
 use crate::methods::{self, Facts, Outcome};
@@ -17,7 +17,7 @@ use crate::payload::Relaunch;
 use crate::rundir::RunDir;
 use crate::sources::{Source, Sources};
 use crate::timers::{TimerKind, Timers};
-use lxc_config::{Hook, HookKind};
+use lxc_config::Hook;
 use lxc_proto::framing::{line, Notification};
 use lxc_proto::record::Record;
 use mio::net::UnixListener;
@@ -278,7 +278,7 @@ impl Shim {
         }
     }
 
-    fn read_init_channel(&mut self, fx: &mut Vec<Effect>) {
+    pub(crate) fn read_init_channel(&mut self, fx: &mut Vec<Effect>) {
         loop {
             match self.chan.try_recv() {
                 Ok(Received::Message(FromInit::FsReady, fds)) => {
@@ -409,92 +409,10 @@ impl Shim {
         }
     }
 
-    /// Network set-up done (or failed), or teardown done.
-    fn complete_helper(&mut self, pid: Pid, fx: &mut Vec<Effect>) {
-        if !self.helpers.get(&pid).is_some_and(HelperRun::is_done) {
-            return;
-        }
-        let Some(h) = self.helpers.remove(&pid) else {
-            return;
-        };
-        match h.job {
-            Job::NetSetup => self.on_network_ready(h.result().map(<[u8]>::to_vec), fx),
-            Job::NetTeardown => {
-                if let Err(e) = h.result() {
-                    log::error!("network teardown: {e}");
-                }
-            }
-        }
-        if self.phase == Phase::Ending {
-            self.advance_ending(fx);
-        }
-    }
-
-    fn on_network_ready(&mut self, result: Result<Vec<u8>, String>, fx: &mut Vec<Effect>) {
-        if self.phase != Phase::Network {
-            return;
-        }
-        self.phase = Phase::Started;
-        let parsed = result.and_then(|out| crate::net::parse_setup(&out));
-        match parsed {
-            Ok(net) => {
-                log::debug!("network set up: {net:?}");
-                self.record.net.phys = net.phys.clone();
-                self.record.net.host_links = net
-                    .interfaces
-                    .iter()
-                    .filter_map(|i| i.host.clone())
-                    .collect();
-                if let Err(e) = self.rundir.write_record(&self.record) {
-                    log::error!("write {}: {}", self.rundir.record_path().display(), e);
-                }
-                self.facts.network = net;
-                self.go(fx);
-            }
-            Err(e) => self.fail_start(e, fx),
-        }
-    }
-
-    /// The container's network is ready: the init may go on (see [`GoGate`]).
-    pub(crate) fn go(&mut self, fx: &mut Vec<Effect>) {
-        let steps = self.gate.network_ready();
-        self.take_steps(steps, fx);
-    }
-
-    fn take_steps(&mut self, steps: Vec<GateStep>, fx: &mut Vec<Effect>) {
-        for step in steps {
-            match step {
-                // On the host, waited for, as LXC's monitor does; `LXC_PID` is the init's pid.
-                GateStep::StartHost => {
-                    let extra = Extra {
-                        env: vec![("LXC_PID".into(), self.life.init().to_string())],
-                        ..Extra::default()
-                    };
-                    let ran = self
-                        .hooks
-                        .run_now(HookKind::StartHost, &extra, &mut |l| log::info!("{l}"));
-                    if let Err(e) = ran {
-                        self.fail_start(e, fx);
-                        return;
-                    }
-                }
-                GateStep::Go => {
-                    if let Err(e) = self.chan.send(ToInit::Go) {
-                        self.fail_start(
-                            format!("start the container: {}", lxc_proto::strerror(&e)),
-                            fx,
-                        );
-                        return;
-                    }
-                }
-            }
-        }
-    }
-
     /// A start the shim must give up. A failure the init reported is the cause (a failed
     /// mount ends the init, and with it its namespace and channel, so the network helper's or
     /// our own error is only a consequence): its messages are read first.
-    fn fail_start(&mut self, message: String, fx: &mut Vec<Effect>) {
+    pub(crate) fn fail_start(&mut self, message: String, fx: &mut Vec<Effect>) {
         self.read_init_channel(fx);
         self.life.fail_start(message, fx);
     }

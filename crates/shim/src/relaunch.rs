@@ -5,8 +5,9 @@
 use crate::cgroup::ContainerCgroup;
 use crate::children::{Children, Job, Role};
 use crate::event_loop::{Phase, Shim};
-use crate::gate::GoGate;
+use crate::gate::{GateStep, GoGate};
 use crate::hooks::Extra;
+use crate::init_channel::ToInit;
 use crate::lifecycle::Effect;
 use crate::net::HelperRun;
 use crate::payload::{self, Payload};
@@ -146,5 +147,87 @@ impl Shim {
             self.phase = Phase::Network;
         }
         Ok(())
+    }
+
+    /// Network set-up done (or failed), or teardown done.
+    pub(crate) fn complete_helper(&mut self, pid: Pid, fx: &mut Vec<Effect>) {
+        if !self.helpers.get(&pid).is_some_and(HelperRun::is_done) {
+            return;
+        }
+        let Some(h) = self.helpers.remove(&pid) else {
+            return;
+        };
+        match h.job {
+            Job::NetSetup => self.on_network_ready(h.result().map(<[u8]>::to_vec), fx),
+            Job::NetTeardown => {
+                if let Err(e) = h.result() {
+                    log::error!("network teardown: {e}");
+                }
+            }
+        }
+        if self.phase == Phase::Ending {
+            self.advance_ending(fx);
+        }
+    }
+
+    fn on_network_ready(&mut self, result: Result<Vec<u8>, String>, fx: &mut Vec<Effect>) {
+        if self.phase != Phase::Network {
+            return;
+        }
+        self.phase = Phase::Started;
+        let parsed = result.and_then(|out| crate::net::parse_setup(&out));
+        match parsed {
+            Ok(net) => {
+                log::debug!("network set up: {net:?}");
+                self.record.net.phys = net.phys.clone();
+                self.record.net.host_links = net
+                    .interfaces
+                    .iter()
+                    .filter_map(|i| i.host.clone())
+                    .collect();
+                if let Err(e) = self.rundir.write_record(&self.record) {
+                    log::error!("write {}: {}", self.rundir.record_path().display(), e);
+                }
+                self.facts.network = net;
+                self.go(fx);
+            }
+            Err(e) => self.fail_start(e, fx),
+        }
+    }
+
+    /// The container's network is ready: the init may go on (see [`GoGate`]).
+    pub(crate) fn go(&mut self, fx: &mut Vec<Effect>) {
+        let steps = self.gate.network_ready();
+        self.take_steps(steps, fx);
+    }
+
+    pub(crate) fn take_steps(&mut self, steps: Vec<GateStep>, fx: &mut Vec<Effect>) {
+        for step in steps {
+            match step {
+                // On the host, waited for, as LXC's monitor does; `LXC_PID` is the init's pid.
+                GateStep::StartHost => {
+                    let extra = Extra {
+                        env: vec![("LXC_PID".into(), self.life.init().to_string())],
+                        ..Extra::default()
+                    };
+                    let ran = self
+                        .hooks
+                        .run_now(HookKind::StartHost, &extra, &mut |l| log::info!("{l}"));
+                    if let Err(e) = ran {
+                        self.fail_start(e, fx);
+                        return;
+                    }
+                }
+                GateStep::Go => {
+                    if let Err(e) = self.chan.send(ToInit::Go) {
+                        self.fail_start(
+                            format!("start the container: {}", lxc_proto::strerror(&e)),
+                            fx,
+                        );
+                        return;
+                    }
+                }
+            }
+        }
     }
 }
