@@ -323,6 +323,16 @@ impl Ct {
             .to_path_buf()
     }
 
+    /// The name of its cgroups below `<own>/lxc`: NAME for the default lxcpath, NAME@HASH for
+    /// any other (HASH as in its run root `.p-HASH`).
+    pub fn cgroup_name(&self) -> String {
+        let root = lxc_proto::paths::RunRoot::for_lxcpath(&self.lxcpath, &self.default_lxcpath);
+        match root.path().file_name().and_then(|n| n.to_str()) {
+            Some(d) if d.starts_with(".p-") => format!("{}@{}", self.name, &d[3..]),
+            _ => self.name.clone(),
+        }
+    }
+
     /// Every cgroup directory named after the container that exists now.
     pub fn cgroup_dirs(&self) -> Vec<PathBuf> {
         let mut found = Vec::new();
@@ -336,7 +346,13 @@ impl Ct {
                 if !e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
                     continue;
                 }
-                if p.file_name().and_then(|n| n.to_str()) == Some(self.name.as_str())
+                // NAME for the default lxcpath, NAME@HASH for any other.
+                let named = p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                    n == self.name
+                        || n.strip_prefix(self.name.as_str())
+                            .is_some_and(|r| r.starts_with('@'))
+                });
+                if named
                     && p.parent()
                         .and_then(|q| q.file_name())
                         .and_then(|n| n.to_str())

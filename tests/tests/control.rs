@@ -830,3 +830,59 @@ fn monitor_watches_several_lxcpaths() {
         );
     }
 }
+
+/// A container is its lxcpath and its name: one name in two lxcpaths gives two containers,
+/// each seen only from its own lxcpath.
+#[test]
+fn one_name_in_two_lxcpaths_is_two_containers() {
+    let a = Ct::new("twin");
+    let b = Ct::new("twinb");
+    // `b`'s lxcpath, `a`'s name: stopped by this guard whatever happens.
+    struct Twin<'a>(&'a Ct, &'a Ct);
+    impl Twin<'_> {
+        fn lxc(&self, cmd: &str, args: &[&str]) -> std::process::Output {
+            let mut c = self.1.bare(cmd);
+            c.arg("-n")
+                .arg(&self.0.name)
+                .arg("-P")
+                .arg(&self.1.lxcpath)
+                .args(args);
+            run(&mut c, Duration::from_secs(30))
+        }
+    }
+    impl Drop for Twin<'_> {
+        fn drop(&mut self) {
+            let _ = self.lxc("stop", &["-k"]);
+        }
+    }
+    let twin = Twin(&a, &b);
+    a.start_detached("sleep 60");
+    let out = twin.lxc("execute", &["-d", "--", "sleep", "60"]);
+    assert_eq!(
+        code(&out),
+        0,
+        "the same name elsewhere starts: {}",
+        stderr(&out)
+    );
+    let pid_a = a.info().unwrap()["pid"].clone();
+    let out = twin.lxc("info", &["--json"]);
+    let info_b: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_ne!(pid_a, info_b["pid"], "two containers");
+    let ls = |ct: &Ct| {
+        let out = run(
+            ct.bare("ls").arg("-P").arg(&ct.lxcpath).arg("-1"),
+            Duration::from_secs(10),
+        );
+        stdout(&out)
+    };
+    assert_eq!(ls(&a), format!("{}\n", a.name));
+    assert_eq!(
+        ls(&b),
+        format!("{}\n", a.name),
+        "b's lxcpath lists only its own"
+    );
+    assert_eq!(code(&a.lxc("stop", &["-k"])), 0);
+    assert_eq!(twin.lxc("state", &[]).stdout, b"RUNNING\n");
+    assert_eq!(code(&twin.lxc("stop", &["-k"])), 0);
+    a.assert_clean();
+}

@@ -127,7 +127,11 @@ fn cgroup_holds_every_process_and_goes_away() {
         for (line, host) in theirs.lines().zip(own.lines()) {
             let (hier, path) = line.rsplit_once(':').unwrap();
             let (_, host_path) = host.rsplit_once(':').unwrap();
-            let want = format!("{}/lxc/{}", host_path.trim_end_matches('/'), ct.name);
+            let want = format!(
+                "{}/lxc/{}",
+                host_path.trim_end_matches('/'),
+                ct.cgroup_name()
+            );
             assert_eq!(path, want, "{hier}: {line}");
         }
     }

@@ -197,7 +197,9 @@ pub fn plan_init(spec: &LaunchSpec, hierarchies: &[Hierarchy]) -> Result<InitPla
         .map(|h| {
             (
                 h.mount_name(),
-                h.own_dir().join(crate::cgroup::CONTAINERS).join(&spec.name),
+                h.own_dir()
+                    .join(crate::cgroup::CONTAINERS)
+                    .join(spec.cgroup_name()),
             )
         })
         .collect();

@@ -32,6 +32,20 @@ pub struct LaunchSpec {
     pub cgroup_prefer: Option<cgroup::Version>,
 }
 
+impl LaunchSpec {
+    /// The name of the container's cgroups (below `<own>/lxc/`): its name for the default
+    /// lxcpath, `NAME@HASH` for another (HASH as in its run root `.p-HASH`), so that one name
+    /// in two lxcpaths is two containers here too ('@' is in no container name).
+    pub fn cgroup_name(&self) -> String {
+        if self.run_root == RunRoot::default() {
+            return self.name.clone();
+        }
+        let root = self.run_root.path().file_name().unwrap_or_default();
+        let hash = root.to_string_lossy();
+        format!("{}@{}", self.name, hash.trim_start_matches(".p-"))
+    }
+}
+
 /// How the shim's COMMAND gets its stdio.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LaunchStdio {

@@ -62,7 +62,8 @@ impl Shim {
             Ok(h) => h,
             Err(e) => fail!("read own cgroups: {}", lxc_proto::strerror(&e)),
         };
-        let mut cgroup = ContainerCgroup::plan(&hierarchies, &spec.name, spec.cgroup_prefer);
+        let mut cgroup =
+            ContainerCgroup::plan(&hierarchies, &spec.cgroup_name(), spec.cgroup_prefer);
         // Written before anything is made, so that whoever finds this shim dead can clean up.
         let mut record = Record {
             shim_pid: std::process::id() as i32,
