@@ -311,3 +311,50 @@ fn a_detached_starts_pid_file_goes_with_the_container() {
     assert!(!file.exists(), "the pid file stayed");
     ct.assert_clean();
 }
+
+/// Anyone may bind an abstract name: a socket at LXC's name that is not root's makes nothing
+/// untouchable.
+#[test]
+fn a_planted_lxc_socket_of_another_user_is_not_lxc() {
+    let ct = Ct::new("planted");
+    assert_eq!(code(&ct.lxc("create", &[])), 0);
+    let name = format!("{}/{}/command", ct.lxcpath.display(), ct.name);
+    let script = format!(
+        "import socket,time\ns=socket.socket(socket.AF_UNIX)\ns.bind(b'\\0{name}')\ns.listen(1)\nprint('bound', flush=True)\ntime.sleep(60)\n"
+    );
+    struct Squatter(std::process::Child);
+    impl Drop for Squatter {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut sq = Squatter(
+        std::process::Command::new("setpriv")
+            .args([
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "/usr/bin/python3",
+                "-c",
+            ])
+            .arg(&script)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(sq.0.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert_eq!(line, "bound\n");
+    let out = ct.execute(&["--", "true"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = ct.lxc("info", &[]);
+    assert!(!stdout(&out).contains("LXC 5"), "{}", stdout(&out));
+    assert_eq!(code(&ct.lxc("destroy", &[])), 0);
+    drop(sq);
+    ct.assert_clean();
+}

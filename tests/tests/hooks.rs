@@ -286,3 +286,57 @@ fn destroy_hooks_run_before_the_files_go_and_a_failing_one_keeps_them() {
     );
     assert!(ct.lxcpath.join(&ct.name).join("config").exists(), "kept");
 }
+
+/// At a reboot the pre-start hooks run while the shim answers: `lxc-state` during a slow one
+/// answers at once, and a stop then calls the restart off (nothing boots again).
+#[test]
+fn a_slow_pre_start_at_a_reboot_leaves_the_shim_answering() {
+    let ct = Ct::new("hookreboot");
+    let root = ct.lxcpath.join("rootfs");
+    make_rootfs(&root);
+    let gate = ct.lxcpath.join("slow");
+    let conf = ct.lxcpath.join("c.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "lxc.rootfs.path = {}\nlxc.signal.halt = SIGUSR1\n\
+             lxc.hook.pre-start = if [ -e {g} ]; then sleep 4; fi; true\n",
+            root.display(),
+            g = gate.display()
+        ),
+    )
+    .unwrap();
+    assert_eq!(code(&ct.lxc("create", &["-f", conf.to_str().unwrap()])), 0);
+    assert_eq!(code(&ct.lxc("start", &[])), 0);
+    std::fs::write(&gate, "").unwrap();
+    let reboot = ct
+        .command("stop", &["-r", "-t", "30"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The old init gone, the hook sleeping (STOPPING until the new start): the shim still
+    // answers, at once.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while ct.state() != "STOPPING" {
+        assert!(Instant::now() < deadline, "never between two boots");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let t = Instant::now();
+    assert_eq!(ct.state(), "STOPPING");
+    assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+    // A stop now calls the restart off.
+    let out = ct.lxc("stop", &["-k"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = wait_output(reboot, Duration::from_secs(20));
+    assert_ne!(
+        code(&out),
+        0,
+        "the reboot never came back: {}",
+        stderr(&out)
+    );
+    assert!(!ct.run_dir().exists());
+    ct.assert_clean();
+}

@@ -5,6 +5,7 @@ use crate::CliError;
 use lxc_proto::paths::{self, RunRoot};
 use lxc_proto::{Client, ClientError, State};
 use lxc_shim::rundir::RunDir;
+use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -65,9 +66,14 @@ impl Container {
     /// Whether LXC 5 runs a container of this lxcpath and name: its monitor listens on the
     /// abstract socket `@LXCPATH/NAME/command` while the container runs. Such a container is
     /// never started, stopped or destroyed by us.
+    /// The listener must be root's (or ours): anyone may bind an abstract name, and a planted
+    /// one must not make a container untouchable.
     pub fn runs_under_lxc(&self) -> bool {
         let table = std::fs::read_to_string("/proc/net/unix").unwrap_or_default();
-        lxc_socket_listed(&table, &self.lxcpath, &self.name)
+        let Some(name) = lxc_socket_listed(&table, &self.lxcpath, &self.name) else {
+            return false;
+        };
+        lxc_listener_is_privileged(&name)
     }
 
     /// The refusal for a container LXC 5 runs.
@@ -92,7 +98,8 @@ impl Container {
                     "connect to its shim: permission denied (only root may control containers)",
                 ))
             }
-            Err(ClientError::Connect(_)) => {}
+            // No shim, or one that went away as we came: the lock tells.
+            Err(ClientError::Connect(_)) | Err(ClientError::Closed) => {}
             Err(e) => return Err(rpc_error(e)),
         }
         if !self.rundir.exists() {
@@ -144,7 +151,18 @@ impl Container {
     /// The current state; `None` when the container neither runs nor was created.
     pub fn state(&self) -> Result<Option<State>, CliError> {
         match self.status()? {
-            Status::Running(mut c) => c.state().map(Some).map_err(rpc_error),
+            Status::Running(mut c) => match c.state() {
+                Ok(s) => Ok(Some(s)),
+                // The shim ended between the connect and the question (or was killed, which
+                // kills its container): look again, which cleans up after a dead one.
+                Err(ClientError::Closed) => match self.status()? {
+                    Status::Running(mut c) => c.state().map(Some).map_err(rpc_error),
+                    Status::Starting => Ok(Some(State::Starting)),
+                    Status::Stopped if self.is_created() => Ok(Some(State::Stopped)),
+                    Status::Stopped => Ok(None),
+                },
+                Err(e) => Err(rpc_error(e)),
+            },
             Status::Starting => Ok(Some(State::Starting)),
             // The shim may have ended between the two looks.
             Status::Stopped if self.is_created() => Ok(Some(State::Stopped)),
@@ -173,9 +191,9 @@ impl Container {
     }
 }
 
-/// Whether `/proc/net/unix` (`table`) lists LXC's command socket of `lxcpath`/`name`, as the
-/// lxcpath was written or without a trailing slash.
-fn lxc_socket_listed(table: &str, lxcpath: &std::path::Path, name: &str) -> bool {
+/// The name (without the leading `@`) under which `/proc/net/unix` (`table`) lists LXC's
+/// command socket of `lxcpath`/`name`, as the lxcpath was written or without a trailing slash.
+fn lxc_socket_listed(table: &str, lxcpath: &std::path::Path, name: &str) -> Option<String> {
     let given = lxcpath.to_string_lossy();
     let trimmed = given.trim_end_matches('/');
     let wanted = [
@@ -185,7 +203,35 @@ fn lxc_socket_listed(table: &str, lxcpath: &std::path::Path, name: &str) -> bool
     table
         .lines()
         .filter_map(|l| l.split_whitespace().nth(7))
-        .any(|path| wanted.iter().any(|w| w == path))
+        .find(|path| wanted.iter().any(|w| w == path))
+        .map(|path| path[1..].to_string())
+}
+
+/// Whether the process listening on the abstract socket `name` is root (or this user): its
+/// credentials, as the kernel gives them to a connection. The connect does not wait: a
+/// listener that never accepts (its backlog full) is no LXC monitor, and must not hang us.
+fn lxc_listener_is_privileged(name: &str) -> bool {
+    use nix::sys::socket::{
+        connect, getsockopt, socket, sockopt, AddressFamily, SockFlag, SockType, UnixAddr,
+    };
+    let Ok(addr) = UnixAddr::new_abstract(name.as_bytes()) else {
+        return false;
+    };
+    let Ok(fd) = socket(
+        AddressFamily::Unix,
+        SockType::Stream,
+        SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC,
+        None,
+    ) else {
+        return false;
+    };
+    if connect(fd.as_raw_fd(), &addr).is_err() {
+        return false;
+    }
+    match getsockopt(&fd, sockopt::PeerCredentials) {
+        Ok(cred) => cred.uid() == 0 || cred.uid() == nix::unistd::geteuid().as_raw(),
+        Err(_) => false,
+    }
 }
 
 /// A failed call, as one line (after the `lxc-CMD: NAME: ` prefix): `NAME: runs an older
@@ -250,17 +296,12 @@ mod tests {
             0000000051106e98: 00000002 00000000 00010000 0001 01 3054489 @/var/lib/lxc/web/command\n\
             0000000051106e99: 00000002 00000000 00010000 0001 01 3054490 /run/x.sock\n";
         let lxc = std::path::Path::new("/var/lib/lxc");
-        assert!(lxc_socket_listed(table, lxc, "web"));
-        assert!(lxc_socket_listed(
-            table,
-            std::path::Path::new("/var/lib/lxc/"),
-            "web"
-        ));
-        assert!(!lxc_socket_listed(table, lxc, "we"));
-        assert!(!lxc_socket_listed(
-            table,
-            std::path::Path::new("/srv"),
-            "web"
-        ));
+        let found = lxc_socket_listed(table, lxc, "web");
+        assert_eq!(found.as_deref(), Some("/var/lib/lxc/web/command"));
+        let slash = std::path::Path::new("/var/lib/lxc/");
+        assert!(lxc_socket_listed(table, slash, "web").is_some());
+        assert!(lxc_socket_listed(table, lxc, "we").is_none());
+        let srv = std::path::Path::new("/srv");
+        assert!(lxc_socket_listed(table, srv, "web").is_none());
     }
 }

@@ -41,7 +41,7 @@ impl Shim {
                 },
             );
         }
-        if self.next_hook() {
+        if self.next_end_hook() {
             return;
         }
         // The namespaces were kept for the stop hooks only.
@@ -82,8 +82,21 @@ impl Shim {
                     ..Extra::default()
                 },
             );
-            if self.next_hook() {
-                return;
+        }
+        if self.next_end_hook() {
+            return;
+        }
+        if self.life.wants_restart() && !self.pre_start_queued {
+            // The next start's pre-start hooks, run by the loop like the end's (the shim keeps
+            // answering; a stop meanwhile calls the restart off).
+            self.pre_start_queued = true;
+            self.queue_hooks(HookKind::PreStart, Extra::default());
+        }
+        if self.life.wants_restart() {
+            match self.next_hook() {
+                Ok(true) => return,
+                Ok(false) => {}
+                Err(e) => self.life.restart_failed(e),
             }
         }
         if self.life.wants_restart() {
@@ -112,41 +125,71 @@ impl Shim {
         }
     }
 
-    fn queue_hooks(&mut self, kind: HookKind, extra: Extra) {
+    pub(crate) fn queue_hooks(&mut self, kind: HookKind, extra: Extra) {
         for hook in self.hooks.of_kind(kind) {
             self.hook_queue.push_back((hook, extra.clone()));
         }
     }
 
-    /// Starts the next queued hook; false when none is left (one that cannot start is
-    /// logged and skipped).
-    fn next_hook(&mut self) -> bool {
+    /// Starts the next queued hook: `Ok(false)` when none is left. One that cannot start is
+    /// logged and skipped, except a pre-start or start-host hook, whose start it fails
+    /// (`Err`, the rest of the queue dropped).
+    pub(crate) fn next_hook(&mut self) -> Result<bool, String> {
         while let Some((hook, extra)) = self.hook_queue.pop_front() {
             match self.hooks.spawn(&hook, &extra) {
                 Ok(run) => {
                     self.children.register(run.pid, Role::Hook);
                     self.hook_run = Some(run);
-                    return true;
+                    return Ok(true);
+                }
+                Err(e) if matches!(hook.kind, HookKind::PreStart | HookKind::StartHost) => {
+                    self.hook_queue.clear();
+                    return Err(e);
                 }
                 Err(e) => log::error!("{e}"),
             }
         }
-        false
+        Ok(false)
     }
 
-    /// A hook of the end has exited: its output logged, the end goes on.
+    /// The end's next hook (stop and post-stop hooks never fail it); true when one runs.
+    fn next_end_hook(&mut self) -> bool {
+        self.next_hook().unwrap_or_else(|e| {
+            log::error!("{e}");
+            false
+        })
+    }
+
+    /// A hook run by the loop has exited: its output logged; a start-host hook's start, or
+    /// the end, goes on.
     pub(crate) fn on_hook_exit(&mut self, pid: Pid, status: ExitStatus, fx: &mut Vec<Effect>) {
         if self.hook_run.as_ref().is_none_or(|r| r.pid != pid) {
             return;
         }
-        if let Some(run) = self.hook_run.take() {
-            let (lines, result) = run.finish(status);
-            lines.iter().for_each(|l| log::info!("{l}"));
-            if let Err(e) = result {
-                log::error!("{e}");
+        let Some(run) = self.hook_run.take() else {
+            return;
+        };
+        let kind = run.kind;
+        let (lines, result) = run.finish(status);
+        lines.iter().for_each(|l| log::info!("{l}"));
+        match (kind, result) {
+            (HookKind::StartHost, Err(e)) => {
+                self.hook_queue.clear();
+                self.fail_start(e, fx);
             }
+            (HookKind::StartHost, Ok(())) => self.start_host_next(fx),
+            // A failing pre-start hook ends a restart, as it aborts a start.
+            (HookKind::PreStart, Err(e)) => {
+                self.hook_queue.clear();
+                self.life.restart_failed(e);
+                self.advance_ending(fx);
+            }
+            (_, Err(e)) => {
+                log::error!("{e}");
+                self.advance_ending(fx);
+            }
+            (_, Ok(())) => self.advance_ending(fx),
         }
-        self.advance_ending(fx);
     }
 
     fn start_teardown(&mut self) -> Result<(), String> {
@@ -182,6 +225,7 @@ impl Shim {
         self.hook_run = None;
         self.stop_hooks_queued = true;
         self.post_stop_queued = true;
+        self.pre_start_queued = true;
         self.phase = Phase::Ending;
         self.remove_deadline = Some(Instant::now());
         self.advance_ending(&mut fx);

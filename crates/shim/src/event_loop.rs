@@ -85,6 +85,8 @@ pub struct Shim {
     /// The end's `stop` / `post-stop` hooks have been queued (once per end).
     pub(crate) stop_hooks_queued: bool,
     pub(crate) post_stop_queued: bool,
+    /// A restart's pre-start hooks have been queued.
+    pub(crate) pre_start_queued: bool,
     /// The container's namespaces, kept open for its `stop` hooks.
     pub(crate) kept_ns: Vec<(&'static str, File)>,
     /// When the init may go on.

@@ -3,11 +3,11 @@
 //! name, the section `lxc` and the hook type as arguments (`lxc.hook.version = 0`, the
 //! default) or only as environment variables (`1`), and LXC's `LXC_*` variables.
 //!
-//! Where they run: `pre-start` and `start-host` in the shim, on the host, waited for (as LXC's
-//! monitor waits); `pre-mount`, `mount`, `autodev` and `start` in the init, in the container's
-//! mount namespace (before pivot_root, except `start`, which runs inside the container right
-//! before COMMAND); `stop` and `post-stop` in the shim once the container has ended, while the
-//! loop goes on answering. A failing hook before COMMAND runs aborts the start (exit 125,
+//! Where they run: on the host, by the shim: the first start's `pre-start` waited for before
+//! the loop runs (as LXC's monitor waits), `start-host`, `stop`, `post-stop` and a reboot's
+//! `pre-start` as children the loop reaps while it goes on answering; in the init, in the
+//! container's mount namespace: `pre-mount`, `mount`, `autodev` (before pivot_root) and `start`
+//! (inside the container right before COMMAND). A failing hook before COMMAND runs aborts the start (exit 125,
 //! naming the hook); a failing `stop` or `post-stop` hook is logged.
 //!
 //! A hook's standard output and error go to an anonymous memory file, read once it has
@@ -169,7 +169,12 @@ impl Hooks {
         let pid = Pid::from_raw(child.id() as i32);
         // Reaped by pid by whoever runs it, never through `Child`.
         drop(child);
-        Ok(Running { pid, out, label })
+        Ok(Running {
+            pid,
+            kind: hook.kind,
+            out,
+            label,
+        })
     }
 }
 
@@ -188,6 +193,7 @@ pub struct Extra {
 #[derive(Debug)]
 pub struct Running {
     pub pid: Pid,
+    pub kind: HookKind,
     out: File,
     label: String,
 }

@@ -86,10 +86,7 @@ impl Shim {
         let Some(r) = &self.relaunch else {
             return Err("nothing to start again".into());
         };
-        self.hooks
-            .run_now(HookKind::PreStart, &Extra::default(), &mut |l| {
-                log::info!("{l}")
-            })?;
+        // Its pre-start hooks have run (the end queued them).
         let (guard, chan) = payload::start(&r.payload, r.flags, &r.stdio, self.life.cgroup_mut())?;
         let Some(init) = guard.pid() else {
             return Err("clone the container's init: no pid".into());
@@ -100,6 +97,7 @@ impl Shim {
         }
         self.stop_hooks_queued = false;
         self.post_stop_queued = false;
+        self.pre_start_queued = false;
         let Payload::Clone(plan) = &r.payload;
         self.gate = GoGate::new(
             plan.fs.cgroup.is_some(),
@@ -205,18 +203,17 @@ impl Shim {
         for step in steps {
             match step {
                 // On the host, waited for, as LXC's monitor does; `LXC_PID` is the init's pid.
+                // On the host, run by the loop; the init goes on once they all succeeded.
+                // `LXC_PID` is the init's pid.
                 GateStep::StartHost => {
                     let extra = Extra {
                         env: vec![("LXC_PID".into(), self.life.init().to_string())],
                         ..Extra::default()
                     };
-                    let ran = self
-                        .hooks
-                        .run_now(HookKind::StartHost, &extra, &mut |l| log::info!("{l}"));
-                    if let Err(e) = ran {
-                        self.fail_start(e, fx);
-                        return;
-                    }
+                    self.queue_hooks(HookKind::StartHost, extra);
+                    self.start_host_next(fx);
+                    // The `go` that follows is sent by `start_host_next` when the hooks are done.
+                    return;
                 }
                 GateStep::Go => {
                     if let Err(e) = self.chan.send(ToInit::Go) {
@@ -228,6 +225,16 @@ impl Shim {
                     }
                 }
             }
+        }
+    }
+
+    /// The next start-host hook, or `go` once none is left (a hook that cannot start fails
+    /// the start).
+    pub(crate) fn start_host_next(&mut self, fx: &mut Vec<Effect>) {
+        match self.next_hook() {
+            Ok(true) => {}
+            Ok(false) => self.take_steps(vec![GateStep::Go], fx),
+            Err(e) => self.fail_start(e, fx),
         }
     }
 }

@@ -225,6 +225,7 @@ impl Shim {
             hook_run: None,
             stop_hooks_queued: false,
             post_stop_queued: false,
+            pre_start_queued: false,
             kept_ns,
             gate,
             pid_file: spec.pid_file.clone(),

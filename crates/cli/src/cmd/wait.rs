@@ -160,7 +160,12 @@ fn follow(
     wanted: &Wanted,
     deadline: Option<Instant>,
 ) -> Result<Followed, CliError> {
-    let now = client.subscribe().map_err(crate::container::rpc_error)?;
+    let now = match client.subscribe() {
+        Ok(now) => now,
+        // The shim ended (or was killed) before it answered: look again.
+        Err(ClientError::Closed) => return Ok(Followed::Gone),
+        Err(e) => return Err(crate::container::rpc_error(e)),
+    };
     if wanted.states.contains(&now.state) {
         return Ok(Followed::Reached);
     }

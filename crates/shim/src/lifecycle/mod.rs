@@ -182,6 +182,7 @@ impl Lifecycle {
         self.reported = None;
         self.stop_signal_sent = false;
         self.killing = false;
+        self.stop_asked = false;
         self.set_state(State::Starting, fx);
     }
 

@@ -256,7 +256,11 @@ impl Lifecycle {
     }
 
     /// Forwards a signal to COMMAND through our init (app containers) or to pid 1 (system).
+    /// Once the init has been reaped its pid is free, and may be someone else's: nothing.
     pub fn signal_init(&self, sig: i32) {
+        if self.ending.is_some() {
+            return;
+        }
         let _ = sys::send_signal(self.init, sig);
     }
 }

@@ -28,6 +28,17 @@ impl Lifecycle {
         timers: &mut Timers,
         fx: &mut Vec<Effect>,
     ) {
+        if self.ending.is_some() {
+            // The init has ended (the end's hooks and clean-up run): nothing is left to signal.
+            // A reboot under way is called off; the stop is answered at STOPPED.
+            if self.restart {
+                log::info!("stop: the restart after the reboot is called off");
+                self.restart = false;
+            }
+            self.stop_asked = true;
+            self.park_wait(waiter);
+            return;
+        }
         let timeout = params.timeout.unwrap_or(StopParams::DEFAULT_TIMEOUT);
         let deadline = Instant::now().checked_add(timeout);
         let kills = params.kill || (timeout.is_zero() && !params.nokill);

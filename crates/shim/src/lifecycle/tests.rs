@@ -249,3 +249,30 @@ fn a_stop_whose_client_left_does_not_kill() {
     assert_eq!(l.state(), State::Stopping);
     assert!(fx.is_empty());
 }
+
+/// A stop that comes once the init has been reaped (its end's hooks run) signals nothing (the
+/// pid is free), calls a reboot's restart off, and is answered at STOPPED.
+#[test]
+fn a_stop_during_the_end_calls_the_restart_off() {
+    use lxc_proto::request::StopParams;
+    let mut timers = Timers::default();
+    let mut l = life(true);
+    let mut fx = Vec::new();
+    l.on_init_closed(&mut fx);
+    l.on_init_reaped(ExitStatus::signaled(libc::SIGHUP), &mut timers, &mut fx);
+    assert!(l.wants_restart());
+    let kill = StopParams {
+        kill: true,
+        ..StopParams::default()
+    };
+    let mut fx = Vec::new();
+    l.stop(&kill, waiter(1), &mut timers, &mut fx);
+    assert!(!l.wants_restart(), "the stop wins over the reboot");
+    assert!(!l.killing, "nothing left to kill");
+    assert!(!timers.is_armed(TimerKind::StopGrace));
+    assert!(fx.is_empty());
+    let mut fx = Vec::new();
+    l.finish(&mut fx);
+    assert_eq!(answers(&fx).len(), 1);
+    assert_eq!(states(&fx), [State::Stopped]);
+}
