@@ -22,6 +22,10 @@ RUNS, SCALE, BIN = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 LXC = "/usr/bin"
 HAVE_LXC = os.path.exists(f"{LXC}/lxc-execute")
 WORK = tempfile.mkdtemp(prefix="lxcbench.")
+# Our commands use the built-in default config, not the host's /etc/lxc/default.conf (Debian's
+# asks for a veth on lxcbr0): an empty system config directory of the bench's own.
+os.makedirs(f"{WORK}/sysconf")
+os.environ["LXC_SYSCONF_DIR"] = f"{WORK}/sysconf"
 OURS_P, LXC_P = f"{WORK}/ours", f"{WORK}/lxc"
 os.makedirs(OURS_P); os.makedirs(LXC_P)
 TAG = f"bench{os.getpid()}"
