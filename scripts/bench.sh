@@ -156,7 +156,7 @@ try:
     # container, and an lxc-monitor stopped with SIGSTOP. No shim may wait for them.
     start_ours(f"{TAG}-l")
     idle = [subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            for argv in (ours("wait", f"{TAG}-l", "-s", "FROZEN"), [f"{BIN}/lxc-monitor"])]
+            for argv in (ours("wait", f"{TAG}-l", "-s", "FROZEN"), [f"{BIN}/lxc-monitor", "-P", OURS_P])]
     time.sleep(0.3)
     os.kill(idle[1].pid, 19)
     try:
@@ -231,7 +231,7 @@ try:
         return (statistics.median(cmd_lat) if cmd_lat else None, statistics.median(stamp_lat) if stamp_lat else None)
     start_ours(name)
     if HAVE_LXC: start_lxc(lname)
-    mo = monitor_latency([f"{BIN}/lxc-monitor", "-n", name, "--json"], ours("freeze", name), ours("unfreeze", name),
+    mo = monitor_latency([f"{BIN}/lxc-monitor", "-n", name, "-P", OURS_P, "--json"], ours("freeze", name), ours("unfreeze", name),
                          lambda l: json.loads(l).get("time"))
     ml = (None, None)
     if HAVE_LXC:
@@ -260,7 +260,7 @@ try:
         for n in names: stop(n)
         stops = time.perf_counter() - t
         return starts, ls, ps, total[1] / SCALE, total[0] / SCALE, stops
-    so = scale(create_ours, start_ours, [f"{BIN}/lxc-ls", "-f", "-P", OURS_P], [f"{BIN}/lxc-ps"], our_pids, stop_ours)
+    so = scale(create_ours, start_ours, [f"{BIN}/lxc-ls", "-f", "-P", OURS_P], [f"{BIN}/lxc-ps", "-P", OURS_P], our_pids, stop_ours)
     sl = [None] * 6
     if HAVE_LXC:
         sl = scale(create_lxc, start_lxc, [f"{LXC}/lxc-ls", "-f", "-P", LXC_P], None, lxc_pids, stop_lxc)

@@ -161,13 +161,17 @@ impl Row {
     }
 
     /// Fills in what the shim and the container's cgroups tell.
-    pub fn add_info(&mut self, info: &Info) {
+    /// What the shim's `info` tells; `memory`: also read RAM and SWAP from the cgroups (files
+    /// of every hierarchy: only when they are shown).
+    pub fn add_info(&mut self, info: &Info, memory_too: bool) {
         self.state = info.state;
         self.pid = info.pid;
         self.all_ips = info.ips.clone();
         self.interfaces = info.interfaces.iter().map(|i| i.name.clone()).collect();
-        let cgroups: Vec<&Path> = info.cgroups.iter().map(Path::new).collect();
-        (self.ram, self.swap) = memory(&cgroups);
+        if memory_too {
+            let cgroups: Vec<&Path> = info.cgroups.iter().map(Path::new).collect();
+            (self.ram, self.swap) = memory(&cgroups);
+        }
     }
 
     fn ips(&self, v6: bool) -> Vec<String> {

@@ -92,11 +92,15 @@ pub fn run(args: Args) -> Result<i32, CliError> {
     names.dedup();
     names.retain(|n| patterns.iter().all(|re| re.is_match(n)));
     let details = columns.is_some() || args.json;
+    let memory_too = args.json
+        || columns
+            .as_ref()
+            .is_some_and(|c| c.iter().any(|c| matches!(c, Column::Ram | Column::Swap)));
     let mut rows = Vec::new();
     let mut failed = Vec::new();
     for name in names {
         let ct = Container::new(&name, Some(&lxcpath))?;
-        let row = match look(&ct, details || !wanted_groups.is_empty()) {
+        let row = match look(&ct, details || !wanted_groups.is_empty(), memory_too) {
             Ok(Some(row)) => row,
             Ok(None) => continue,
             Err(e) => {
@@ -148,13 +152,13 @@ pub fn run(args: Args) -> Result<i32, CliError> {
 /// One container's row; `None` when it is neither stored nor running (gone meanwhile).
 /// `details`: ask a running container's shim for everything (else its state only), and read
 /// the stored configuration.
-fn look(ct: &Container, details: bool) -> Result<Option<Row>, CliError> {
+fn look(ct: &Container, details: bool, memory_too: bool) -> Result<Option<Row>, CliError> {
     let stored = || details.then(|| Stored::load(&ct.config_path())).flatten();
     let state = match ct.status()? {
         Status::Running(mut c) if details => match c.info() {
             Ok(info) => {
                 let mut row = Row::new(&ct.name, info.state, stored());
-                row.add_info(&info);
+                row.add_info(&info, memory_too);
                 return Ok(Some(row));
             }
             // It stopped between the two looks.
