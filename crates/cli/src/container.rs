@@ -65,15 +65,14 @@ impl Container {
 
     /// Whether LXC 5 runs a container of this lxcpath and name: its monitor listens on the
     /// abstract socket `@LXCPATH/NAME/command` while the container runs. Such a container is
-    /// never started, stopped or destroyed by us.
-    /// The listener must be root's (or ours): anyone may bind an abstract name, and a planted
-    /// one must not make a container untouchable.
+    /// never started, stopped or destroyed by us. The listener must be root's (or ours): anyone
+    /// may bind an abstract name, and a planted one must not make a container untouchable. One
+    /// connect per spelling of the lxcpath (as written, and without a trailing slash): no scan
+    /// of the host's sockets.
     pub fn runs_under_lxc(&self) -> bool {
-        let table = std::fs::read_to_string("/proc/net/unix").unwrap_or_default();
-        let Some(name) = lxc_socket_listed(&table, &self.lxcpath, &self.name) else {
-            return false;
-        };
-        lxc_listener_is_privileged(&name)
+        lxc_socket_names(&self.lxcpath, &self.name)
+            .iter()
+            .any(|n| lxc_listener_is_privileged(n))
     }
 
     /// The refusal for a container LXC 5 runs.
@@ -191,20 +190,16 @@ impl Container {
     }
 }
 
-/// The name (without the leading `@`) under which `/proc/net/unix` (`table`) lists LXC's
-/// command socket of `lxcpath`/`name`, as the lxcpath was written or without a trailing slash.
-fn lxc_socket_listed(table: &str, lxcpath: &std::path::Path, name: &str) -> Option<String> {
+/// The abstract names (without the leading `@`) LXC's command socket of `lxcpath`/`name` may
+/// have: the lxcpath as written, and without a trailing slash.
+fn lxc_socket_names(lxcpath: &std::path::Path, name: &str) -> Vec<String> {
     let given = lxcpath.to_string_lossy();
     let trimmed = given.trim_end_matches('/');
-    let wanted = [
-        format!("@{given}/{name}/command"),
-        format!("@{trimmed}/{name}/command"),
-    ];
-    table
-        .lines()
-        .filter_map(|l| l.split_whitespace().nth(7))
-        .find(|path| wanted.iter().any(|w| w == path))
-        .map(|path| path[1..].to_string())
+    let mut names = vec![format!("{trimmed}/{name}/command")];
+    if given != trimmed {
+        names.push(format!("{given}/{name}/command"));
+    }
+    names
 }
 
 /// Whether the process listening on the abstract socket `name` is root (or this user): its
@@ -291,17 +286,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lxc_command_sockets_are_found_by_lxcpath_and_name() {
-        let table = "Num       RefCount Protocol Flags    Type St Inode Path\n\
-            0000000051106e98: 00000002 00000000 00010000 0001 01 3054489 @/var/lib/lxc/web/command\n\
-            0000000051106e99: 00000002 00000000 00010000 0001 01 3054490 /run/x.sock\n";
+    fn lxc_command_socket_names() {
         let lxc = std::path::Path::new("/var/lib/lxc");
-        let found = lxc_socket_listed(table, lxc, "web");
-        assert_eq!(found.as_deref(), Some("/var/lib/lxc/web/command"));
+        assert_eq!(lxc_socket_names(lxc, "web"), ["/var/lib/lxc/web/command"]);
         let slash = std::path::Path::new("/var/lib/lxc/");
-        assert!(lxc_socket_listed(table, slash, "web").is_some());
-        assert!(lxc_socket_listed(table, lxc, "we").is_none());
-        let srv = std::path::Path::new("/srv");
-        assert!(lxc_socket_listed(table, srv, "web").is_none());
+        assert_eq!(
+            lxc_socket_names(slash, "web"),
+            ["/var/lib/lxc/web/command", "/var/lib/lxc//web/command"]
+        );
     }
 }
