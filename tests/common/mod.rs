@@ -414,6 +414,26 @@ impl Drop for Ct {
         }
         if !self.shares_lxcpath && self.lxcpath.join(".lxct-marker").exists() {
             let _ = std::fs::remove_dir_all(&self.lxcpath);
+            // The lxcpath's run root: sockets of monitors that were killed, then the root if
+            // nothing else is left in it.
+            let root = lxc_proto::paths::RunRoot::for_lxcpath(&self.lxcpath, &self.default_lxcpath);
+            if root.path() != Path::new("/var/run/lxc") {
+                if let Ok(rd) = std::fs::read_dir(root.monitor_dir()) {
+                    for e in rd.flatten() {
+                        let pid = e
+                            .file_name()
+                            .to_string_lossy()
+                            .split('-')
+                            .next()
+                            .map(str::to_string);
+                        let alive = pid.is_some_and(|p| Path::new(&format!("/proc/{p}")).exists());
+                        if !alive {
+                            let _ = std::fs::remove_file(e.path());
+                        }
+                    }
+                }
+                root.remove_if_empty();
+            }
         }
         if !self.shares_lxcpath && self.sysconf.join(".lxct-marker").exists() {
             let _ = std::fs::remove_dir_all(&self.sysconf);
@@ -640,7 +660,20 @@ impl Mon {
 }
 
 impl Drop for Mon {
+    /// SIGTERM first, so that lxc-monitor removes its socket (and an emptied run root) as it
+    /// does when interrupted; SIGKILL if it has not ended in 2 s.
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -133,6 +133,9 @@ impl Shim {
         }
         self.clients
             .flush_all_until(Instant::now() + Duration::from_secs(1));
+        // The last STOPPED may have found (and removed) a dead monitor's socket after the run
+        // directory went: the run root of another lxcpath may be empty only now.
+        self.rundir.run_root().remove_if_empty();
         0
     }
 

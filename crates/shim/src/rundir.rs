@@ -34,6 +34,11 @@ impl RunDir {
         }
     }
 
+    /// The run root it is in.
+    pub fn run_root(&self) -> RunRoot {
+        RunRoot::new(&self.root)
+    }
+
     /// The directory itself.
     pub fn path(&self) -> &Path {
         self.paths.dir()
@@ -208,7 +213,7 @@ impl RunDir {
         // Fails harmlessly when a new lxc-execute has made its lock meanwhile.
         let _ = fs::remove_dir(self.paths.dir());
         drop(lock);
-        RunRoot::new(&self.root).remove_if_empty();
+        self.run_root().remove_if_empty();
     }
 }
 
