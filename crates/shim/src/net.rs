@@ -51,13 +51,7 @@ impl HelperRun {
         registry: &Registry,
         sources: &mut Sources,
     ) -> Result<(Pid, HelperRun), String> {
-        let mut child = Command::new(helper()?)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| format!("run {HELPER}: {}", lxc_proto::strerror(&e)))?;
+        let mut child = spawn_helper(args)?;
         let pid = Pid::from_raw(child.id() as i32);
         let mut run = HelperRun {
             job,
@@ -205,14 +199,19 @@ pub fn tear_down_now(req: &TeardownRequest) -> Result<(), String> {
     result
 }
 
-fn run_now(args: &[String], input: &[u8]) -> Result<Vec<u8>, String> {
-    let mut child = Command::new(helper()?)
+/// The helper with `args`, its stdio piped.
+fn spawn_helper(args: &[String]) -> Result<std::process::Child, String> {
+    Command::new(helper()?)
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("run {HELPER}: {}", lxc_proto::strerror(&e)))?;
+        .map_err(|e| format!("run {HELPER}: {}", lxc_proto::strerror(&e)))
+}
+
+fn run_now(args: &[String], input: &[u8]) -> Result<Vec<u8>, String> {
+    let mut child = spawn_helper(args)?;
     if let Some(mut stdin) = child.stdin.take() {
         let _ = stdin.write_all(input);
     }

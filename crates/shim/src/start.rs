@@ -8,7 +8,7 @@ use crate::children::{Children, Role};
 use crate::clients::Clients;
 use crate::event_loop::{Phase, Shim};
 use crate::gate::GoGate;
-use crate::hooks::{Extra, Hooks};
+use crate::hooks::Extra;
 use crate::launcher::Launcher;
 use crate::lifecycle::{Effect, LifeSpec, Lifecycle};
 use crate::methods::Facts;
@@ -85,7 +85,8 @@ impl Shim {
             Ok(r) => r,
             Err(e) => fail!("{e}"),
         };
-        let hooks = Hooks::of(spec);
+        // The init plan holds them already: one reading of the config.
+        let hooks = plan.hooks.clone();
         let gate = GoGate::new(plan.fs.cgroup.is_some(), hooks.has(HookKind::StartHost));
         // On the host, before anything of the container exists; waited for.
         if let Err(e) = hooks.run_now(HookKind::PreStart, &Extra::default(), &mut |l| {
