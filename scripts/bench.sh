@@ -10,11 +10,13 @@
 #   3. scale: SCALE (default 200) containers started one after another with lxc-execute -d --
 #      sleep, then lxc-ls -f and lxc-ps over all of them, the shims' and inits' Pss, stopping all
 # Needs root. Leaves nothing behind (everything lives in a temporary lxcpath).
+# BENCH_BIN=DIR measures the executables in DIR instead of building this tree's (an older
+# build, for a before/after comparison on the same machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-50}
 SCALE=${SCALE:-200}
-BIN=$(scripts/build-release.sh)
+BIN=${BENCH_BIN:-$(scripts/build-release.sh)}
 exec python3 - "$RUNS" "$SCALE" "$BIN" <<'PY'
 import json, os, shutil, socket, statistics, subprocess, sys, tempfile, threading, time
 

@@ -2,8 +2,10 @@
 //! the shim to have put it into the container's cgroups, enters a cgroup namespace rooted
 //! there, starts COMMAND, forwards every signal it gets to COMMAND, reaps orphans, and once
 //! COMMAND ends kills what remains and reports COMMAND's status to the shim. It runs in a
-//! clone of the single-threaded shim and never execs; every signal stays blocked and is taken
-//! synchronously with sigwaitinfo, so no handler ever runs here. Nothing of ours reaches
+//! clone of the single-threaded shim; once COMMAND runs it executes lxc-init (`reaper.rs`),
+//! which goes on the same way with a few pages of its own (`supervise` below is what happens
+//! where it cannot). Every signal stays blocked and is taken synchronously, so no handler ever
+//! runs here. Nothing of ours reaches
 //! COMMAND: every descriptor above stdio is close-on-exec when it is executed.
 use crate::hooks::{Extra, Hooks};
 use crate::init_channel::{FromInit, InitEnd};
@@ -125,6 +127,10 @@ pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd) -> ! {
     };
     release_stdio();
     channel().send(&FromInit::Running { pid: cmd.as_raw() });
+    // What stays for the container's life is lxc-init's page or two, not this copy of the
+    // shim; where it cannot be executed, this process goes on as it would.
+    let text = crate::reaper::become_reaper(cmd.as_raw(), SYNC_FD);
+    channel().send(&FromInit::Warning { text });
     sys::trim_heap();
     let status = supervise(cmd);
     channel().send(&FromInit::Exited { status });

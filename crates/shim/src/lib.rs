@@ -26,6 +26,7 @@ mod mounts;
 pub mod net;
 mod payload;
 mod ps;
+mod reaper;
 mod relaunch;
 mod rootfs;
 pub mod rundir;
