@@ -230,6 +230,10 @@ impl Shim {
             kept_ns,
             gate,
             pid_file: spec.pid_file.clone(),
+            ephemeral_dir: crate::ephemeral::dir_to_remove(
+                &spec.config,
+                spec.config_file.as_deref(),
+            ),
         });
         guard.defuse();
         // STARTING is change number 1: announced before anything else can change.
