@@ -202,6 +202,26 @@ fn overlay_clone_and_ephemeral_container_leave_the_original_untouched() {
     assert!(!orig.exists() && !clone_dir.exists());
 }
 
+#[test]
+fn ephemeral_is_refused_where_the_directory_is_not_an_overlay_clone() {
+    // lxc.ephemeral in a config given with -f must never make the shim remove the directory
+    // that file is in.
+    let ct = Ct::new("ephno");
+    let dir = ct.lxcpath.join("somewhere");
+    std::fs::create_dir_all(&dir).unwrap();
+    let conf = dir.join("config");
+    std::fs::write(&conf, "lxc.ephemeral = 1\n").unwrap();
+    let out = ct.execute(&["-f", conf.to_str().unwrap(), "--", "true"]);
+    assert_eq!(code(&out), 125, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("lxc.ephemeral = 1: not supported yet except for an overlay clone"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(conf.is_file());
+    ct.assert_clean();
+}
+
 /// Overlay mounts on the host whose options name `dir`.
 fn crate_host_overlays(dir: &Path) -> usize {
     let d = dir.display().to_string();

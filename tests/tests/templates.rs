@@ -289,3 +289,44 @@ fn unknown_and_unreachable_templates_are_clear_errors() {
     );
     assert!(!ct.lxcpath.join(&ct.name).exists());
 }
+
+#[test]
+fn keys_a_template_includes_are_honoured_or_refused_by_name() {
+    // What LXC's distribution templates write: an lxc.include of a common file. The included
+    // keys count as if written in place; one not built yet is refused naming its file and line.
+    let ct = Ct::new("tincl");
+    let common = ct.lxcpath.join("common.conf");
+    std::fs::write(
+        &common,
+        "lxc.mount.auto = proc:mixed sys:ro\nlxc.tty.max = 4\n",
+    )
+    .unwrap();
+    let tpl = ct.lxcpath.join("lxc-incl");
+    write_script(
+        &tpl,
+        &format!(
+            "#!/bin/sh\nfor a; do case $a in --rootfs=*) r=${{a#--rootfs=}};; --path=*) p=${{a#--path=}};; esac; done\n\
+             mkdir -p \"$r/sbin\" \"$r/proc\" \"$r/sys\" \"$r/dev\" && cp /bin/busybox \"$r/sbin/init\"\n\
+             echo 'lxc.include = {}' >> \"$p/config\"\n",
+            common.display()
+        ),
+    );
+    let conf = ct.lxcpath.join("net.conf");
+    std::fs::write(&conf, "lxc.net.0.type = empty\n").unwrap();
+    let out = ct.lxc(
+        "create",
+        &["-t", tpl.to_str().unwrap(), "-f", conf.to_str().unwrap()],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = ct.lxc("start", &[]);
+    assert_eq!(code(&out), 125);
+    assert_eq!(
+        stderr(&out).trim_end(),
+        format!(
+            "lxc-start: {}: {}:2: lxc.tty.max: not supported yet",
+            ct.name,
+            common.display()
+        )
+    );
+    ct.assert_clean();
+}

@@ -8,20 +8,39 @@ pub const SNAPSHOTS_FILE: &str = "lxc_snapshots";
 /// In an overlay clone: its original's `LXCPATH\nNAME\n`.
 pub const RDEPENDS_FILE: &str = "lxc_rdepends";
 
-/// The directory to remove at the end: that of the stored config, when the config says
-/// `lxc.ephemeral = 1` and was read from `DIR/config`.
-pub fn dir_to_remove(config: &lxc_config::Config, file: Option<&Path>) -> Option<PathBuf> {
-    let on = config
+/// The directory to remove at the end, for `lxc.ephemeral = 1`: only a container's own
+/// directory (`DIR/config` its stored config, DIR named after it) whose rootfs is an overlay
+/// with its upper directory inside DIR (what `lxc-copy -e` makes). Anything else with
+/// `lxc.ephemeral = 1` is refused: a config file given with `-f` must never make the shim
+/// remove the directory it happens to be in.
+pub fn dir_to_remove(spec: &crate::spec::LaunchSpec) -> Result<Option<PathBuf>, String> {
+    let on = spec
+        .config
         .settings
         .other
         .iter()
         .rev()
         .find(|r| r.key == "lxc.ephemeral")
         .is_some_and(|r| r.value == "1");
-    let file = file?;
-    (on && file.file_name().is_some_and(|n| n == "config"))
-        .then(|| file.parent().map(Path::to_path_buf))
-        .flatten()
+    if !on {
+        return Ok(None);
+    }
+    let dir = spec
+        .config_file
+        .as_deref()
+        .filter(|f| f.file_name().is_some_and(|n| n == "config"))
+        .and_then(Path::parent)
+        .filter(|d| d.file_name().is_some_and(|n| *n == *spec.name));
+    let upper = spec
+        .config
+        .settings
+        .rootfs_overlay_upper
+        .as_deref()
+        .map(Path::new);
+    match (dir, upper) {
+        (Some(dir), Some(upper)) if upper.starts_with(dir) => Ok(Some(dir.to_path_buf())),
+        _ => Err("lxc.ephemeral = 1: not supported yet except for an overlay clone's stored config (lxc-copy -e)".to_string()),
+    }
 }
 
 /// Removes the ephemeral container's directory and its entry at its original.
