@@ -330,3 +330,42 @@ fn keys_a_template_includes_are_honoured_or_refused_by_name() {
     );
     ct.assert_clean();
 }
+
+#[test]
+fn debian_without_a_reachable_mirror_is_a_clear_error() {
+    // What -t debian says on a machine whose mirror does not answer (a closed loopback port
+    // stands in for it); the template's cache goes to the test's own directory.
+    assert!(
+        Path::new("/usr/share/lxc/templates/lxc-debian").is_file()
+            && Path::new("/usr/sbin/debootstrap").is_file(),
+        "the test needs lxc-templates and debootstrap"
+    );
+    let ct = Ct::new("tdeb");
+    let out = ct
+        .command(
+            "create",
+            &[
+                "-t",
+                "debian",
+                "--",
+                "-r",
+                "bookworm",
+                "--mirror",
+                "http://127.0.0.1:1/debian",
+            ],
+        )
+        .env("LXC_CACHE_PATH", ct.lxcpath.join("cache"))
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1);
+    let last = stderr(&out).lines().last().unwrap_or_default().to_string();
+    assert!(
+        last.starts_with(&format!(
+            "lxc-create: {}: template debian failed (exit status 1): ",
+            ct.name
+        )) && last.contains("mirror"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!ct.lxcpath.join(&ct.name).exists());
+}
