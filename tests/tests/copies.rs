@@ -197,9 +197,48 @@ fn overlay_clone_and_ephemeral_container_leave_the_original_untouched() {
         Duration::from_secs(30),
     );
     ok(&stop);
-    // destroy -s takes the clone with it.
+    // Copies of the clone: a full copy has what the clone sees; an overlay clone of it shares
+    // the original's rootfs with a copy of the delta, and depends on the original.
+    let full = Ct::beside("cpovl3", &ct);
+    ok(&clone.lxc("copy", &["-N", &full.name]));
+    let full_dir = ct.lxcpath.join(&full.name);
+    assert!(full_dir.join("rootfs/written-by-clone").is_file());
+    assert!(full_dir.join("rootfs/bin/busybox").is_file());
+    assert!(config_of(&ct, &full.name).contains(&format!(
+        "lxc.rootfs.path = dir:{}/rootfs",
+        full_dir.display()
+    )));
+    let second = Ct::beside("cpovl4", &ct);
+    ok(&clone.lxc("copy", &["-s", "-N", &second.name]));
+    let second_dir = ct.lxcpath.join(&second.name);
+    assert!(second_dir.join("delta0/written-by-clone").is_file());
+    assert!(config_of(&ct, &second.name).contains(&format!(
+        "lxc.rootfs.path = overlay:{}/rootfs:{}/delta0",
+        orig.display(),
+        second_dir.display()
+    )));
+    assert!(std::fs::read_to_string(orig.join("lxc_snapshots"))
+        .unwrap()
+        .contains(&second.name));
+    ok(&second.lxc("start", &[]));
+    ok(&second.lxc("stop", &["-t", "20"]));
+    // A snapshot of the clone is a full copy; restored over the clone, it is a clone no more.
+    ok(&clone.lxc("snapshot", &[]));
+    assert!(clone_dir
+        .join("snaps/snap0/rootfs/written-by-clone")
+        .is_file());
+    ok(&clone.lxc("snapshot", &["-r", "snap0"]));
+    assert!(clone_dir.join("rootfs/written-by-clone").is_file());
+    assert!(!clone_dir.join("delta0").exists() && !clone_dir.join("lxc_rdepends").exists());
+    assert!(!std::fs::read_to_string(orig.join("lxc_snapshots"))
+        .unwrap()
+        .contains(&format!("{}\n", clone.name)));
+    ok(&clone.lxc("start", &[]));
+    ok(&clone.lxc("stop", &["-t", "20"]));
+    // destroy -s takes the clones with it (not the restored one, which is on its own now).
     ok(&ct.lxc("destroy", &["-s"]));
-    assert!(!orig.exists() && !clone_dir.exists());
+    assert!(!orig.exists() && !second_dir.exists());
+    assert!(clone_dir.exists());
 }
 
 #[test]

@@ -53,11 +53,6 @@ pub fn copy(src: &Container, dst: &Container, opts: Opts) -> Result<(), CliError
     let text = lxc_config::read_file(&src.config_path()).map_err(failed)?;
     let config = lxc_config::parse_file_text(&text, &src.config_path()).map_err(failed)?;
     let rootfs = rootfs_of(&config.settings);
-    if let Some((_, Some(_))) = &rootfs {
-        return Err(CliError::failed(
-            "a copy of an overlay clone: not supported yet (copy its original)",
-        ));
-    }
     if opts.kind == Kind::Overlay && rootfs.is_none() {
         return Err(CliError::failed(
             "has no rootfs (lxc.rootfs.path): nothing to make an overlay of",
@@ -76,10 +71,13 @@ pub fn copy(src: &Container, dst: &Container, opts: Opts) -> Result<(), CliError
             Err(e) => return Err(io("create", &dst.dir(), e)),
         }
     }
-    let made = fill(src, dst, &text, rootfs.map(|r| r.0), opts);
+    let made = fill(src, dst, &text, rootfs, opts);
     if made.is_err() && !opts.into_existing {
         let _ = fs::remove_dir_all(dst.dir());
         forget_clone(&src.dir(), dst);
+        if let Some((origin, _)) = origin_of(&src.dir()) {
+            forget_clone(&origin, dst);
+        }
     }
     made
 }
@@ -88,13 +86,13 @@ fn fill(
     src: &Container,
     dst: &Container,
     text: &str,
-    rootfs: Option<PathBuf>,
+    rootfs: Option<(PathBuf, Option<PathBuf>)>,
     opts: Opts,
 ) -> Result<(), CliError> {
     let new_rootfs = match (&rootfs, opts.kind) {
         (None, _) => None,
         (Some(_), Kind::Full) => Some(format!("dir:{}", dst.dir().join("rootfs").display())),
-        (Some(lower), Kind::Overlay) => Some(format!(
+        (Some((lower, _)), Kind::Overlay) => Some(format!(
             "overlay:{}:{}",
             lower.display(),
             dst.dir().join(DELTA).display()
@@ -109,18 +107,43 @@ fn fill(
     }
     match (&rootfs, opts.kind) {
         (None, _) => {}
-        (Some(from), Kind::Full) => {
+        (Some((from, None)), Kind::Full) => {
             let to = dst.dir().join("rootfs");
             make_dir(&to)?;
             cp_a(&from.join("."), &to)?;
         }
-        (Some(_), Kind::Overlay) => {
+        (Some((lower, Some(upper))), Kind::Full) => {
+            // A full copy of an overlay clone: what it sees, its overlay mounted in a mount
+            // namespace of ours.
+            let to = dst.dir().join("rootfs");
+            make_dir(&to)?;
+            crate::template::in_private_mounts(|| {
+                mount_overlay(lower, upper, &work_of(upper)).map_err(CliError::failed)?;
+                cp_a(&lower.join("."), &to)
+            })?;
+        }
+        (Some((_, upper)), Kind::Overlay) => {
             make_dir(&dst.dir().join(DELTA))?;
             make_dir(&dst.dir().join(WORK))?;
-            record_clone(&src.dir(), dst)?;
+            // A clone of a clone shares the first one's lower directory, with a copy of its
+            // delta: it depends on the container that owns the lower directory.
+            let (origin_dir, origin_lxcpath, origin_name) = match upper {
+                Some(upper) => {
+                    cp_a(&upper.join("."), &dst.dir().join(DELTA))?;
+                    let (dir, name) = origin_of(&src.dir()).ok_or_else(|| {
+                        CliError::failed(format!(
+                            "an overlay clone without its {RDEPENDS_FILE}: its original is unknown"
+                        ))
+                    })?;
+                    let lxcpath = dir.parent().map(Path::to_path_buf).unwrap_or_default();
+                    (dir, lxcpath, name)
+                }
+                None => (src.dir(), src.lxcpath.clone(), src.name.clone()),
+            };
+            record_clone(&origin_dir, dst)?;
             fs::write(
                 dst.dir().join(RDEPENDS_FILE),
-                format!("{}\n{}\n", src.lxcpath.display(), src.name),
+                format!("{}\n{}\n", origin_lxcpath.display(), origin_name),
             )
             .map_err(|e| io("write", &dst.dir().join(RDEPENDS_FILE), e))?;
         }
@@ -160,7 +183,7 @@ fn after_copy(
     match upper {
         None => in_view(&lower),
         Some(upper) => {
-            let work = upper.parent().map(|p| p.join(WORK)).unwrap_or_default();
+            let work = work_of(&upper);
             crate::template::in_private_mounts(|| {
                 mount_overlay(&lower, &upper, &work).map_err(CliError::failed)?;
                 in_view(&lower)
@@ -189,6 +212,11 @@ fn run_clone_hooks(
             log::info!("{l}")
         })
         .map_err(CliError::failed)
+}
+
+/// The work directory of an overlay whose upper directory is `upper` (LXC's `olwork` beside it).
+fn work_of(upper: &Path) -> PathBuf {
+    upper.parent().map(|p| p.join(WORK)).unwrap_or_default()
 }
 
 /// Mounts the overlay of a clone onto its lower directory (in this process's private mount

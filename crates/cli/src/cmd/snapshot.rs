@@ -169,10 +169,19 @@ pub fn run(args: Args) -> Result<i32, CliError> {
 fn restore_over(ct: &Container, snap: &Container, opts: Opts) -> Result<i32, CliError> {
     let dir = ct.dir();
     let aside = |n: &str| dir.join(format!(".{n}.before-restore"));
-    let moved: Vec<&str> = ["rootfs", "config"]
-        .into_iter()
-        .filter(|n| dir.join(n).exists())
-        .collect();
+    // An overlay clone restored from a (full) snapshot is a clone no more: its delta and its
+    // link to the original go too.
+    let origin = clone::origin_of(&dir);
+    let moved: Vec<&str> = [
+        "rootfs",
+        "config",
+        clone::DELTA,
+        clone::WORK,
+        clone::RDEPENDS_FILE,
+    ]
+    .into_iter()
+    .filter(|n| dir.join(n).exists())
+    .collect();
     for n in &moved {
         fs::rename(dir.join(n), aside(n)).map_err(|e| {
             CliError::failed(format!("move {n} aside: {}", lxc_proto::strerror(&e)))
@@ -182,6 +191,9 @@ fn restore_over(ct: &Container, snap: &Container, opts: Opts) -> Result<i32, Cli
         Ok(()) => {
             for n in &moved {
                 let _ = fs::remove_dir_all(aside(n)).or_else(|_| fs::remove_file(aside(n)));
+            }
+            if let Some((origin, _)) = origin {
+                clone::forget_clone(&origin, ct);
             }
             Ok(0)
         }
