@@ -678,3 +678,5 @@ impl Drop for Mon {
         let _ = self.child.wait();
     }
 }
+
+pub mod tpl;

@@ -419,8 +419,20 @@ fn ps_and_ls_with_two_containers_and_with_none() {
 
     a.start_detached("sleep 60");
     b.start_detached("sleep 61 & sleep 62");
-    let out = run(a.bare("ps").args(["-P", lxcpath]), Duration::from_secs(10));
-    let text = stdout(&out);
+    // RUNNING is reported once COMMAND runs: the shell's own children may still be between
+    // fork and exec (a second `sh -c ...` line). Look until both sleeps have started.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let text = loop {
+        let out = run(a.bare("ps").args(["-P", lxcpath]), Duration::from_secs(10));
+        let text = stdout(&out);
+        let started = text.contains("sleep 61\n")
+            && text.contains("sleep 62\n")
+            && text.contains("sleep 60\n");
+        if started || std::time::Instant::now() > deadline {
+            break text;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
     let rows: Vec<Vec<&str>> = text
         .lines()
         .skip(1)

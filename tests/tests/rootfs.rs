@@ -79,10 +79,16 @@ fn bad_rootfs_paths() {
             125,
             "not an absolute path",
         ),
+        // An overlay clone's rootfs whose lower directory is gone; a malformed overlay.
         (
-            "lxc.rootfs.path=overlay:/a:/b".to_string(),
+            "lxc.rootfs.path=overlay:/nonexistent-lower:/b".to_string(),
             125,
-            "lxc.rootfs.path",
+            "rootfs /nonexistent-lower: No such file or directory",
+        ),
+        (
+            "lxc.rootfs.path=overlay:/a".to_string(),
+            125,
+            "lxc.rootfs.path: overlay rootfs",
         ),
     ];
     std::fs::write(format!("{root}/inside-file"), "x").unwrap();

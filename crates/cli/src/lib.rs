@@ -4,15 +4,18 @@
 #![forbid(unsafe_code)]
 
 pub mod argv;
+pub mod clone;
 pub mod cmd;
 pub mod columns;
 pub mod container;
+pub mod docs;
 pub mod launch;
 pub mod logger;
 pub mod monitor;
 pub mod output;
 pub mod pidfile;
 pub mod sysconf;
+pub mod template;
 
 use argh::{ArgsInfo, FromArgs};
 use std::fmt;
@@ -72,6 +75,12 @@ impl CliError {
             message: message.into(),
             names_container: false,
         }
+    }
+}
+
+impl From<String> for CliError {
+    fn from(message: String) -> CliError {
+        CliError::failed(message)
     }
 }
 

@@ -50,7 +50,7 @@ pub use network::{Gateway, IpCidr, MacvlanMode, NetType, Network};
 pub use parse::MAX_INCLUDE_DEPTH;
 pub use read::{read_file, MAX_FILE_SIZE};
 pub use system::{SystemConfig, SYSTEM_KEYS};
-pub use table::{key_status, Status};
+pub use table::{key_status, known_keys, KeyInfo, Status};
 pub use types::{
     Access, Apparmor, CgroupSetting, CgroupVersion, Console, Fstab, Hook, HookKind, IdKind, IdMap,
     Init, Limit, Log, LogLevel, MountAuto, Origin, Prlimit, RawSetting, Selinux, Size, Start,

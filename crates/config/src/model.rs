@@ -41,6 +41,8 @@ pub struct Settings {
     /// `lxc.rootfs.path` (2008: `lxc.chroot`; LXC 2: `lxc.rootfs`); absolute, a leading `dir:`
     /// already stripped.
     pub rootfs: Option<String>,
+    /// The upper directory of an `overlay:LOWER:UPPER` rootfs (`rootfs` is LOWER).
+    pub rootfs_overlay_upper: Option<String>,
     /// `ro` in `lxc.rootfs.options` (a later `rw` clears it).
     pub rootfs_readonly: bool,
     /// The other `lxc.rootfs.options`, in order; not applied yet (refused at start).

@@ -105,6 +105,10 @@ impl Shim {
                 Err(e) => self.life.restart_failed(e),
             }
         }
+        // Its last act while it still holds the lock: nobody starts the container meanwhile.
+        if let Some(dir) = self.ephemeral_dir.take() {
+            crate::ephemeral::remove(&dir);
+        }
         if let Some(lock) = self.lock.take() {
             self.rundir.remove_files(lock);
         }

@@ -93,6 +93,8 @@ pub struct Shim {
     pub(crate) gate: GoGate,
     /// `lxc-start -p`'s file, removed at the end.
     pub(crate) pid_file: Option<std::path::PathBuf>,
+    /// `lxc.ephemeral`: the container's directory, removed at the end.
+    pub(crate) ephemeral_dir: Option<std::path::PathBuf>,
 }
 
 impl Shim {

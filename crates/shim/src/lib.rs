@@ -13,6 +13,7 @@ mod children;
 mod clients;
 mod conn;
 mod ending;
+pub mod ephemeral;
 mod event_loop;
 mod gate;
 pub mod hooks;

@@ -9,6 +9,8 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FsPlan {
     pub rootfs: Option<PathBuf>,
+    /// `(upper, work)` of an overlay rootfs: mounted over `rootfs`, its lower directory.
+    pub overlay: Option<(PathBuf, PathBuf)>,
     pub readonly_root: bool,
     pub autodev: bool,
     /// /proc: `Rw`, or else /proc/sys and /proc/sysrq-trigger read-only.
@@ -33,6 +35,12 @@ pub fn plan(
     let auto = settings.mount_auto();
     FsPlan {
         rootfs: settings.rootfs.as_ref().map(PathBuf::from),
+        // LXC's layout: the work directory `olwork` beside the upper one.
+        overlay: settings.rootfs_overlay_upper.as_ref().map(|u| {
+            let upper = PathBuf::from(u);
+            let work = upper.parent().unwrap_or(&upper).join("olwork");
+            (upper, work)
+        }),
         readonly_root: settings.rootfs_readonly,
         autodev: settings.autodev.unwrap_or(settings.rootfs.is_some()),
         proc: auto.proc,

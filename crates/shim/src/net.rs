@@ -20,16 +20,31 @@ use std::process::{Command, Stdio};
 /// The most output kept from a helper.
 const MAX_OUTPUT: usize = 1 << 20;
 
-/// The helper's path, next to the running executable.
+/// Where `scripts/install.sh` puts internal helpers, relative to the commands' directory
+/// (`PREFIX/bin/../libexec/lxc-rs`): out of PATH.
+pub const LIBEXEC: &str = "../libexec/lxc-rs";
+
+/// The helper's path: next to the running executable (a build tree), else in the installed
+/// libexec directory.
 fn helper() -> Result<PathBuf, String> {
     let exe = std::env::current_exe()
         .map_err(|e| format!("find own executable: {}", lxc_proto::strerror(&e)))?;
-    let path = exe.with_file_name(HELPER);
-    if path.is_file() {
-        Ok(path)
-    } else {
-        Err(format!("{} is missing", path.display()))
+    let beside = exe.with_file_name(HELPER);
+    let installed = exe
+        .parent()
+        .map(|d| d.join(LIBEXEC).join(HELPER))
+        .unwrap_or_default();
+    if beside.is_file() {
+        return Ok(beside);
     }
+    if installed.is_file() {
+        return Ok(installed);
+    }
+    Err(format!(
+        "{} is missing (nor is it in {})",
+        beside.display(),
+        installed.display()
+    ))
 }
 
 /// A helper that runs while the loop does.

@@ -81,6 +81,10 @@ impl Shim {
             Ok(p) => p,
             Err(e) => fail!("{e}"),
         };
+        let ephemeral_dir = match crate::ephemeral::dir_to_remove(spec) {
+            Ok(d) => d,
+            Err(e) => fail!("{e}"),
+        };
         let mut r = match Resources::make(&rundir) {
             Ok(r) => r,
             Err(e) => fail!("{e}"),
@@ -230,6 +234,7 @@ impl Shim {
             kept_ns,
             gate,
             pid_file: spec.pid_file.clone(),
+            ephemeral_dir,
         });
         guard.defuse();
         // STARTING is change number 1: announced before anything else can change.

@@ -1,5 +1,7 @@
-//! `lxc-create -n NAME [-f CONFIG]`: validate, then store a copy (in modern keys) as
-//! `<lxcpath>/NAME/config`.
+//! `lxc-create -n NAME [-f CONFIG] [-t TEMPLATE [-B dir] [--dir PATH] [-- TEMPLATE-OPTIONS]]`:
+//! validate, then store a copy (in modern keys) as `<lxcpath>/NAME/config`; with a template,
+//! make the rootfs and let LXC's template program fill it and append to the config, then
+//! validate the result. Whatever fails leaves nothing behind.
 use crate::container::Container;
 use crate::CliError;
 use std::fs;
@@ -17,6 +19,19 @@ crate::command!(
         /// built-in default)
         #[argh(option, short = 'f')]
         config: Option<PathBuf>,
+        /// LXC template to run: a path, or NAME for /usr/share/lxc/templates/lxc-NAME
+        /// (busybox, local, debian, download, ...)
+        #[argh(option, short = 't')]
+        template: Option<String>,
+        /// backing store of the rootfs: dir (the default; best is taken as dir)
+        #[argh(option, short = 'B', long = "bdev")]
+        bdev: Option<String>,
+        /// the rootfs directory (-B dir; default LXCPATH/NAME/rootfs)
+        #[argh(option)]
+        dir: Option<PathBuf>,
+        /// options for the template (after --)
+        #[argh(positional, greedy)]
+        template_args: Vec<String>,
     }
 );
 
@@ -28,6 +43,35 @@ const DEFAULT_CONFIG: &str = "\
 
 pub fn run(args: Args) -> Result<i32, CliError> {
     let ct = Container::new(&args.name, args.lxcpath.as_ref())?;
+    let template = match &args.template {
+        Some(t) => Some(crate::template::find(t).map_err(CliError::failed)?),
+        None if !args.template_args.is_empty() => {
+            return Err(CliError::usage(
+                "options after -- are for a template: give one with -t",
+            ))
+        }
+        None if args.bdev.is_some() || args.dir.is_some() => {
+            return Err(CliError::usage(
+                "-B and --dir make a rootfs for a template (-t)",
+            ))
+        }
+        None => None,
+    };
+    match args.bdev.as_deref() {
+        None | Some("dir") | Some("best") => {}
+        Some(other) => {
+            return Err(CliError::failed(format!(
+                "-B {}: not supported yet (only dir)",
+                lxc_proto::printable(&lxc_proto::shorten(other, 32))
+            )))
+        }
+    }
+    if let Some(dir) = args.dir.as_ref().filter(|d| d.is_relative()) {
+        return Err(CliError::usage(format!(
+            "--dir {}: not an absolute path",
+            dir.display()
+        )));
+    }
     let mut fstab_copy = None;
     // Without -f, the system's default config (lxc.default_config) is the base, as LXC's.
     let config = match &args.config {
@@ -125,8 +169,80 @@ pub fn run(args: Args) -> Result<i32, CliError> {
             lxc_proto::strerror(&e)
         )));
     }
+    if let Some(program) = template {
+        let rootfs = args.dir.clone().unwrap_or_else(|| ct.dir().join("rootfs"));
+        let preexisting = rootfs.exists();
+        let label = args.template.as_deref().unwrap_or_default();
+        let made = with_template(
+            &ct,
+            (&program, label),
+            &rootfs,
+            &args.template_args,
+            args.quiet,
+        );
+        if let Err(e) = made {
+            // Nothing stays: the container's directory, and a rootfs elsewhere we made.
+            if !rootfs.starts_with(ct.dir()) && !preexisting {
+                let _ = fs::remove_dir_all(&rootfs);
+            }
+            let _ = fs::remove_dir_all(ct.dir());
+            return Err(e);
+        }
+    }
     log::info!("created {}", ct.config_path().display());
     Ok(0)
+}
+
+/// The stored config gets the rootfs; the template fills the rootfs and appends to the
+/// config; the result gets LXC's header and is validated as `-f` would be.
+fn with_template(
+    ct: &Container,
+    (program, label): (&Path, &str),
+    rootfs: &Path,
+    targs: &[String],
+    quiet: bool,
+) -> Result<(), CliError> {
+    let io = |what: &str, p: &Path, e: std::io::Error| {
+        CliError::failed(format!(
+            "{what} {}: {}",
+            p.display(),
+            lxc_proto::strerror(&e)
+        ))
+    };
+    fs::create_dir_all(rootfs).map_err(|e| io("create", rootfs, e))?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(rootfs, fs::Permissions::from_mode(0o755))
+            .map_err(|e| io("chmod", rootfs, e))?;
+    }
+    let config = ct.config_path();
+    let mut text = fs::read_to_string(&config).map_err(|e| io("read", &config, e))?;
+    if !text.ends_with('\n') && !text.is_empty() {
+        text.push('\n');
+    }
+    text.push_str(&format!("lxc.rootfs.path = dir:{}\n", rootfs.display()));
+    fs::write(&config, text).map_err(|e| io("write", &config, e))?;
+    crate::template::run(&crate::template::Run {
+        program,
+        dir: &ct.dir(),
+        name: &ct.name,
+        rootfs,
+        args: targs,
+        quiet,
+        label,
+    })
+    .map_err(CliError::failed)?;
+    let written = lxc_config::read_file(&config).map_err(|e| CliError::failed(e.to_string()))?;
+    let mut text = crate::template::header(program, targs);
+    text.push_str(&written);
+    let failed = |e: lxc_config::ConfigError| {
+        CliError::failed(format!("the template's config is not valid: {e}"))
+    };
+    lxc_config::parse_file_text(&text, &config)
+        .and_then(|c| c.mounts().map(drop))
+        .map_err(failed)?;
+    let text = in_modern_keys(text, &config);
+    fs::write(&config, text).map_err(|e| io("write", &config, e))
 }
 
 /// The config as stored: legacy keys in today's spelling (`lxc-update-config`'s rewrite), so

@@ -1,5 +1,8 @@
 //! One module per command: its argh struct and its `run`.
+pub mod autostart;
+pub mod checkconfig;
 pub mod config;
+pub mod copy;
 pub mod create;
 pub mod destroy;
 pub mod execute;
@@ -9,6 +12,7 @@ pub mod kill;
 pub mod ls;
 pub mod monitor;
 pub mod ps;
+pub mod snapshot;
 pub mod start;
 pub mod state;
 pub mod stop;

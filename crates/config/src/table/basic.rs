@@ -26,8 +26,20 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
             family: None,
             kind: ValueKind::Text,
             support: Support::Yes,
-            apply: Apply::Set(|s, i| scalar(&mut s.rootfs, i.value, value::parse_rootfs)),
-            write: |s, w| w.opt(&s.rootfs),
+            apply: Apply::Set(|s, i| {
+                // `overlay:LOWER:UPPER` (LXC's overlay clones): the rootfs is LOWER with an
+                // overlayfs of UPPER over it.
+                let (rootfs, upper) = match value::parse_overlay(i.value)? {
+                    Some((lower, upper)) => (lower, Some(upper)),
+                    None => (i.value.to_owned(), None),
+                };
+                s.rootfs_overlay_upper = upper;
+                scalar(&mut s.rootfs, &rootfs, value::parse_rootfs)
+            }),
+            write: |s, w| match (&s.rootfs, &s.rootfs_overlay_upper) {
+                (Some(lower), Some(upper)) => w.opt(&Some(format!("overlay:{lower}:{upper}"))),
+                _ => w.opt(&s.rootfs),
+            },
         },
         KeyDef {
             name: "lxc.rootfs.options",

@@ -196,6 +196,53 @@ pub fn key_status(key: &str, value: &str) -> Option<Status> {
     })
 }
 
+/// One key of the table, for documentation and shell completion (`lxc.container.conf(5)`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyInfo {
+    /// The modern spelling; a family ends in `.SUB` (`lxc.cgroup.SUB`).
+    pub name: String,
+    /// 2008 and LXC 2 spellings.
+    pub aliases: Vec<String>,
+    /// `Implemented` when every value is built, else `NotYet` (some values may be built:
+    /// `lxc.console.path = none`).
+    pub status: Status,
+    /// Built for some values or SUBs only (the README says which).
+    pub partly: bool,
+    /// The SUBs of a family, where the set is fixed.
+    pub subs: Vec<String>,
+}
+
+/// Every key, in table order (the network keys `lxc.net.N.*` are one family). Made when
+/// asked: no table is kept.
+pub fn known_keys() -> Vec<KeyInfo> {
+    Table::new()
+        .all()
+        .map(|def| {
+            let family = |n: &str| {
+                if def.family.is_some() {
+                    format!("{n}.SUB")
+                } else {
+                    n.to_string()
+                }
+            };
+            KeyInfo {
+                name: family(def.name),
+                aliases: words::iter(def.aliases).map(family).collect(),
+                status: if matches!(def.support, Support::Yes) {
+                    Status::Implemented
+                } else {
+                    Status::NotYet
+                },
+                partly: matches!(def.support, Support::For(_)),
+                subs: def
+                    .family
+                    .map(|f| words::iter(f.known).map(str::to_string).collect())
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
 /// Longest key compared for a suggestion: past it no typo of a real key is likely, and the
 /// comparison cost grows with the length.
 const MAX_SUGGEST_LEN: usize = 64;

@@ -68,7 +68,11 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
             write: |s, w| w.opt(&s.init.gid),
         },
         raw_key("lxc.init.groups", "", ValueKind::Text),
-        raw_key("lxc.ephemeral", "", ValueKind::Bool),
+        KeyDef {
+            // The shim removes the container's directory when it has stopped.
+            support: Support::Yes,
+            ..raw_key("lxc.ephemeral", "", ValueKind::Bool)
+        },
         raw_key("lxc.sched.core", "", ValueKind::Bool),
         KeyDef {
             name: "lxc.tty.max",
@@ -97,8 +101,7 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
                 known: HOOK_KINDS,
             }),
             kind: ValueKind::Text,
-            // `clone` runs at lxc-copy, which is not built yet.
-            support: Support::For(|sub, _, _| sub != "clone"),
+            support: Support::Yes,
             apply: Apply::Set(|s, i| {
                 match lists::hook_kind(i.sub) {
                     // The bare `lxc.hook`: every hook goes.

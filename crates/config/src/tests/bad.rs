@@ -212,7 +212,17 @@ const BAD_LINES: &[(&str, &str, &str)] = &[
         "\"rootfs\" is not an absolute path",
     ),
     ("", "lxc.chroot = relative/dir", "\"relative/dir\""),
-    ("", "lxc.rootfs.path = overlay:/a:/b", "\"overlay:/a:/b\""),
+    // An overlay needs both directories (overlay:/LOWER:/UPPER is an overlay clone).
+    (
+        "",
+        "lxc.rootfs.path = overlay:/a",
+        "overlay rootfs \"overlay:/a\" is not overlay:/LOWER:/UPPER",
+    ),
+    (
+        "",
+        "lxc.rootfs.path = overlay:a:/b",
+        "is not overlay:/LOWER:/UPPER",
+    ),
     ("", "lxc.mount.entry = proc /proc proc", "has 3 fields"),
     ("", "lxc.mount.entry = a b c d 0 0 x", "has 7 fields"),
     ("", "lxc.utsname = -bad", "\"-bad\""),

@@ -55,6 +55,27 @@ pub(crate) fn parse_rootfs(value: &str) -> Result<String, String> {
     Ok(path.to_owned())
 }
 
+/// `overlay:LOWER:UPPER` (also `overlayfs:`): both absolute; `None` for any other rootfs.
+pub(crate) fn parse_overlay(value: &str) -> Result<Option<(String, String)>, String> {
+    let Some(rest) = value
+        .strip_prefix("overlay:")
+        .or_else(|| value.strip_prefix("overlayfs:"))
+    else {
+        return Ok(None);
+    };
+    match rest.split_once(':') {
+        Some((lower, upper))
+            if lower.starts_with('/') && upper.starts_with('/') && !upper.contains(':') =>
+        {
+            Ok(Some((lower.to_owned(), upper.to_owned())))
+        }
+        _ => Err(format!(
+            "overlay rootfs {} is not overlay:/LOWER:/UPPER",
+            quoted(value)
+        )),
+    }
+}
+
 /// An absolute path (`lxc.init.cwd`).
 pub(crate) fn parse_absolute(value: &str) -> Result<String, String> {
     if value.starts_with('/') {

@@ -40,15 +40,36 @@ pub fn set_up(
             Ok(_) => return Err((format!("rootfs {}", r.display()), Errno::ENOTDIR).into()),
             Err(e) => return Err((format!("rootfs {}", r.display()), errno_of(&e)).into()),
         }
-        // pivot_root needs a mount point; the bind also keeps later mounts below it.
-        mount(
-            Some(r),
-            r,
-            None::<&str>,
-            MsFlags::MS_BIND | MsFlags::MS_REC,
-            None::<&str>,
-        )
-        .map_err(step(|| format!("bind the rootfs {}", r.display())))?;
+        if let Some((upper, work)) = &plan.overlay {
+            // An overlay clone: its delta over the original's rootfs, mounted on the lower
+            // directory itself (in this mount namespace only) and so a mount point already.
+            let data = format!(
+                "lowerdir={},upperdir={},workdir={}",
+                r.display(),
+                upper.display(),
+                work.display()
+            );
+            mount(
+                Some("overlay"),
+                r,
+                Some("overlay"),
+                MsFlags::empty(),
+                Some(data.as_str()),
+            )
+            .map_err(step(|| {
+                format!("mount the overlay rootfs on {}", r.display())
+            }))?;
+        } else {
+            // pivot_root needs a mount point; the bind also keeps later mounts below it.
+            mount(
+                Some(r),
+                r,
+                None::<&str>,
+                MsFlags::MS_BIND | MsFlags::MS_REC,
+                None::<&str>,
+            )
+            .map_err(step(|| format!("bind the rootfs {}", r.display())))?;
+        }
     }
     // Opened after the bind, so that everything below lands in the mount pivot_root uses.
     let root = Root::open(&root_path)?;

@@ -1,0 +1,4 @@
+//! `lxc-copy`: see `lxc_cli::cmd` and the README.
+fn main() {
+    lxc_cli::main(lxc_cli::cmd::copy::run)
+}
