@@ -9,13 +9,14 @@
 #      bare /bin/true exec; the time from a state change to a monitor's line
 #   3. scale: SCALE (default 200) containers started one after another with lxc-execute -d --
 #      sleep, then lxc-ls -f and lxc-ps over all of them, the shims' and inits' Pss, stopping all
+#   5. checkpoint: lxc-checkpoint -s and -r against criu by hand and LXC 5 (bench-checkpoint.sh)
 # Needs root. Leaves nothing behind (everything lives in a temporary lxcpath).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-50}
 SCALE=${SCALE:-200}
 BIN=$(scripts/build-release.sh)
-exec python3 - "$RUNS" "$SCALE" "$BIN" <<'PY'
+python3 - "$RUNS" "$SCALE" "$BIN" <<'PY'
 import json, os, shutil, socket, statistics, subprocess, sys, tempfile, threading, time
 
 RUNS, SCALE, BIN = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
@@ -338,3 +339,5 @@ finally:
             except OSError: break
             parent = os.path.dirname(parent)
 PY
+# 5. checkpoint and restore, against CRIU by hand and LXC 5's lxc-checkpoint.
+BIN=$BIN exec scripts/bench-checkpoint.sh

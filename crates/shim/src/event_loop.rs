@@ -93,6 +93,8 @@ pub struct Shim {
     pub(crate) gate: GoGate,
     /// `lxc-start -p`'s file, removed at the end.
     pub(crate) pid_file: Option<std::path::PathBuf>,
+    /// A `checkpoint` in progress.
+    pub(crate) dump: Option<crate::criu::Dump>,
 }
 
 impl Shim {
@@ -271,6 +273,7 @@ impl Shim {
                     self.advance_ending(fx);
                 }
                 Some(Role::Hook) => self.on_hook_exit(r.pid, r.status, fx),
+                Some(Role::Criu) => self.on_dump_end(r.pid, r.status, fx),
                 Some(Role::Helper(job)) => {
                     log::debug!("helper {} ({}) ended: {}", r.pid, job.name(), r.status);
                     if let Some(h) = self.helpers.get_mut(&r.pid) {
@@ -383,8 +386,16 @@ impl Shim {
         let registry = self.poll.registry();
         let (line, subscribe, parked) = match l {
             Line::Bad(resp) => (Some(resp.to_line()), false, false),
-            Line::Request(req) => {
+            Line::Request(mut req) => {
                 let has_id = req.id.is_some();
+                if let Ok(lxc_proto::Call::Checkpoint(p)) = &mut req.call {
+                    let waiter = crate::lifecycle::Waiter {
+                        token: if has_id { token } else { methods::NOBODY },
+                        id: req.id.clone().unwrap_or_default(),
+                    };
+                    self.checkpoint(std::mem::take(p), waiter, fx);
+                    return self.park(token, has_id);
+                }
                 match methods::handle(
                     req,
                     token,
@@ -411,6 +422,18 @@ impl Shim {
         match line {
             Some(line) => self.clients.send(token, &line, registry, &mut self.sources),
             None => true,
+        }
+    }
+
+    fn park(&mut self, token: Token, has_id: bool) -> bool {
+        match self.clients.get_mut(token) {
+            Some(conn) => {
+                if has_id {
+                    conn.park();
+                }
+                true
+            }
+            None => false,
         }
     }
 

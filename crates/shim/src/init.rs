@@ -194,6 +194,9 @@ fn set_up(plan: &InitPlan) -> Result<(), (String, Errno)> {
         sys::exit_now(1);
     }
     sys::reset_signal_handlers();
+    // The container's processes form a session of their own, led by its pid 1 (CRIU dumps
+    // only a tree whose sessions are led inside it). The shim has no terminal to lose.
+    let _ = nix::unistd::setsid();
     let _ = nix::sys::prctl::set_name(c"lxc-init");
     sys::set_cmdline("lxc-init");
     mount(

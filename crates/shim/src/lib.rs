@@ -9,9 +9,11 @@
 #![deny(unsafe_code)]
 
 pub mod cgroup;
+mod checkpoint;
 mod children;
 mod clients;
 mod conn;
+mod criu;
 mod ending;
 mod event_loop;
 mod gate;
@@ -27,6 +29,7 @@ pub mod net;
 mod payload;
 mod ps;
 mod relaunch;
+mod restore;
 mod rootfs;
 pub mod rundir;
 mod security;

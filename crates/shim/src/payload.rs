@@ -34,6 +34,11 @@ pub struct InitGuard {
 }
 
 impl InitGuard {
+    /// Guards an init made otherwise (a restored one).
+    pub fn adopt(pid: Pid) -> InitGuard {
+        InitGuard { pid: Some(pid) }
+    }
+
     pub fn pid(&self) -> Option<Pid> {
         self.pid
     }

@@ -4,6 +4,7 @@
 //! request, tell the launcher) and arms timers; nothing here ever waits. States: STARTING ->
 //! RUNNING -> STOPPING -> STOPPED, or STARTING -> ABORTING -> STOPPING -> STOPPED when the
 //! set-up or the exec of COMMAND fails; RUNNING <-> FREEZING -> FROZEN.
+mod checkpoint;
 mod freeze;
 mod state;
 mod stop;
