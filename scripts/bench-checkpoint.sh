@@ -30,16 +30,22 @@ for p in (OURS, LXC):
 open(f"{OURS}/{name}/config", "w").write(f"lxc.rootfs.path = {ROOT}\nlxc.signal.halt = SIGUSR1\n")
 open(f"{LXC}/{name}/config", "w").write(
     f"lxc.rootfs.path = dir:{ROOT}\nlxc.signal.halt = SIGUSR1\nlxc.net.0.type = none\n"
-    "lxc.tty.max = 0\nlxc.console.path = none\nlxc.mount.auto = proc:mixed sys:mixed\n"
-    "lxc.apparmor.profile = unconfined\n")
-criu_conf = f"{WORK}/criu.conf"
-open(criu_conf, "w").write("network-lock nftables\nmntns-compat-mode\n")
+    "lxc.tty.max = 0\nlxc.console.path = none\nlxc.mount.auto = proc:mixed sys:mixed\n")
+# LXC 5 with CRIU 4.1.1 here: network locking through nftables (no iptables), and its restore
+# only in CRIU's old mount-namespace mode.
+dump_conf, restore_conf = f"{WORK}/criu-dump.conf", f"{WORK}/criu-restore.conf"
+open(dump_conf, "w").write("network-lock nftables\n")
+open(restore_conf, "w").write("network-lock nftables\nmntns-compat-mode\n")
 
 def run(argv, env=None):
-    r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.PIPE, env=env)
-    if r.returncode:
-        raise RuntimeError(" ".join(argv[:3]) + ": " + r.stderr.decode().strip()[-300:])
+    # stderr to a file, not a pipe: a daemon the command leaves (LXC's restored container)
+    # would hold a pipe open.
+    with tempfile.TemporaryFile() as err:
+        r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=err, env=env, timeout=60)
+        if r.returncode:
+            err.seek(0)
+            raise RuntimeError(" ".join(argv[:3]) + ": " + err.read().decode().strip()[-300:])
 
 def timed(argv, env=None):
     t = time.perf_counter(); run(argv, env); return (time.perf_counter() - t) * 1000
@@ -91,10 +97,12 @@ def bench_floor():
         null = os.open("/dev/null", os.O_RDWR)
         os.set_inheritable(null, True)
         t = time.perf_counter()
+        sys.stderr.write("."); sys.stderr.flush()
         r = subprocess.run([CRIU, "restore", "-D", d, "-o", "restore.log", *common, "--root", ROOT,
                             "--restore-detached", "--restore-sibling", "--pidfile", f"{d}/pid",
                             "--inherit-fd", f"fd[{null}]:{ext[1]}"], pass_fds=(null,),
-                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                           timeout=60)
         restores.append((time.perf_counter() - t) * 1000)
         os.close(null)
         if r.returncode: raise RuntimeError("criu restore: " + r.stderr.decode()[-300:])
@@ -106,16 +114,19 @@ def bench_floor():
     return statistics.median(dumps), statistics.median(restores)
 
 def bench_lxc():
-    env = dict(os.environ, CRIU_CONFIG_FILE=criu_conf)
+    # LXC runs `criu` from PATH: the working one first.
+    path = os.path.dirname(CRIU) + ":" + os.environ.get("PATH", "")
+    denv = dict(os.environ, CRIU_CONFIG_FILE=dump_conf, PATH=path)
+    renv = dict(os.environ, CRIU_CONFIG_FILE=restore_conf, PATH=path)
     dumps, restores = [], []
     run(theirs("start", "-d"))
     try:
         for i in range(RUNS):
             d = f"{WORK}/img-lxc-{i}"
             time.sleep(0.3)
-            dumps.append(timed(theirs("checkpoint", "-D", d, "-s"), env))
+            dumps.append(timed(theirs("checkpoint", "-D", d, "-s"), denv))
             time.sleep(0.2)
-            restores.append(timed(theirs("checkpoint", "-r", "-D", d), env))
+            restores.append(timed(theirs("checkpoint", "-r", "-D", d), renv))
     finally:
         subprocess.run(theirs("stop", "-k"), capture_output=True)
     return statistics.median(dumps), statistics.median(restores)

@@ -27,7 +27,11 @@ fn require_criu() {
 /// A container with a busybox rootfs and a stored config of `extra` lines.
 fn with_rootfs(tag: &str, extra: &str) -> (Ct, PathBuf) {
     require_criu();
-    let ct = Ct::new(tag);
+    rootfs_for(Ct::new(tag), extra)
+}
+
+fn rootfs_for(ct: Ct, extra: &str) -> (Ct, PathBuf) {
+    require_criu();
     let root = ct.lxcpath.join("rootfs");
     make_rootfs(&root);
     let dir = ct.lxcpath.join(&ct.name);
@@ -231,6 +235,23 @@ fn a_corrupted_image_fails_to_restore_and_leaves_nothing() {
     let out = ct.lxc("checkpoint", &["-D", &dir, "-s"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     ct.wait_stopped(Duration::from_secs(10));
+    // Under another name the cgroups would not be the dumped ones: refused, nothing made.
+    let other = Ct::beside("ckother", &ct);
+    let other_dir = ct.lxcpath.join(&other.name);
+    std::fs::create_dir_all(&other_dir).unwrap();
+    std::fs::copy(
+        ct.lxcpath.join(&ct.name).join("config"),
+        other_dir.join("config"),
+    )
+    .unwrap();
+    let out = other.lxc("checkpoint", &["-r", "-D", &dir]);
+    assert_eq!(code(&out), 125, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("was dumped from the cgroups"),
+        "{}",
+        stderr(&out)
+    );
+    other.assert_clean();
     // The init's core image cut short.
     let core = Path::new(&dir).join("core-1.img");
     let len = std::fs::metadata(&core).unwrap().len();
@@ -285,5 +306,51 @@ fn a_failed_dump_leaves_the_container_running_and_thawed() {
         }
     }
     assert_eq!(code(&ct.lxc("stop", &["-k"])), 0);
+    ct.assert_clean();
+}
+
+/// `busybox ping` of `addr` from the test's network namespace.
+fn pings(net: &TestNet, addr: &str) -> bool {
+    let out = run(
+        Command::new("ip").args([
+            "netns", "exec", &net.name, "busybox", "ping", "-c1", "-W3", addr,
+        ]),
+        Duration::from_secs(10),
+    );
+    out.status.success()
+}
+
+#[test]
+fn a_veth_on_a_test_bridge_answers_ping_after_restore() {
+    let net = TestNet::new("ckbr");
+    net.bridge("br0", &["192.0.2.1/24"]);
+    let pair = format!("vck{}", std::process::id() % 100_000);
+    let (ct, _root) = rootfs_for(
+        Ct::in_netns("ckveth", &net),
+        &format!(
+            "lxc.net.0.type = veth\nlxc.net.0.link = br0\nlxc.net.0.flags = up\n\
+             lxc.net.0.ipv4.address = 192.0.2.2/24\nlxc.net.0.veth.pair = {pair}\n"
+        ),
+    );
+    let out = ct.lxc("start", &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(pings(&net, "192.0.2.2"), "no answer before the checkpoint");
+    let dir = images(&ct);
+    let out = ct.lxc("checkpoint", &["-D", &dir, "-s"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    ct.wait_stopped(Duration::from_secs(10));
+    let out = ct.lxc("checkpoint", &["-r", "-D", &dir]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // The host end is back on the bridge, up, and the container answers at its address.
+    let link = stdout(&net.output(&["-o", "link", "show", &pair]));
+    assert!(
+        link.contains("master br0") && link.contains(",UP"),
+        "{link}"
+    );
+    assert!(pings(&net, "192.0.2.2"), "no answer after the restore");
+    let info = ct.info().unwrap();
+    assert_eq!(info["ips"][0], "192.0.2.2", "{info}");
+    let out = ct.lxc("stop", &["-t", "10"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
     ct.assert_clean();
 }

@@ -30,6 +30,10 @@ pub struct CheckpointMeta {
     /// The interfaces the container had (a veth's host end is made again at the restore).
     #[serde(default)]
     pub interfaces: Vec<Interface>,
+    /// The container's cgroup directories: CRIU puts the restored tree back into these, so
+    /// the restoring shim must own the same ones.
+    #[serde(default)]
+    pub cgroups: Vec<String>,
 }
 
 /// One external object: CRIU's key for it, and what stands in for it at the restore.
@@ -85,11 +89,12 @@ mod tests {
             ],
             channel: None,
             interfaces: vec![],
+            cgroups: vec!["/sys/fs/cgroup/lxc/web".into()],
         };
         let text = serde_json::to_string(&meta).unwrap();
         assert_eq!(
             text,
-            r#"{"name":"web","system":true,"command":["/sbin/init"],"externals":[{"key":"file[18:3]","with":{"stdio":0}},{"key":"file[1b:51e876]","with":{"path":{"path":"/usr/bin/lxc-execute","size":10,"mtime":5}}}],"interfaces":[]}"#
+            r#"{"name":"web","system":true,"command":["/sbin/init"],"externals":[{"key":"file[18:3]","with":{"stdio":0}},{"key":"file[1b:51e876]","with":{"path":{"path":"/usr/bin/lxc-execute","size":10,"mtime":5}}}],"interfaces":[],"cgroups":["/sys/fs/cgroup/lxc/web"]}"#
         );
         assert_eq!(serde_json::from_str::<CheckpointMeta>(&text).unwrap(), meta);
     }

@@ -4,18 +4,49 @@
 //! On a failure CRIU thaws the container and leaves it running; the answer is CRIU's own
 //! message from its log.
 use crate::children::Role;
+use crate::conn::Request;
 use crate::criu::{self, Dump, DumpJob};
 use crate::event_loop::Shim;
 use crate::lifecycle::{Effect, Waiter};
+use crate::methods::NOBODY;
 use lxc_proto::checkpoint::{CheckpointMeta, DUMP_LOG};
 use lxc_proto::framing::{error_line, ok_line, ErrorCode, RpcError};
 use lxc_proto::request::CheckpointParams;
 use lxc_proto::response::StateReply;
-use lxc_proto::ExitStatus;
+use lxc_proto::{Call, ExitStatus};
+use mio::Token;
 use nix::unistd::Pid;
 use std::path::PathBuf;
 
 impl Shim {
+    /// A `checkpoint` request is the loop's own (it runs a child): started here and parked.
+    /// `None` for any other request; else whether the client is still there.
+    pub(crate) fn on_checkpoint_call(
+        &mut self,
+        token: Token,
+        req: &mut Request,
+        fx: &mut Vec<Effect>,
+    ) -> Option<bool> {
+        let Ok(Call::Checkpoint(p)) = &mut req.call else {
+            return None;
+        };
+        let has_id = req.id.is_some();
+        let waiter = Waiter {
+            token: if has_id { token } else { NOBODY },
+            id: req.id.clone().unwrap_or_default(),
+        };
+        self.checkpoint(std::mem::take(p), waiter, fx);
+        match self.clients.get_mut(token) {
+            Some(conn) => {
+                if has_id {
+                    conn.park();
+                }
+                Some(true)
+            }
+            None => Some(false),
+        }
+    }
+
     /// Starts a dump for `waiter`; answers at once when it cannot start.
     pub(crate) fn checkpoint(&mut self, p: CheckpointParams, waiter: Waiter, fx: &mut Vec<Effect>) {
         let fail = |fx: &mut Vec<Effect>, waiter: Waiter, e: RpcError| {
@@ -46,6 +77,7 @@ impl Shim {
                 system: self.life.is_system(),
                 command: self.facts.command.clone(),
                 interfaces: self.facts.network.interfaces.clone(),
+                cgroups: cg.dirs().iter().map(|d| d.display().to_string()).collect(),
                 ..CheckpointMeta::default()
             },
         };

@@ -383,19 +383,18 @@ impl Shim {
 
     /// Handles one line of a client; false once the client is gone.
     fn on_line(&mut self, token: Token, l: Line, fx: &mut Vec<Effect>) -> bool {
+        let l = match l {
+            Line::Request(mut req) => match self.on_checkpoint_call(token, &mut req, fx) {
+                Some(alive) => return alive,
+                None => Line::Request(req),
+            },
+            other => other,
+        };
         let registry = self.poll.registry();
         let (line, subscribe, parked) = match l {
             Line::Bad(resp) => (Some(resp.to_line()), false, false),
-            Line::Request(mut req) => {
+            Line::Request(req) => {
                 let has_id = req.id.is_some();
-                if let Ok(lxc_proto::Call::Checkpoint(p)) = &mut req.call {
-                    let waiter = crate::lifecycle::Waiter {
-                        token: if has_id { token } else { methods::NOBODY },
-                        id: req.id.clone().unwrap_or_default(),
-                    };
-                    self.checkpoint(std::mem::take(p), waiter, fx);
-                    return self.park(token, has_id);
-                }
                 match methods::handle(
                     req,
                     token,
@@ -422,18 +421,6 @@ impl Shim {
         match line {
             Some(line) => self.clients.send(token, &line, registry, &mut self.sources),
             None => true,
-        }
-    }
-
-    fn park(&mut self, token: Token, has_id: bool) -> bool {
-        match self.clients.get_mut(token) {
-            Some(conn) => {
-                if has_id {
-                    conn.park();
-                }
-                true
-            }
-            None => false,
         }
     }
 

@@ -5,7 +5,8 @@
 //! reaper, and the init's parent-death signal (restored by CRIU) points at the shim again.
 //! What the tree held from outside the container is handed to CRIU in its place: the new
 //! stdio, the same binary files, and a new init channel. A veth's host end is made by CRIU and
-//! attached to its bridge (`--external veth[...]`); the shim brings it up.
+//! attached to its bridge (`--external veth[...]`); the shim brings it up. A macvlan is made
+//! again on its parent link (`--external macvlan[...]`).
 use crate::cgroup::ContainerCgroup;
 use crate::criu;
 use crate::event_loop::Shim;
@@ -53,6 +54,19 @@ pub fn start(
     let Some(rootfs) = spec.config.settings.rootfs.clone() else {
         return Err("no lxc.rootfs.path: a container is restored into its rootfs".into());
     };
+    let mine: Vec<String> = cgroup
+        .dirs()
+        .iter()
+        .map(|d| d.display().to_string())
+        .collect();
+    if mine != meta.cgroups {
+        return Err(format!(
+            "{} was dumped from the cgroups {} (a restore needs the same name, lxcpath and \
+             starting cgroup)",
+            dir.display(),
+            lxc_proto::shorten(&meta.cgroups.join(", "), 300)
+        ));
+    }
     let criu = criu::binary()?;
     let (ours, theirs) = socketpair(
         AddressFamily::Unix,
@@ -106,6 +120,9 @@ pub fn start(
     for (inside, outside) in veths(spec, &meta) {
         args.extend(["--external".into(), format!("veth[{inside}]:{outside}")]);
     }
+    for (inside, parent) in macvlans(spec, &meta) {
+        args.extend(["--external".into(), format!("macvlan[{inside}]:{parent}")]);
+    }
     cgroup.create().map_err(|e| e.to_string())?;
     let _ = std::fs::remove_file(dir.join(PID_FILE));
     let _ = std::fs::remove_file(dir.join(RESTORE_LOG));
@@ -150,24 +167,42 @@ pub fn start(
     }
 }
 
-/// `IFNAME:HOSTNAME@BRIDGE` (or without a bridge) for each veth the container had.
+/// `IFNAME` and `HOSTNAME@BRIDGE` (or without a bridge) for each veth the container had: the
+/// N-th veth of the dump is the config's N-th veth (its bridge is `lxc.net.N.link`).
 fn veths(spec: &LaunchSpec, meta: &CheckpointMeta) -> Vec<(String, String)> {
     let nets = spec.config.settings.interfaces();
+    let links = nets
+        .iter()
+        .filter(|n| n.kind == lxc_config::NetType::Veth)
+        .map(|n| n.link.clone());
     meta.interfaces
         .iter()
         .filter(|i| i.kind == "veth")
-        .filter_map(|i| {
+        .zip(links.chain(std::iter::repeat(None)))
+        .filter_map(|(i, bridge)| {
             let host = i.host.clone()?;
-            let bridge = nets
-                .iter()
-                .find(|n| n.name.as_deref() == Some(i.name.as_str()))
-                .and_then(|n| n.link.clone());
             let outside = match bridge {
                 Some(b) => format!("{host}@{b}"),
                 None => host,
             };
             Some((i.name.clone(), outside))
         })
+        .collect()
+}
+
+/// `IFNAME` and its parent link for each macvlan the container had (the N-th macvlan of the
+/// dump is the config's N-th, whose `lxc.net.N.link` is the parent).
+fn macvlans(spec: &LaunchSpec, meta: &CheckpointMeta) -> Vec<(String, String)> {
+    let nets = spec.config.settings.interfaces();
+    let parents = nets
+        .iter()
+        .filter(|n| n.kind == lxc_config::NetType::Macvlan)
+        .map(|n| n.link.clone());
+    meta.interfaces
+        .iter()
+        .filter(|i| i.kind == "macvlan")
+        .zip(parents)
+        .filter_map(|(i, parent)| Some((i.name.clone(), parent?)))
         .collect()
 }
 

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 crate::command!(
-    required,
+    required_f,
     /// Checkpoint a running container with CRIU, or restore one (-r).
     pub struct Args {
         /// container name (or NAME as the first word)
@@ -36,6 +36,9 @@ crate::command!(
         /// say where CRIU's log is
         #[argh(switch, short = 'v', long = "verbose")]
         verbose: bool,
+        /// LXC's iterative pre-dump: refused (see the README)
+        #[argh(switch, short = 'p', long = "pre-dump")]
+        pre_dump: bool,
     }
 );
 
@@ -44,6 +47,11 @@ const DUMP_WAIT: Duration = Duration::from_secs(600);
 
 pub fn run(args: Args) -> Result<i32, CliError> {
     let ct = Container::new(&args.name, args.lxcpath.as_ref())?;
+    if args.pre_dump {
+        return Err(CliError::failed(
+            "-p: iterative dumps (criu pre-dump) are not supported: they need the kernel's memory dirty tracking, which is off on the kernels this runs on",
+        ));
+    }
     let dir = std::path::absolute(&args.dir).unwrap_or_else(|_| args.dir.clone());
     if args.restore {
         if args.stop {
