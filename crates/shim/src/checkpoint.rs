@@ -47,7 +47,9 @@ impl Shim {
         }
     }
 
-    /// Starts a dump for `waiter`; answers at once when it cannot start.
+    /// Starts a dump for `waiter`; answers at once when it cannot start. Not inlined into the
+    /// request path: its locals would take stack on every request.
+    #[inline(never)]
     pub(crate) fn checkpoint(&mut self, p: CheckpointParams, waiter: Waiter, fx: &mut Vec<Effect>) {
         let fail = |fx: &mut Vec<Effect>, waiter: Waiter, e: RpcError| {
             let line = error_line(&waiter.id, &e);
@@ -100,6 +102,7 @@ impl Shim {
     }
 
     /// The dump's helper has ended.
+    #[inline(never)]
     pub(crate) fn on_dump_end(&mut self, pid: Pid, status: ExitStatus, fx: &mut Vec<Effect>) {
         let Some(dump) = self.dump.take_if(|d| d.pid == pid) else {
             return;

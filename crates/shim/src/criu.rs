@@ -15,16 +15,15 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-/// Options both directions take.
-pub const COMMON: [&str; 6] = [
-    "-v4",
-    "--manage-cgroups=full",
-    "--tcp-established",
-    "--file-locks",
-    // Without iptables (Debian 12's default) CRIU's own locking fails.
-    "--network-lock",
-    "nftables",
-];
+/// Options both directions take, as one string (no table of pointers: CONVENTIONS.md). Without
+/// iptables (Debian 12's default) CRIU's own network locking fails: nftables.
+const COMMON: &str =
+    "-v4 --manage-cgroups=full --tcp-established --file-locks --network-lock nftables";
+
+/// [`COMMON`] as arguments.
+pub fn common_args() -> impl Iterator<Item = String> {
+    COMMON.split(' ').map(str::to_string)
+}
 
 /// The criu executable: `LXC_CRIU` if set, else `criu` on PATH, else /usr/local/sbin or
 /// /usr/sbin (where scripts/install-criu.sh and Debian put it).
@@ -81,6 +80,7 @@ pub struct DumpJob {
 /// Forks the dump's helper: it finds the externals, writes the metadata and executes criu.
 /// The caller registers the returned pid in the child table at once. A failure of the helper
 /// itself goes to the dump log, as CRIU's own would.
+#[inline(never)]
 pub fn spawn_dump(job: &DumpJob) -> Result<Pid, String> {
     let criu = binary()?;
     std::fs::create_dir_all(&job.dir)
@@ -143,7 +143,7 @@ fn dump_args(job: &DumpJob) -> Result<Vec<String>, String> {
     let mut args: Vec<String> = vec!["dump".into(), "-t".into(), job.init.to_string()];
     args.extend(["-D".into(), job.dir.display().to_string()]);
     args.extend(["-o".into(), DUMP_LOG.into()]);
-    args.extend(COMMON.iter().map(|s| s.to_string()));
+    args.extend(common_args());
     if let Some(f) = &job.freezer {
         args.extend(["--freeze-cgroup".into(), f.display().to_string()]);
     }

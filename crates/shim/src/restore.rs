@@ -44,6 +44,7 @@ pub fn read_meta(dir: &Path) -> Result<CheckpointMeta, String> {
 /// Restores the container from `dir` with `stdio` in place of its stdio from outside.
 /// Returns the restored init's guard and the shim's end of the init channel (an application
 /// container's init talks on it again; a system container's end reads as closed).
+#[inline(never)]
 pub fn start(
     spec: &LaunchSpec,
     dir: &Path,
@@ -79,7 +80,7 @@ pub fn start(
         .map_err(|e| format!("create the init channel: {}", e.desc()))?;
     let mut args: Vec<String> = vec!["restore".into(), "-D".into(), dir.display().to_string()];
     args.extend(["-o".into(), RESTORE_LOG.into()]);
-    args.extend(criu::COMMON.iter().map(|s| s.to_string()));
+    args.extend(criu::common_args());
     args.extend(["--root".into(), rootfs]);
     args.extend(["--restore-detached".into(), "--restore-sibling".into()]);
     args.extend(["--pidfile".into(), PID_FILE.into()]);
@@ -207,6 +208,7 @@ fn macvlans(spec: &LaunchSpec, meta: &CheckpointMeta) -> Vec<(String, String)> {
 }
 
 /// The interfaces a restored container has (those it had at the dump); none otherwise.
+#[inline(never)]
 pub fn network(spec: &LaunchSpec) -> SetupResult {
     let interfaces = match &spec.restore {
         Some(dir) => read_meta(dir).map(|m| m.interfaces).unwrap_or_default(),
