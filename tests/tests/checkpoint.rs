@@ -161,6 +161,24 @@ fn socket_subscribe(ct: &Ct) -> Sub {
 }
 
 impl Sub {
+    /// The states of the next `n` notifications (after the subscription's answer).
+    fn states(&mut self, n: usize) -> Vec<String> {
+        use std::io::BufRead;
+        let mut out = Vec::new();
+        while out.len() < n {
+            let mut line = String::new();
+            assert!(
+                self.0.read_line(&mut line).unwrap_or(0) > 0,
+                "subscription ended"
+            );
+            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+            if let Some(state) = v["params"]["state"].as_str() {
+                out.push(state.to_string());
+            }
+        }
+        out
+    }
+
     fn read_until_stopped(&mut self) -> String {
         use std::io::BufRead;
         loop {
@@ -197,10 +215,13 @@ fn a_busybox_system_container_restores_running_with_its_services_and_memory_limi
         .expect("no v1 memory cgroup");
     std::fs::write(mem.join("memory.limit_in_bytes"), "67108864").unwrap();
     let dir = images(&ct);
-    // Without -s the container runs on.
+    // Without -s the container runs on; subscribers see it CHECKPOINTING meanwhile.
+    let mut sub = socket_subscribe(&ct);
     let out = ct.lxc("checkpoint", &["-D", &dir]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(ct.state(), "RUNNING");
+    let seen = sub.states(2);
+    assert_eq!(seen, ["CHECKPOINTING", "RUNNING"]);
     let out = ct.lxc("stop", &["-k"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     ct.wait_stopped(Duration::from_secs(10));
