@@ -11,6 +11,7 @@
 #      sleep, then lxc-ls -f and lxc-ps over all of them, the shims' and inits' Pss, stopping all
 #   5. templates and copies: lxc-create -t busybox, lxc-copy -s, an ephemeral container's start
 #      (lxc-copy -e) and end (lxc-stop -k until its directory is gone)
+#   6. checkpoint: lxc-checkpoint -s and -r against criu by hand and LXC 5 (bench-checkpoint.sh)
 # Needs root. Leaves nothing behind (everything lives in a temporary lxcpath).
 # BENCH_BIN=DIR measures the executables in DIR instead of building this tree's (an older
 # build, for a before/after comparison on the same machine).
@@ -19,7 +20,7 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-50}
 SCALE=${SCALE:-200}
 BIN=${BENCH_BIN:-$(scripts/build-release.sh)}
-exec python3 - "$RUNS" "$SCALE" "$BIN" <<'PY'
+python3 - "$RUNS" "$SCALE" "$BIN" <<'PY'
 import json, os, shutil, socket, statistics, subprocess, sys, tempfile, threading, time
 
 RUNS, SCALE, BIN = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
@@ -386,3 +387,5 @@ finally:
             except OSError: break
             parent = os.path.dirname(parent)
 PY
+# 5. checkpoint and restore, against CRIU by hand and LXC 5's lxc-checkpoint.
+BIN=$BIN exec scripts/bench-checkpoint.sh

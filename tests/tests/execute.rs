@@ -475,15 +475,19 @@ fn only_root_reaches_the_control_socket() {
     assert_eq!(ct.state(), "RUNNING");
 }
 
-/// Once COMMAND runs, the container's pid 1 is lxc-init executed from a sealed memfd (a few
-/// pages of its own, nothing of the host's filesystem), not a copy of the shim; it still
-/// reaps orphans, and nothing in the log says it could not be executed.
+/// Once COMMAND runs, the container's pid 1 is lxc-init, executed from its execute-only file in
+/// the run directories' base (a few pages of its own, not a copy of the shim): non-dumpable (a
+/// root COMMAND without CAP_SYS_PTRACE cannot attach to it), it still reaps orphans,
+/// and nothing in the log says it could not be executed.
 #[test]
-fn pid1_is_the_small_lxc_init_from_a_memfd_and_reaps_orphans() {
+fn pid1_is_the_small_lxc_init_and_reaps_orphans() {
     let ct = Ct::new("init1");
     let log = ct.lxcpath.join("ct.log");
     let script = "cat /proc/1/comm; readlink /proc/1/exe; \
                   awk '/^VmRSS:/ {print $2}' /proc/1/status; \
+                  setpriv --bounding-set=-sys_ptrace python3 -c 'import ctypes; \
+                  l = ctypes.CDLL(None, use_errno=True); \
+                  print(\"attached\" if l.ptrace(16, 1, 0, 0) == 0 else ctypes.get_errno())'; \
                   (sleep 0.1 &); sleep 0.4; \
                   for p in /proc/[0-9]*; do sed -n 's/^State: *Z.*/zombie/p' $p/status; done; echo end";
     let out = ct.execute(&[
@@ -500,15 +504,21 @@ fn pid1_is_the_small_lxc_init_from_a_memfd_and_reaps_orphans() {
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.first(), Some(&"lxc-init"), "{text}");
-    assert!(
-        lines
-            .get(1)
-            .is_some_and(|l| l.starts_with("/memfd:lxc-init")),
-        "{text}"
+    let exe = lines.get(1).copied().unwrap_or_default();
+    assert!(exe.contains("/.lxc-init-"), "{text}");
+    let meta = std::fs::metadata(exe).unwrap();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o7777,
+        0o111
     );
     // A copy of the shim is well over a megabyte resident; lxc-init is a few pages.
     let rss: u64 = lines.get(2).and_then(|l| l.parse().ok()).unwrap();
     assert!(rss < 256, "pid 1 has {rss} kB resident: {text}");
+    assert_eq!(
+        lines.get(3),
+        Some(&"1"),
+        "ptrace of pid 1 not refused with EPERM: {text}"
+    );
     assert!(!text.contains("zombie"), "an orphan was not reaped: {text}");
     assert_eq!(lines.last(), Some(&"end"), "{text}");
     let logged = std::fs::read_to_string(&log).unwrap();

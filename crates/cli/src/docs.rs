@@ -14,6 +14,7 @@ pub fn commands() -> Vec<(&'static str, CommandInfoWithArgs)> {
     vec![
         ("lxc-autostart", autostart::Args::get_args_info()),
         ("lxc-checkconfig", checkconfig::Args::get_args_info()),
+        ("lxc-checkpoint", checkpoint::Args::get_args_info()),
         ("lxc-config", config::Args::get_args_info()),
         ("lxc-copy", copy::Args::get_args_info()),
         ("lxc-create", create::Args::get_args_info()),

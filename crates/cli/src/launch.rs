@@ -33,6 +33,9 @@ pub struct Launch<'a> {
     pub loglevel: Option<&'a str>,
     /// lxc-start -p: gets the shim's pid once RUNNING (removed at the end in the foreground).
     pub pidfile: Option<&'a Path>,
+    /// lxc-checkpoint -r: restore from this checkpoint directory (COMMAND and `system` are
+    /// the dumped container's).
+    pub restore: Option<&'a Path>,
 }
 
 /// Starts the container; returns the exit code (COMMAND's status, or 0 for `daemon`).
@@ -133,6 +136,7 @@ pub fn launch(l: Launch) -> Result<i32, CliError> {
         system: l.system,
         run_root: ct.run_root.clone(),
         cgroup_prefer: cgroup_prefer()?,
+        restore: l.restore.map(Path::to_path_buf),
     });
     let opts = LaunchOptions {
         stdio: if l.daemon {

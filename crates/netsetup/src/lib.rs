@@ -119,6 +119,17 @@ fn undo(netns: &File, host_ns: &File, made: Made) {
 /// under their original names, from the bind-mounted namespace that kept them. (The veth and
 /// macvlan links it made leave with its namespace: the kernel frees them asynchronously, and
 /// deleting them here would only wait for that, about 20 ms each.)
+/// Brings the host's links `names` up (a restored veth's host end: CRIU makes it down).
+pub fn up(names: &[String]) -> Result<(), NetError> {
+    let names = names.to_vec();
+    Nl::block(move |nl| async move {
+        for n in &names {
+            nl.link_up_by_name(n).await?;
+        }
+        Ok(())
+    })?
+}
+
 pub fn teardown(req: &TeardownRequest) -> Result<(), NetError> {
     let (Some(file), false) = (&req.netns, req.phys.is_empty()) else {
         return Ok(());

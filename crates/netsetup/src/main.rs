@@ -3,12 +3,22 @@
 //!   lxc-netsetup setup PID         stdin: SetupRequest JSON; stdout: SetupResult JSON
 //!   lxc-netsetup teardown          stdin: TeardownRequest JSON; gives physical interfaces
 //!                                  back from the kept network namespace
+//!   lxc-netsetup up NAME...        brings host links up (a restored veth's host end)
 //! Errors: one line on stderr naming the interface and the cause, exit 1.
 use std::io::Read;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("up") {
+        return match lxc_netsetup::up(&args[2..]) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("{e}");
+                ExitCode::from(1)
+            }
+        };
+    }
     let mut input = String::new();
     if let Err(e) = std::io::stdin().read_to_string(&mut input) {
         eprintln!("read stdin: {}", lxc_proto::strerror(&e));

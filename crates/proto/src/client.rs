@@ -326,6 +326,21 @@ impl Client {
         self.call::<StateReply>(&call, deadline).map(|r| r.state)
     }
 
+    /// Dumps the container into `directory` with CRIU (protocol 4), then stops it with
+    /// `stop`; answers once done.
+    pub fn checkpoint(
+        &mut self,
+        directory: &str,
+        stop: bool,
+        deadline: Option<Instant>,
+    ) -> Result<State, ClientError> {
+        let call = Call::Checkpoint(crate::request::CheckpointParams {
+            directory: directory.to_string(),
+            stop,
+        });
+        self.call::<StateReply>(&call, deadline).map(|r| r.state)
+    }
+
     /// Thaws.
     pub fn unfreeze(&mut self) -> Result<State, ClientError> {
         let d = self.default_deadline();

@@ -6,6 +6,7 @@
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod checkpoint;
 pub mod client;
 pub mod fdpass;
 pub mod framing;

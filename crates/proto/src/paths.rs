@@ -57,6 +57,19 @@ impl RunRoot {
         RunRoot::new(Path::new(DEFAULT_RUN_ROOT).join(format!(".p-{:012x}", hash >> 16)))
     }
 
+    /// Where the run roots of every lxcpath live (the default run root; the parent of a
+    /// `.p-HASH` one): the place for what all containers share.
+    pub fn base(&self) -> &Path {
+        let hashed = self
+            .root
+            .file_name()
+            .is_some_and(|n| n.as_encoded_bytes().starts_with(b".p-"));
+        match self.root.parent() {
+            Some(parent) if hashed => parent,
+            _ => &self.root,
+        }
+    }
+
     /// The root directory itself.
     pub fn path(&self) -> &Path {
         &self.root

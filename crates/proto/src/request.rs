@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 /// The protocol version this build speaks (answered by `hello` and in `info`).
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// Each method and the protocol version that introduced it. A shim speaking version N serves
 /// the methods of versions up to N.
@@ -23,6 +23,7 @@ pub const METHODS: &[(&str, u32)] = &[
     ("subscribe", 1),
     ("hello", 2),
     ("reboot", 3),
+    ("checkpoint", 4),
     // Not methods: newer params of older methods, checked the same way.
     ("stop:nokill", 3),
 ];
@@ -58,6 +59,8 @@ pub enum Call {
     Subscribe(NoParams),
     /// Reboots a system container; answers once it runs again.
     Reboot(RebootParams),
+    /// Dumps the running container with CRIU into a directory; answers once done.
+    Checkpoint(CheckpointParams),
 }
 
 impl Call {
@@ -92,6 +95,7 @@ impl Call {
             Call::Ps(_) => "ps",
             Call::Subscribe(_) => "subscribe",
             Call::Reboot(_) => "reboot",
+            Call::Checkpoint(_) => "checkpoint",
         }
     }
 
@@ -152,6 +156,17 @@ pub struct RebootParams {
 impl RebootParams {
     /// The time a reboot has when none is given.
     pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+}
+
+/// `checkpoint`'s params (protocol 4).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckpointParams {
+    /// The directory the images go to (absolute; made if missing).
+    pub directory: String,
+    /// Stop the container once the dump has succeeded (else it runs on).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stop: bool,
 }
 
 /// `kill`'s params.
@@ -280,6 +295,13 @@ mod tests {
             ),
             (Call::Ps(NoParams {}), r#""method":"ps","params":{}"#),
             (
+                Call::Checkpoint(CheckpointParams {
+                    directory: "/srv/ck".into(),
+                    stop: true,
+                }),
+                r#""method":"checkpoint","params":{"directory":"/srv/ck","stop":true}"#,
+            ),
+            (
                 Call::Subscribe(NoParams {}),
                 r#""method":"subscribe","params":{}"#,
             ),
@@ -293,7 +315,7 @@ mod tests {
             assert_eq!(back, call);
             assert_eq!(call.method(), v["method"]);
         }
-        assert_eq!(METHODS.len(), 12, "a new method needs a golden line here");
+        assert_eq!(METHODS.len(), 13, "a new method needs a golden line here");
         assert_eq!(decode("stop:nokill", json!({})), Err(-32601));
     }
 

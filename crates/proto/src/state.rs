@@ -21,11 +21,14 @@ pub enum State {
     Freezing,
     /// Every process of the container is frozen.
     Frozen,
+    /// Frozen while CRIU dumps the container (`checkpoint`, protocol 4); RUNNING again after
+    /// (or STOPPING, with `stop`).
+    Checkpointing,
 }
 
 impl State {
     /// Every state.
-    pub const ALL: [State; 7] = [
+    pub const ALL: [State; 8] = [
         State::Stopped,
         State::Starting,
         State::Running,
@@ -33,6 +36,7 @@ impl State {
         State::Aborting,
         State::Freezing,
         State::Frozen,
+        State::Checkpointing,
     ];
 
     /// The upper-case word LXC prints, e.g. `RUNNING`.
@@ -45,6 +49,7 @@ impl State {
             State::Aborting => "ABORTING",
             State::Freezing => "FREEZING",
             State::Frozen => "FROZEN",
+            State::Checkpointing => "CHECKPOINTING",
         }
     }
 

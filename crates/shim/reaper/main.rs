@@ -1,9 +1,9 @@
 //! lxc-init: the process an application container (`lxc-execute`) keeps as its pid 1 once
 //! COMMAND runs. The shim's init sets the container up in a clone of the shim, starts COMMAND
-//! and then executes this program in its place (from a sealed memfd: nothing on the host's
-//! filesystem), so that what stays for the container's whole life is a page or two of its
-//! own rather than a copy of the shim's heap, stack and relocated data: a page either of
-//! two processes writes after a fork is a page of each of them.
+//! and then executes this program in its place (from an execute-only file the shim writes:
+//! see `src/reaper.rs`), so that what stays for the container's whole life is a page or two
+//! of its own rather than a copy of the shim's heap, stack and relocated data: a page either
+//! of two processes writes after a fork is a page of each of them.
 //!
 //! It has no standard library and no libc (their start-up alone writes a dozen pages): a
 //! `_start` of its own and raw system calls, for x86_64 and aarch64 (`crates/shim/build.rs`

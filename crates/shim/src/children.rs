@@ -36,6 +36,8 @@ pub enum Role {
     Helper(Job),
     /// A `stop` or `post-stop` hook.
     Hook,
+    /// `criu dump` (through its helper, `criu.rs`).
+    Criu,
 }
 
 /// A child that has ended.

@@ -23,9 +23,13 @@ const REMOVE_RETRY: Duration = Duration::from_millis(2);
 impl Shim {
     /// Takes the next step of the end, as far as it can go without waiting.
     pub(crate) fn advance_ending(&mut self, fx: &mut Vec<Effect>) {
-        if self.phase != Phase::Ending || !self.helpers.is_empty() || self.hook_run.is_some() {
-            // A helper (set-up racing a dead init, or the teardown) or a hook still runs: it
-            // comes back here when done.
+        if self.phase != Phase::Ending
+            || !self.helpers.is_empty()
+            || self.hook_run.is_some()
+            || self.dump.is_some()
+        {
+            // A helper (set-up racing a dead init, or the teardown), a hook or a dump (`-s`:
+            // CRIU kills the tree before it ends) still runs: it comes back here when done.
             return;
         }
         if !self.stop_hooks_queued {

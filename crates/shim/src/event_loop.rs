@@ -95,6 +95,8 @@ pub struct Shim {
     pub(crate) pid_file: Option<std::path::PathBuf>,
     /// `lxc.ephemeral`: the container's directory, removed at the end.
     pub(crate) ephemeral_dir: Option<std::path::PathBuf>,
+    /// A `checkpoint` in progress.
+    pub(crate) dump: Option<crate::criu::Dump>,
 }
 
 impl Shim {
@@ -273,6 +275,7 @@ impl Shim {
                     self.advance_ending(fx);
                 }
                 Some(Role::Hook) => self.on_hook_exit(r.pid, r.status, fx),
+                Some(Role::Criu) => self.on_dump_end(r.pid, r.status, fx),
                 Some(Role::Helper(job)) => {
                     log::debug!("helper {} ({}) ended: {}", r.pid, job.name(), r.status);
                     if let Some(h) = self.helpers.get_mut(&r.pid) {
@@ -382,6 +385,13 @@ impl Shim {
 
     /// Handles one line of a client; false once the client is gone.
     fn on_line(&mut self, token: Token, l: Line, fx: &mut Vec<Effect>) -> bool {
+        let l = match l {
+            Line::Request(mut req) => match self.on_checkpoint_call(token, &mut req, fx) {
+                Some(alive) => return alive,
+                None => Line::Request(req),
+            },
+            other => other,
+        };
         let registry = self.poll.registry();
         let (line, subscribe, parked) = match l {
             Line::Bad(resp) => (Some(resp.to_line()), false, false),

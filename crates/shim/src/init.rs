@@ -27,6 +27,8 @@ use std::os::fd::{AsFd, AsRawFd, RawFd};
 
 /// Where the init finds its end of the init channel after arranging its descriptors.
 const SYNC_FD: RawFd = 3;
+/// Where it finds lxc-init's file (an `O_PATH` descriptor), when there is one.
+const REAPER_FD: RawFd = 4;
 
 fn channel() -> InitEnd {
     InitEnd::at(SYNC_FD)
@@ -54,11 +56,16 @@ pub struct InitPlan {
     pub hooks: Hooks,
     /// `lxc.arch`: the personality COMMAND runs with (a 32-bit machine for `i686`).
     pub personality: Option<libc::c_ulong>,
+    /// lxc-init's file (`reaper.rs`): what the init executes once COMMAND runs; without it
+    /// the init supervises in place.
+    pub reaper: Option<std::path::PathBuf>,
 }
 
-/// Runs the init; never returns. `stdio` and `sync` are descriptors numbered 10 or above.
-pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd) -> ! {
-    if let Err((step, errno)) = arrange_fds(stdio, sync) {
+/// Runs the init; never returns. `stdio`, `sync` and `reaper` (lxc-init's file, opened by the
+/// shim) are descriptors numbered 10 or above.
+pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd, reaper: Option<RawFd>) -> ! {
+    let have_reaper = reaper.is_some();
+    if let Err((step, errno)) = arrange_fds(stdio, sync, reaper) {
         // The channel may be gone already; the shim then sees the init die with 125.
         InitEnd::at(sync).send(&FromInit::SetupFailed {
             step: step.into(),
@@ -129,8 +136,10 @@ pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd) -> ! {
     channel().send(&FromInit::Running { pid: cmd.as_raw() });
     // What stays for the container's life is lxc-init's page or two, not this copy of the
     // shim; where it cannot be executed, this process goes on as it would.
-    let text = crate::reaper::become_reaper(cmd.as_raw(), SYNC_FD);
-    channel().send(&FromInit::Warning { text });
+    if have_reaper {
+        let text = crate::reaper::become_reaper(sys::borrow_fd(REAPER_FD), cmd.as_raw(), SYNC_FD);
+        channel().send(&FromInit::Warning { text });
+    }
     sys::trim_heap();
     let status = supervise(cmd);
     channel().send(&FromInit::Exited { status });
@@ -175,15 +184,25 @@ fn fail(step: String, errno: Errno) -> ! {
     sys::exit_now(125);
 }
 
-/// stdio to 0, 1, 2, the sync channel to 3, everything else of the shim closed: the listener,
-/// the lock, the launch channel must not live on in the container.
-fn arrange_fds(stdio: [RawFd; 3], sync: RawFd) -> Result<(), (&'static str, Errno)> {
+/// stdio to 0, 1, 2, the sync channel to 3, lxc-init's file to 4 (close-on-exec), everything
+/// else of the shim closed: the listener, the lock, the launch channel must not live on in the
+/// container.
+fn arrange_fds(
+    stdio: [RawFd; 3],
+    sync: RawFd,
+    reaper: Option<RawFd>,
+) -> Result<(), (&'static str, Errno)> {
     let step = "arrange file descriptors";
     for (i, fd) in stdio.into_iter().enumerate() {
         sys::dup_onto(fd, i as RawFd).map_err(|e| (step, e))?;
     }
     sys::dup_onto(sync, SYNC_FD).map_err(|e| (step, e))?;
-    sys::close_fds_from(SYNC_FD + 1).map_err(|e| (step, e))
+    if let Some(fd) = reaper {
+        sys::dup_onto(fd, REAPER_FD).map_err(|e| (step, e))?;
+        sys::set_cloexec(REAPER_FD).map_err(|e| (step, e))?;
+    }
+    let first_closed = if reaper.is_some() { REAPER_FD } else { SYNC_FD } + 1;
+    sys::close_fds_from(first_closed).map_err(|e| (step, e))
 }
 
 fn set_up(plan: &InitPlan) -> Result<(), (String, Errno)> {
@@ -200,6 +219,9 @@ fn set_up(plan: &InitPlan) -> Result<(), (String, Errno)> {
         sys::exit_now(1);
     }
     sys::reset_signal_handlers();
+    // The container's processes form a session of their own, led by its pid 1 (CRIU dumps
+    // only a tree whose sessions are led inside it). The shim has no terminal to lose.
+    let _ = nix::unistd::setsid();
     let _ = nix::sys::prctl::set_name(c"lxc-init");
     sys::set_cmdline("lxc-init");
     mount(

@@ -9,9 +9,11 @@
 #![deny(unsafe_code)]
 
 pub mod cgroup;
+mod checkpoint;
 mod children;
 mod clients;
 mod conn;
+mod criu;
 mod ending;
 pub mod ephemeral;
 mod event_loop;
@@ -29,6 +31,7 @@ mod payload;
 mod ps;
 mod reaper;
 mod relaunch;
+mod restore;
 mod rootfs;
 pub mod rundir;
 mod security;

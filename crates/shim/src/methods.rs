@@ -100,6 +100,11 @@ pub fn handle(
             Outcome::Parked
         }
         Call::Ps(_) => Outcome::Reply(reply(&id, ps(life))),
+        // The shim's own (`checkpoint.rs`): it runs a child.
+        Call::Checkpoint(_) => Outcome::Reply(reply::<()>(
+            &id,
+            Err(RpcError::new(lxc_proto::ErrorCode::Internal, "not here")),
+        )),
         Call::Subscribe(_) => Outcome::Subscribed(reply(
             &id,
             Ok(SubscribeReply {

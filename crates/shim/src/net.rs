@@ -225,7 +225,7 @@ fn spawn_helper(args: &[String]) -> Result<std::process::Child, String> {
         .map_err(|e| format!("run {HELPER}: {}", lxc_proto::strerror(&e)))
 }
 
-fn run_now(args: &[String], input: &[u8]) -> Result<Vec<u8>, String> {
+pub(crate) fn run_now(args: &[String], input: &[u8]) -> Result<Vec<u8>, String> {
     let mut child = spawn_helper(args)?;
     if let Some(mut stdin) = child.stdin.take() {
         let _ = stdin.write_all(input);

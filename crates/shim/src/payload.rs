@@ -34,6 +34,11 @@ pub struct InitGuard {
 }
 
 impl InitGuard {
+    /// Guards an init made otherwise (a restored one).
+    pub fn adopt(pid: Pid) -> InitGuard {
+        InitGuard { pid: Some(pid) }
+    }
+
     pub fn pid(&self) -> Option<Pid> {
         self.pid
     }
@@ -75,6 +80,17 @@ pub fn start(
     fcntl(&ours, FcntlArg::F_SETFL(OFlag::O_NONBLOCK))
         .map_err(|e| format!("create the init channel: {}", e.desc()))?;
     let chan = ShimEnd::new(ours);
+    // lxc-init's file, opened here: the init may not be able to open it once in its user
+    // namespace. Without it the init supervises in place.
+    let reaper = plan.reaper.as_ref().and_then(|path| {
+        let flags = OFlag::O_PATH | OFlag::O_CLOEXEC;
+        let opened = nix::fcntl::open(path.as_path(), flags, nix::sys::stat::Mode::empty())
+            .map_err(|e| e.desc().to_string())
+            .and_then(|fd| dup_high(fd.as_raw_fd()).map_err(|e| lxc_proto::strerror(&e)));
+        opened
+            .map_err(|e| log::warn!("open {}: {e}", path.display()))
+            .ok()
+    });
     // Every signal is blocked across the clone: the init must never run one of our
     // handlers, and it takes signals with sigwaitinfo from then on.
     let mut old = SigSet::empty();
@@ -86,7 +102,12 @@ pub fn start(
             stdio[1].as_raw_fd(),
             stdio[2].as_raw_fd(),
         ];
-        init::run(plan, raw, theirs.as_raw_fd());
+        init::run(
+            plan,
+            raw,
+            theirs.as_raw_fd(),
+            reaper.as_ref().map(|fd| fd.as_raw_fd()),
+        );
     }
     let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&old), None);
     drop(theirs);
@@ -220,6 +241,13 @@ pub fn plan_init(spec: &LaunchSpec, hierarchies: &[Hierarchy]) -> Result<InitPla
         gid: settings.init.gid,
         hooks: crate::hooks::Hooks::of(spec),
         personality,
+        reaper: if spec.system {
+            None
+        } else {
+            crate::reaper::program_file(spec.run_root.base())
+                .map_err(|e| log::warn!("{e}: the init stays a copy of the shim"))
+                .ok()
+        },
     })
 }
 

@@ -1,25 +1,98 @@
 //! lxc-init, the program an application container's init becomes once COMMAND runs
-//! (`crates/shim/reaper`, built by `build.rs`): its bytes, embedded, and how the init
-//! executes them. The logic it runs (`reaper/logic.rs`) is tested here with a fake kernel.
+//! (`crates/shim/reaper`, built by `build.rs`): its bytes, embedded, the file they are run
+//! from, and how the init executes it. The logic it runs (`reaper/logic.rs`) is tested here
+//! with a fake kernel.
+//!
+//! The file is one per program version for every container of the host, in the run
+//! directories' base (`/var/run/lxc/.lxc-init-HASH`): root's and execute-only (0111). Shared,
+//! its page is in memory once for all containers; unreadable, the kernel makes the process
+//! that executes it non-dumpable from the first instruction (no window in which COMMAND could
+//! ptrace pid 1 or take its channel) and, in a user namespace, keeps its memory the host's to
+//! inspect (the file's owner is not mapped there). CRIU checkpoints it as the file it is (an
+//! exe on a memfd it cannot restore).
 use std::ffi::CString;
 use std::io::Write;
-use std::os::fd::{AsFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, BorrowedFd, RawFd};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
 
 /// The program (empty where it is not built: see `build.rs`).
 const PROGRAM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/lxc-init"));
 
-/// Executes lxc-init from a sealed memfd (nothing of the host's filesystem is involved, and
-/// nobody can change what runs) with COMMAND's pid and the channel's descriptor in its
-/// environment. The signal mask (all blocked), pending signals, children and the channel
-/// carry over the exec. Returns only on failure, with why.
-pub fn become_reaper(cmd: i32, channel: RawFd) -> String {
+/// The file's mode: anyone may execute it, nobody may read it.
+const MODE: u32 = 0o111;
+
+/// The program's file in `base` (made, or made again if it is not what it must be), for the
+/// init to execute. Other versions' files there go (a running init keeps its own).
+pub fn program_file(base: &Path) -> Result<PathBuf, String> {
     if PROGRAM.is_empty() {
-        return "lxc-init is not built for this architecture".into();
+        return Err("lxc-init is not built for this architecture".into());
     }
-    let memfd = match program_memfd() {
-        Ok(fd) => fd,
-        Err(e) => return format!("make lxc-init's memfd: {}", e.desc()),
+    let name = format!(".lxc-init-{:016x}", fnv1a(PROGRAM));
+    let path = base.join(&name);
+    if is_intact(&path) {
+        return Ok(path);
+    }
+    let tmp = base.join(format!("{name}.{}", std::process::id()));
+    let made = write_program(&tmp).and_then(|()| std::fs::rename(&tmp, &path));
+    if let Err(e) = made {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(format!(
+            "write {}: {}",
+            path.display(),
+            lxc_proto::strerror(&e)
+        ));
+    }
+    if let Ok(entries) = std::fs::read_dir(base) {
+        for entry in entries.flatten() {
+            let other = entry.file_name();
+            let other = other.to_string_lossy();
+            if other.starts_with(".lxc-init-") && other != name.as_str() {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    Ok(path)
+}
+
+/// Root's, execute-only, a regular file holding exactly the program.
+fn is_intact(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return false;
     };
+    meta.is_file()
+        && meta.uid() == nix::unistd::geteuid().as_raw()
+        && meta.mode() & 0o7777 == MODE
+        && meta.len() == PROGRAM.len() as u64
+        && std::fs::read(path).is_ok_and(|bytes| bytes == PROGRAM)
+}
+
+fn write_program(tmp: &Path) -> std::io::Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(tmp)?;
+    file.write_all(PROGRAM)?;
+    file.set_permissions(std::fs::Permissions::from_mode(MODE))?;
+    // A fixed time: a checkpoint names the file by path, size and time, and a restore (here or
+    // on another host) finds the same whoever wrote it.
+    file.set_modified(std::time::UNIX_EPOCH)?;
+    file.sync_all()
+}
+
+/// FNV-1a, 64 bits: the version in the file's name.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Executes lxc-init from `program` (an `O_PATH` descriptor of its file) with COMMAND's pid
+/// and the channel's descriptor in its environment. The signal mask (all blocked), pending
+/// signals, children and the channel carry over the exec. Returns only on failure, with why.
+pub fn become_reaper(program: BorrowedFd<'_>, cmd: i32, channel: RawFd) -> String {
     let argv = [c"lxc-init"];
     let env = [
         CString::new(format!("LXC_INIT_COMMAND={cmd}")),
@@ -28,31 +101,11 @@ pub fn become_reaper(cmd: i32, channel: RawFd) -> String {
     let [Ok(command), Ok(chan)] = env else {
         return "lxc-init's environment".into();
     };
-    let Err(e) = nix::unistd::fexecve(memfd.as_fd(), &argv, &[command, chan]);
+    // Root could read the file despite its mode; without these two in the effective set it
+    // cannot, and so starts lxc-init non-dumpable. They come back with the exec.
+    crate::sys::drop_effective_dac_override();
+    let Err(e) = nix::unistd::fexecve(program.as_fd(), &argv, &[command, chan]);
     format!("execute lxc-init: {}", e.desc())
-}
-
-fn program_memfd() -> nix::Result<OwnedFd> {
-    use nix::fcntl::{fcntl, FcntlArg, SealFlag};
-    use nix::sys::memfd::{memfd_create, MFdFlags};
-    let flags = MFdFlags::MFD_CLOEXEC | MFdFlags::MFD_ALLOW_SEALING;
-    // MFD_EXEC (Linux 6.3) says so where vm.memfd_noexec asks; older kernels refuse the flag.
-    let fd = match memfd_create(
-        c"lxc-init",
-        flags | MFdFlags::from_bits_retain(libc::MFD_EXEC),
-    ) {
-        Err(nix::errno::Errno::EINVAL) => memfd_create(c"lxc-init", flags)?,
-        other => other?,
-    };
-    let mut file = std::fs::File::from(fd);
-    file.write_all(PROGRAM)
-        .map_err(|e| nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)))?;
-    let seals = SealFlag::F_SEAL_SEAL
-        | SealFlag::F_SEAL_SHRINK
-        | SealFlag::F_SEAL_GROW
-        | SealFlag::F_SEAL_WRITE;
-    fcntl(&file, FcntlArg::F_ADD_SEALS(seals))?;
-    Ok(OwnedFd::from(file))
 }
 
 #[cfg(test)]
@@ -66,6 +119,7 @@ mod tests {
     use crate::init_channel::FromInit;
     use lxc_proto::ExitStatus;
     use std::collections::VecDeque;
+    use std::os::unix::fs::PermissionsExt;
 
     /// A kernel of our making: what waits return and which signals arrive, in order.
     struct Fake {
@@ -100,6 +154,32 @@ mod tests {
         let mut buf = [0u8; logic::MESSAGE_MAX];
         let n = logic::exited_message(s, &mut buf);
         String::from_utf8(buf[..n].to_vec()).expect("ascii")
+    }
+
+    #[test]
+    fn the_program_file_is_made_once_execute_only_and_made_again_when_wrong() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = std::env::temp_dir().join(format!("lxc-reaper-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(".lxc-init-0000000000000000"), b"old version").unwrap();
+        let path = super::program_file(&dir).unwrap();
+        let meta = std::fs::metadata(&path).unwrap();
+        assert_eq!(meta.mode() & 0o7777, 0o111);
+        assert_eq!(meta.mtime(), 0);
+        assert_eq!(std::fs::read(&path).unwrap(), super::PROGRAM);
+        assert!(
+            !dir.join(".lxc-init-0000000000000000").exists(),
+            "old version kept"
+        );
+        // Tampered with (a root could): written again.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(&path, b"not the program").unwrap();
+        assert_eq!(super::program_file(&dir).unwrap(), path);
+        assert_eq!(std::fs::read(&path).unwrap(), super::PROGRAM);
+        let names: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

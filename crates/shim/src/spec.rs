@@ -30,6 +30,9 @@ pub struct LaunchSpec {
     pub run_root: RunRoot,
     /// On a host with both cgroup versions, whose freezer and kill to use (`None`: cgroup2's).
     pub cgroup_prefer: Option<cgroup::Version>,
+    /// `lxc-checkpoint -r`: restore the container from this checkpoint directory instead of
+    /// starting COMMAND.
+    pub restore: Option<std::path::PathBuf>,
 }
 
 impl LaunchSpec {

@@ -100,7 +100,11 @@ impl Shim {
         }
         let payload = Payload::Clone(plan);
         let flags = payload::clone_flags(spec);
-        let (guard, chan) = match payload::start(&payload, flags, &stdio, &mut cgroup) {
+        let started = match &spec.restore {
+            Some(dir) => crate::restore::start(spec, dir, &stdio, &mut cgroup),
+            None => payload::start(&payload, flags, &stdio, &mut cgroup),
+        };
+        let (guard, chan) = match started {
             Ok(p) => p,
             Err(e) => fail!("{e}"),
         };
@@ -148,7 +152,7 @@ impl Shim {
         let mut helpers = HashMap::new();
         // Every interface but `none`, which stands for the host's network and is nothing to make.
         let networks = spec.config.settings.interfaces();
-        let phase = if !spec.config.settings.network_namespace() {
+        let phase = if !spec.config.settings.network_namespace() || spec.restore.is_some() {
             Phase::Started
         } else {
             let started = relaunch::start_network(
@@ -207,7 +211,7 @@ impl Shim {
             life,
             facts: Facts {
                 command: spec.command.clone(),
-                network: Default::default(),
+                network: crate::restore::network(spec),
             },
             rundir,
             record,
@@ -235,11 +239,14 @@ impl Shim {
             gate,
             pid_file: spec.pid_file.clone(),
             ephemeral_dir,
+            dump: None,
         });
         guard.defuse();
         // STARTING is change number 1: announced before anything else can change.
         let mut fx = vec![Effect::Notify(shim.life.event())];
-        if shim.phase == Phase::Started {
+        if spec.restore.is_some() {
+            shim.restored(&mut fx);
+        } else if shim.phase == Phase::Started {
             shim.go(&mut fx);
         }
         shim.apply(&mut fx);

@@ -54,5 +54,6 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         daemon: args.daemon,
         loglevel: args.loglevel.as_deref(),
         pidfile: None,
+        restore: None,
     })
 }

@@ -1,6 +1,7 @@
 //! One module per command: its argh struct and its `run`.
 pub mod autostart;
 pub mod checkconfig;
+pub mod checkpoint;
 pub mod config;
 pub mod copy;
 pub mod create;

@@ -48,5 +48,6 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         daemon: !args.foreground,
         loglevel: args.loglevel.as_deref(),
         pidfile: args.pidfile.as_deref(),
+        restore: None,
     })
 }

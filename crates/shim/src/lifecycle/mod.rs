@@ -4,6 +4,7 @@
 //! request, tell the launcher) and arms timers; nothing here ever waits. States: STARTING ->
 //! RUNNING -> STOPPING -> STOPPED, or STARTING -> ABORTING -> STOPPING -> STOPPED when the
 //! set-up or the exec of COMMAND fails; RUNNING <-> FREEZING -> FROZEN.
+mod checkpoint;
 mod freeze;
 mod state;
 mod stop;
@@ -59,7 +60,8 @@ impl Lifecycle {
             FromInit::Exited { status } if self.running && self.reported.is_none() => {
                 self.reported = Some(status);
             }
-            FromInit::Warning { text } if !self.running => {
+            // Also once running: the init says so when it could not become lxc-init.
+            FromInit::Warning { text } => {
                 log::warn!("{}", lxc_proto::printable(&lxc_proto::shorten(&text, 500)));
             }
             other => {
