@@ -21,17 +21,21 @@
 
 // Layers: each file imports only from files earlier in this order, never back (checked by
 // scripts/import-cycles.py), so any part can be read and tested without what builds on it:
-// `error` `types` `syntax` `words` -> `network` `mount` `read` `writer` `system` -> `model` ->
+// `error` `types` `syntax` `words` -> `network` `mount` `read` `writer` `system` `seccomp` ->
+// `model` ->
 // `value/` -> `table/def` -> `table/set` `netkeys/fields` -> the table's entries ->
 // `table/mod` -> `netkeys/mod` -> `parse` `write` -> `config` `update` -> this file.
 mod config;
 mod error;
+#[doc(hidden)]
+pub mod fuzzgen;
 mod model;
 pub mod mount;
 mod netkeys;
 mod network;
 mod parse;
 mod read;
+pub mod seccomp;
 mod syntax;
 mod system;
 mod table;
@@ -53,13 +57,24 @@ pub use system::{SystemConfig, SYSTEM_KEYS};
 pub use table::{key_status, Status};
 pub use types::{
     Access, Apparmor, CgroupSetting, CgroupVersion, Console, Fstab, Hook, HookKind, IdKind, IdMap,
-    Init, Limit, Log, LogLevel, MountAuto, Origin, Prlimit, RawSetting, Selinux, Size, Start,
-    Sysctl,
+    Init, Limit, Log, LogLevel, MountAuto, Origin, Prlimit, ProfileFile, RawSetting, Selinux, Size,
+    Start, Sysctl,
 };
 pub use update::{modern_spelling, update_text};
-pub use value::parse_signal;
+pub use value::{capability_number, parse_signal};
 
 use parse::Parser;
+
+/// What the built-in default config says (no stored config, no `-f`): the capabilities
+/// LXC's common config drops for privileged containers.
+pub const BUILTIN_DEFAULT: &str =
+    "lxc.cap.drop = mac_admin mac_override sys_time sys_module sys_rawio\n";
+
+/// The built-in default config (`BUILTIN_DEFAULT`).
+pub fn builtin_default() -> Config {
+    // The text is ours and parses; an empty config is the fallback if it ever did not.
+    parse_str(BUILTIN_DEFAULT, "built-in default").unwrap_or_default()
+}
 
 /// Parses config text; `source` names it in errors and entries. Relative paths in it
 /// (`lxc.mount.fstab`, `lxc.include`) are relative to the current directory.

@@ -8,16 +8,18 @@
 //! and the clean-up after a dead shim (`rundir`, `cgroup`, `net`).
 #![deny(unsafe_code)]
 
+pub mod caps;
 pub mod cgroup;
 mod children;
 mod clients;
+pub mod confine;
 mod conn;
 mod ending;
 mod event_loop;
 mod gate;
 pub mod hooks;
 mod init;
-mod init_channel;
+pub mod init_channel;
 mod launcher;
 mod lifecycle;
 mod methods;
@@ -29,6 +31,7 @@ mod ps;
 mod relaunch;
 mod rootfs;
 pub mod rundir;
+pub mod seccomp;
 mod security;
 mod sources;
 mod spawn;
@@ -36,6 +39,8 @@ mod spec;
 mod start;
 #[allow(unsafe_code)]
 mod sys;
+#[allow(unsafe_code)]
+mod sys_confine;
 mod timers;
 
 pub use spawn::spawn;

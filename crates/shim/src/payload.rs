@@ -183,6 +183,7 @@ pub fn plan_init(spec: &LaunchSpec, hierarchies: &[Hierarchy]) -> Result<InitPla
     env = with_environment(env, &spec.config.settings.environment)?;
     let settings = &spec.config.settings;
     let personality = crate::security::personality(settings)?;
+    let confine = crate::confine::Confinement::of(settings)?;
     for note in crate::security::Lsm::host().check(settings)? {
         log::warn!("{note}");
     }
@@ -220,6 +221,7 @@ pub fn plan_init(spec: &LaunchSpec, hierarchies: &[Hierarchy]) -> Result<InitPla
         gid: settings.init.gid,
         hooks: crate::hooks::Hooks::of(spec),
         personality,
+        confine,
     })
 }
 
