@@ -25,6 +25,10 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(again.to_config_string(), written);
         let _ = config.check_supported();
     }
+    // The files only matter when something includes (writing them is the slow part).
+    if !data.windows(7).any(|w| w == b"include") {
+        return;
+    }
     let mut parts = data.splitn(3, |b| *b == 0);
     let d = dir();
     let files = [d.join("a.conf"), d.join("b.conf"), d.join("d/c.conf")];

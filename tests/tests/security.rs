@@ -268,3 +268,43 @@ fn a_bad_profile_is_refused_with_file_and_line() {
     assert_eq!(code(&out), 125, "{}", stderr(&out));
     ct.assert_clean();
 }
+
+#[test]
+fn a_system_container_is_confined_as_its_pid_1() {
+    let ct = Ct::new("secsys");
+    let root = ct.lxcpath.join("rootfs");
+    make_rootfs(&root);
+    let path = profile(
+        &ct,
+        "s.seccomp",
+        "2\ndenylist\nmkdir errno 42\nmkdirat errno 42\n",
+    );
+    let out = ct.lxc(
+        "start",
+        &[
+            "-F",
+            "-s",
+            &format!("lxc.rootfs.path={}", root.display()),
+            "-s",
+            "lxc.cap.keep = chown kill sys_admin",
+            "-s",
+            &format!("lxc.seccomp.profile = {path}"),
+            "-s",
+            "lxc.no_new_privs = 1",
+            "--",
+            "/bin/sh",
+            "-c",
+            "echo pid $$; grep -E '^(CapBnd|CapEff|NoNewPrivs|Seccomp):' /proc/self/status; \
+             mkdir /x 2>/dev/null || echo refused",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let want = host_bounding() & bits(&[CHOWN, KILL, SYS_ADMIN]);
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "pid 1\nCapEff:\t{want:016x}\nCapBnd:\t{want:016x}\nNoNewPrivs:\t1\nSeccomp:\t2\nrefused\n"
+        )
+    );
+    ct.assert_clean();
+}
