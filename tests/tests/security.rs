@@ -38,21 +38,23 @@ fn bits(list: &[u32]) -> u64 {
     list.iter().fold(0, |m, c| m | (1 << c))
 }
 
-/// Runs `lxc-execute` with `args` and COMMAND printing its own status then pid 1's (our
-/// init's), separated by a line `--`.
+/// Starts the container detached with `args`, COMMAND `sleep`, and returns the status of
+/// COMMAND and of our init (read from the host once RUNNING, which the init reports after
+/// it has restricted itself), then stops it.
 fn statuses(ct: &Ct, args: &[&str]) -> (BTreeMap<String, u64>, BTreeMap<String, u64>, String) {
-    let mut all: Vec<&str> = args.to_vec();
-    all.extend([
-        "--",
-        "sh",
-        "-c",
-        "cat /proc/self/status; echo --; cat /proc/1/status",
-    ]);
+    let mut all = vec!["-d"];
+    all.extend_from_slice(args);
+    all.extend(["--", "sleep", "1000"]);
     let out = ct.execute(&all);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let text = stdout(&out);
-    let (own, init) = text.split_once("--\n").unwrap();
-    (caps(own), caps(init), own.to_string())
+    let init = ct.info().unwrap()["pid"].as_i64().unwrap();
+    let children = std::fs::read_to_string(format!("/proc/{init}/task/{init}/children")).unwrap();
+    let cmd = children.split_whitespace().next().unwrap().to_string();
+    let own = std::fs::read_to_string(format!("/proc/{cmd}/status")).unwrap();
+    let init = std::fs::read_to_string(format!("/proc/{init}/status")).unwrap();
+    let out = ct.lxc("stop", &["-k"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    (caps(&own), caps(&init), own)
 }
 
 #[test]
