@@ -4,7 +4,8 @@
 # markdown tables of medians over RUNS runs (default 50):
 #   1. start: lxc-execute of /bin/true end to end, also with an idle lxc-wait and a stopped
 #      lxc-monitor present; the floor `unshare --pid --fork --mount --uts --ipc /bin/true`; LXC's
-#      lxc-execute on an equivalent config; the shim's and init's memory
+#      lxc-execute on an equivalent config; the shim's and init's memory; the start with LXC's
+#      common seccomp profile and capability drops, ours and LXC's, against the plain start
 #   2. control: lxc-state (LXC: lxc-info -s), lxc-freeze + lxc-unfreeze, lxc-stop -k, against a
 #      bare /bin/true exec; the time from a state change to a monitor's line
 #   3. scale: SCALE (default 200) containers started one after another with lxc-execute -d --
@@ -175,6 +176,26 @@ try:
            ["ours, with an idle lxc-wait and a stopped lxc-monitor", fmt(true_idle), fmt(true_idle / floor)],
            ["floor: unshare --pid --fork --mount --uts --ipc /bin/true", fmt(floor), "1.00"]]
           + ([["LXC: lxc-execute -- /bin/true", fmt(true_lxc), fmt(true_lxc / floor)]] if HAVE_LXC else []))
+
+    # With a seccomp profile (LXC's common.seccomp, written here so that the bench does not
+    # need LXC's files) and LXC's common capability drops, ours and LXC's on the same config.
+    prof = f"{WORK}/common.seccomp"
+    with open(prof, "w") as f:
+        f.write("2\ndenylist\nreject_force_umount\n[all]\nkexec_load errno 1\nopen_by_handle_at errno 1\n"
+                "init_module errno 1\nfinit_module errno 1\ndelete_module errno 1\n")
+    sec = f"lxc.cap.drop = mac_admin mac_override sys_time sys_module sys_rawio\nlxc.seccomp.profile = {prof}\n"
+    with open(f"{WORK}/sec.conf", "w") as f: f.write(sec)
+    ok([f"{BIN}/lxc-create", "-n", f"{TAG}-s", "-P", OURS_P, "-f", f"{WORK}/sec.conf"])
+    sec_ours = ms(lambda: ok(ours("execute", f"{TAG}-s", "--", "/bin/true")))
+    sec_lxc = None
+    if HAVE_LXC:
+        os.makedirs(f"{LXC_P}/{TAG}-s", exist_ok=True)
+        with open(f"{LXC_P}/{TAG}-s/config", "w") as f: f.write(LXC_CONF + sec)
+        sec_lxc = ms(lambda: ok(theirs("execute", f"{TAG}-s", "--", "/bin/true")))
+    table("Start with a seccomp profile (LXC's common.seccomp and common capability drops):",
+          ["command", "ours ms", "LXC ms"],
+          [["lxc-execute -- /bin/true (ours: the built-in default's drops; LXC: none)", fmt(true_ours), fmt(true_lxc)],
+           ["the same with lxc.seccomp.profile and lxc.cap.drop", fmt(sec_ours), fmt(sec_lxc)]])
 
     # Memory of one running container: our shim and init, LXC's monitor and init.
     start_ours(f"{TAG}-t")

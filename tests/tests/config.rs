@@ -231,8 +231,8 @@ fn lxc_syntax_include_quotes_and_network_none() {
     // A key LXC has but we do not build yet, and a typo of a key we know.
     for (option, want) in [
         (
-            "lxc.cap.drop=mknod",
-            "-s option:1: lxc.cap.drop: not supported yet",
+            "lxc.keyring.session=1",
+            "-s option:1: lxc.keyring.session: not supported yet",
         ),
         (
             "lxc.utsnme=x",

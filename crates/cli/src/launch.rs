@@ -243,7 +243,17 @@ fn load_config(
     };
     let mut config = match &file {
         Some(path) => lxc_config::parse_file(path).map_err(|e| setup_error(e.to_string()))?,
-        None => Config::default(),
+        None => {
+            let mut config = lxc_config::builtin_default();
+            // A keep list given with -s replaces the default's drops (both at once is refused).
+            if defines
+                .iter()
+                .any(|d| d.trim_start().starts_with("lxc.cap.keep"))
+            {
+                config.settings.cap_drop.clear();
+            }
+            config
+        }
     };
     for (i, d) in defines.iter().enumerate() {
         config

@@ -21,17 +21,21 @@
 
 // Layers: each file imports only from files earlier in this order, never back (checked by
 // scripts/import-cycles.py), so any part can be read and tested without what builds on it:
-// `error` `types` `syntax` `words` -> `network` `mount` `read` `writer` `system` -> `model` ->
+// `error` `types` `syntax` `words` -> `network` `mount` `read` `writer` `system` `seccomp` ->
+// `model` ->
 // `value/` -> `table/def` -> `table/set` `netkeys/fields` -> the table's entries ->
 // `table/mod` -> `netkeys/mod` -> `parse` `write` -> `config` `update` -> this file.
 mod config;
 mod error;
+#[doc(hidden)]
+pub mod fuzzgen;
 mod model;
 pub mod mount;
 mod netkeys;
 mod network;
 mod parse;
 mod read;
+pub mod seccomp;
 mod syntax;
 mod system;
 mod table;
@@ -53,13 +57,28 @@ pub use system::{SystemConfig, SYSTEM_KEYS};
 pub use table::{key_status, known_keys, KeyInfo, Status};
 pub use types::{
     Access, Apparmor, CgroupSetting, CgroupVersion, Console, Fstab, Hook, HookKind, IdKind, IdMap,
-    Init, Limit, Log, LogLevel, MountAuto, Origin, Prlimit, RawSetting, Selinux, Size, Start,
-    Sysctl,
+    Init, Limit, Log, LogLevel, MountAuto, Origin, Prlimit, ProfileFile, RawSetting, Selinux, Size,
+    Start, Sysctl,
 };
 pub use update::{modern_spelling, update_text};
-pub use value::parse_signal;
+pub use value::{capability_number, parse_signal};
 
 use parse::Parser;
+
+/// The capabilities the built-in default config drops (no stored config, no `-f`): those
+/// LXC's common config drops for privileged containers.
+pub const BUILTIN_CAP_DROP: &str = "mac_admin mac_override sys_time sys_module sys_rawio";
+
+/// The built-in default config: `lxc.cap.drop = BUILTIN_CAP_DROP`. Made without the parser,
+/// whose key table would leave every shim forked after it a few more dirty heap pages.
+pub fn builtin_default() -> Config {
+    let mut config = Config::default();
+    config.settings.cap_drop = BUILTIN_CAP_DROP
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    config
+}
 
 /// Parses config text; `source` names it in errors and entries. Relative paths in it
 /// (`lxc.mount.fstab`, `lxc.include`) are relative to the current directory.

@@ -10,7 +10,7 @@ use crate::mount::MountEntry;
 use crate::network::{NetType, Network};
 use crate::types::{
     Apparmor, CgroupSetting, Console, Fstab, Hook, IdMap, Init, Log, MountAuto, Prlimit,
-    RawSetting, Selinux, Start, Sysctl,
+    ProfileFile, RawSetting, Selinux, Start, Sysctl,
 };
 
 /// A parsed config: the resulting settings and every accepted line that led to them.
@@ -83,7 +83,8 @@ pub struct Settings {
     pub prlimits: Vec<Prlimit>,
     /// `lxc.sysctl.*`, one per key, in order of first mention.
     pub sysctls: Vec<Sysctl>,
-    /// `lxc.cap.drop`: capability names without `cap_`, lowercase, or numbers.
+    /// `lxc.cap.drop`: capability names without `cap_`, lowercase, or numbers (as written:
+    /// `CAP_SYS_ADMIN` and `sys_admin` both give `sys_admin`).
     pub cap_drop: Vec<String>,
     /// `lxc.cap.keep`, as `cap_drop`.
     pub cap_keep: Vec<String>,
@@ -95,8 +96,11 @@ pub struct Settings {
     pub log: Log,
     /// `lxc.no_new_privs`.
     pub no_new_privs: Option<bool>,
-    /// `lxc.seccomp.profile` (LXC 2: `lxc.seccomp`): a path.
-    pub seccomp_profile: Option<String>,
+    /// `lxc.seccomp.profile` (LXC 2: `lxc.seccomp`).
+    pub seccomp_profile: Option<ProfileFile>,
+    /// `lxc.seccomp.allow_nesting`: install the profile even where a filter is already in
+    /// place (by default a process that is already confined keeps its filter alone, as LXC's).
+    pub seccomp_allow_nesting: Option<bool>,
     pub apparmor: Apparmor,
     pub selinux: Selinux,
     /// Keys LXC has that are checked but not modelled (`lxc.proc.*`, `lxc.namespace.*`,

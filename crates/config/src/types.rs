@@ -33,6 +33,16 @@ pub struct Fstab {
     pub origin: Origin,
 }
 
+/// `lxc.seccomp.profile` (LXC 2: `lxc.seccomp`): the profile file, resolved as an fstab is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileFile {
+    /// The file to read (see `Fstab::path`).
+    pub path: PathBuf,
+    /// The value as written.
+    pub written: String,
+    pub origin: Origin,
+}
+
 /// How `lxc.mount.auto` mounts one filesystem (lxc.container.conf(5): `:ro`, `:rw`, `:mixed`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

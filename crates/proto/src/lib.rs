@@ -27,6 +27,8 @@ pub use state::{ExitStatus, Info, State};
 pub use text::{printable, shorten, strerror};
 
 #[cfg(test)]
+mod props;
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -26,6 +26,17 @@ pub struct StateEvent {
     pub shim_pid: i32,
 }
 
+/// Whether two events are the same, their times within a relative 1e-15: what a decoded
+/// event and its re-encoding decoded again always are (serde_json parses a number with more
+/// digits than an f64 holds, or a large exponent, to within a few ulps, not always exactly).
+pub fn same_event(a: &StateEvent, b: &StateEvent) -> bool {
+    let close =
+        a.time == b.time || (a.time - b.time).abs() <= a.time.abs().max(b.time.abs()) * 1e-15;
+    close
+        && (&a.name, a.state, a.seq, &a.exit, a.shim_pid)
+            == (&b.name, b.state, b.seq, &b.exit, b.shim_pid)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,5 +55,24 @@ mod tests {
             serde_json::to_string(&ev).unwrap(),
             r#"{"name":"web","state":"STOPPED","seq":4,"time":1.5,"exit":{"code":0},"shim_pid":9}"#
         );
+    }
+
+    /// Found by scripts/fuzz.sh (monitor target): times with 70 digits, or of 10^107,
+    /// decode to within a few ulps (serde_json's float parsing), so an event re-encoded and
+    /// decoded again may differ in the time's last digit. Nothing an f64 could hold is lost
+    /// and nothing panics.
+    #[test]
+    fn times_with_more_digits_than_an_f64_holds() {
+        for time in [
+            format!("1.{}5", "6".repeat(70)),
+            format!("1444444440{}890165236.5", "0".repeat(90)),
+        ] {
+            let line =
+                format!(r#"{{"name":"w","state":"STOPPED","seq":2,"time":{time},"shim_pid":0}}"#);
+            let ev: StateEvent = serde_json::from_str(&line).unwrap();
+            let back: StateEvent =
+                serde_json::from_str(&serde_json::to_string(&ev).unwrap()).unwrap();
+            assert!(same_event(&back, &ev), "{ev:?} {back:?}");
+        }
     }
 }

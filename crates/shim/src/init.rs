@@ -59,6 +59,8 @@ pub struct InitPlan {
     /// lxc-init's file (`reaper.rs`): what the init executes once COMMAND runs; without it
     /// the init supervises in place.
     pub reaper: Option<std::path::PathBuf>,
+    /// `lxc.cap.*`, `lxc.no_new_privs`, `lxc.seccomp.*`: applied by COMMAND's process.
+    pub confine: crate::confine::Confinement,
 }
 
 /// Runs the init; never returns. `stdio`, `sync` and `reaper` (lxc-init's file, opened by the
@@ -132,6 +134,9 @@ pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd, reaper: Option<RawFd
         }
         Err(CommandError::Setup(step, errno)) => fail(step.into(), errno),
     };
+    if let Err(e) = plan.confine.restrict_init() {
+        fail(crate::confine::STEP_CAPS.into(), e);
+    }
     release_stdio();
     channel().send(&FromInit::Running { pid: cmd.as_raw() });
     // What stays for the container's life is lxc-init's page or two, not this copy of the
@@ -239,11 +244,11 @@ fn set_up(plan: &InitPlan) -> Result<(), (String, Errno)> {
 /// lxc-start: this process becomes COMMAND. The init channel is closed by a successful exec,
 /// which is how the shim learns that the container runs.
 fn exec_as_pid1(plan: &InitPlan) -> ! {
+    close_on_exec();
+    let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
     if let Err((step, errno)) = become_command(plan) {
         fail(step.into(), errno);
     }
-    close_on_exec();
-    let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
     let errno = match plan.argv.first() {
         Some(prog) => match execvpe(prog, &plan.argv, &plan.env) {
             Err(e) => e,
@@ -276,13 +281,14 @@ fn start_command(plan: &InitPlan) -> Result<Pid, CommandError> {
             // COMMAND leads a process group, which stands in for a terminal's foreground group.
             let _ = nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0));
             let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
+            // COMMAND gets stdio and nothing else: the init channel (fd 3) above all must not
+            // reach it. The exec-error pipe is close-on-exec already. (Before the seccomp
+            // filter, which may deny close_range.)
+            close_on_exec();
             if let Err((step, errno)) = become_command(plan) {
                 let _ = sys::write_raw(w.as_raw_fd(), &failure_bytes(step_code(step), errno));
                 sys::exit_now(125);
             }
-            // COMMAND gets stdio and nothing else: the init channel (fd 3) above all must not
-            // reach it. The exec-error pipe is close-on-exec already.
-            close_on_exec();
             let Some(prog) = plan.argv.first() else {
                 sys::exit_now(127)
             };
@@ -329,11 +335,14 @@ enum CommandError {
 
 /// What COMMAND's child reports over the exec-error pipe: a step code, then an errno.
 const EXEC: u8 = 0;
-const STEPS: [&str; 4] = [
+const STEPS: [&str; 7] = [
     "exec",
     "change to the working directory",
     "set the groups",
     "switch user",
+    crate::confine::STEP_CAPS,
+    crate::confine::STEP_NO_NEW_PRIVS,
+    crate::confine::STEP_SECCOMP,
 ];
 
 fn step_code(step: &str) -> u8 {
@@ -352,12 +361,17 @@ fn failure_bytes(code: u8, errno: Errno) -> [u8; 5] {
     [code, e[0], e[1], e[2], e[3]]
 }
 
-/// COMMAND's working directory and identity (`lxc.init.cwd`, `lxc.init.uid`/`gid`, `-u`/`-g`):
-/// the directory first (as root, which may enter it), then the groups, then the user.
+/// COMMAND's working directory, identity (`lxc.init.cwd`, `lxc.init.uid`/`gid`, `-u`/`-g`)
+/// and confinement: the directory first (as root, which may enter it), then capabilities, the
+/// groups, the user, and the seccomp filter last.
 fn become_command(plan: &InitPlan) -> Result<(), (&'static str, Errno)> {
     if let Some(cwd) = &plan.cwd {
         nix::unistd::chdir(cwd.as_c_str()).map_err(|e| (STEPS[1], e))?;
     }
+    plan.confine.enter(|| switch_user(plan))
+}
+
+fn switch_user(plan: &InitPlan) -> Result<(), (&'static str, Errno)> {
     if plan.uid.is_some() || plan.gid.is_some() {
         let gid = plan.gid.map(nix::unistd::Gid::from_raw);
         let groups: Vec<nix::unistd::Gid> = gid.into_iter().collect();

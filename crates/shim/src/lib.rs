@@ -8,10 +8,12 @@
 //! and the clean-up after a dead shim (`rundir`, `cgroup`, `net`).
 #![deny(unsafe_code)]
 
+pub mod caps;
 pub mod cgroup;
 mod checkpoint;
 mod children;
 mod clients;
+pub mod confine;
 mod conn;
 mod criu;
 mod ending;
@@ -20,7 +22,7 @@ mod event_loop;
 mod gate;
 pub mod hooks;
 mod init;
-mod init_channel;
+pub mod init_channel;
 mod launcher;
 mod lifecycle;
 mod methods;
@@ -34,6 +36,7 @@ mod relaunch;
 mod restore;
 mod rootfs;
 pub mod rundir;
+pub mod seccomp;
 mod security;
 mod sources;
 mod spawn;
@@ -41,6 +44,8 @@ mod spec;
 mod start;
 #[allow(unsafe_code)]
 mod sys;
+#[allow(unsafe_code)]
+mod sys_confine;
 mod timers;
 
 pub use spawn::spawn;

@@ -204,6 +204,7 @@ pub fn plan_init(spec: &LaunchSpec, hierarchies: &[Hierarchy]) -> Result<InitPla
     env = with_environment(env, &spec.config.settings.environment)?;
     let settings = &spec.config.settings;
     let personality = crate::security::personality(settings)?;
+    let confine = crate::confine::Confinement::of(settings)?;
     for note in crate::security::Lsm::host().check(settings)? {
         log::warn!("{note}");
     }
@@ -248,6 +249,7 @@ pub fn plan_init(spec: &LaunchSpec, hierarchies: &[Hierarchy]) -> Result<InitPla
                 .map_err(|e| log::warn!("{e}: the init stays a copy of the shim"))
                 .ok()
         },
+        confine,
     })
 }
 

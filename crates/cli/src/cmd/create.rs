@@ -38,7 +38,9 @@ crate::command!(
 const DEFAULT_CONFIG: &str = "\
 # Created by lxc-create without -f: the built-in default configuration.
 # New pid, mount, uts and ipc namespaces, the host's root filesystem, a private /proc and the
-# container's name as hostname. Add keys below (see the README).
+# container's name as hostname; the capabilities LXC's common config drops for privileged
+# containers are dropped. Add keys below (see the README).
+lxc.cap.drop = mac_admin mac_override sys_time sys_module sys_rawio
 ";
 
 pub fn run(args: Args) -> Result<i32, CliError> {

@@ -1,8 +1,9 @@
-//! Security keys, none built yet: user namespace id maps, capabilities, LSM profiles
-//! (AppArmor, SELinux), seccomp, no_new_privs, the session keyring.
+//! Security keys: user namespace id maps, capabilities, LSM profiles (AppArmor, SELinux),
+//! seccomp, no_new_privs, the session keyring.
 
 use super::def::{Apply, KeyDef, Support, ValueKind};
 use super::set::{append, raw_key, scalar};
+use crate::types::ProfileFile;
 use crate::value::{self, lists};
 
 /// Adds the definitions of this file, made by code (see `Table`).
@@ -22,7 +23,7 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
             aliases: "",
             family: None,
             kind: ValueKind::Words,
-            support: Support::No,
+            support: Support::Yes,
             apply: Apply::Set(|s, i| {
                 if i.value.is_empty() {
                     s.cap_drop.clear();
@@ -38,7 +39,7 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
             aliases: "",
             family: None,
             kind: ValueKind::Words,
-            support: Support::No,
+            support: Support::Yes,
             apply: Apply::Set(|s, i| {
                 if i.value.is_empty() {
                     s.cap_keep.clear();
@@ -114,11 +115,29 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
             aliases: "lxc.seccomp",
             family: None,
             kind: ValueKind::Text,
-            support: Support::No,
-            apply: Apply::Set(|s, i| scalar(&mut s.seccomp_profile, i.value, value::parse_text)),
-            write: |s, w| w.opt(&s.seccomp_profile),
+            support: Support::Yes,
+            apply: Apply::Set(|s, i| {
+                value::parse_text(i.value)?;
+                s.seccomp_profile = (!i.value.is_empty()).then(|| ProfileFile {
+                    path: i.resolve(i.value),
+                    written: i.value.to_owned(),
+                    origin: i.origin(),
+                });
+                Ok(())
+            }),
+            write: |s, w| w.opt(&s.seccomp_profile.as_ref().map(|f| f.path.display())),
         },
-        raw_key("lxc.seccomp.allow_nesting", "", ValueKind::Bool),
+        KeyDef {
+            name: "lxc.seccomp.allow_nesting",
+            aliases: "",
+            family: None,
+            kind: ValueKind::Bool,
+            support: Support::Yes,
+            apply: Apply::Set(|s, i| {
+                scalar(&mut s.seccomp_allow_nesting, i.value, value::parse_bool)
+            }),
+            write: |s, w| w.flag(s.seccomp_allow_nesting),
+        },
         raw_key("lxc.seccomp.notify.proxy", "", ValueKind::Text),
         raw_key("lxc.seccomp.notify.cookie", "", ValueKind::Text),
         KeyDef {
@@ -126,7 +145,7 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
             aliases: "",
             family: None,
             kind: ValueKind::Bool,
-            support: Support::No,
+            support: Support::Yes,
             apply: Apply::Set(|s, i| scalar(&mut s.no_new_privs, i.value, value::parse_bool)),
             write: |s, w| w.flag(s.no_new_privs),
         },

@@ -79,8 +79,8 @@ const BAD_LINES: &[(&str, &str, &str)] = &[
     ("", "lxc.arch = vax", "unknown architecture \"vax\""),
     (
         "",
-        "lxc.cap.drop = sys_admin CAP_NET_RAW",
-        "\"CAP_NET_RAW\"",
+        "lxc.cap.drop = sys_admin CAP_NET_RAWR",
+        "\"CAP_NET_RAWR\"",
     ),
     ("", "lxc.environment = =x", "\"=x\""),
     ("", "lxc.init.cwd = home", "not an absolute path"),

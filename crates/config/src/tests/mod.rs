@@ -8,6 +8,7 @@ mod cost;
 mod families;
 mod files;
 mod good;
+mod props;
 mod set;
 mod typed;
 
@@ -128,6 +129,9 @@ pub(crate) fn without_origins(mut s: Settings) -> Settings {
     }
     for c in &mut s.cgroups {
         c.origin = Origin::default();
+    }
+    if let Some(profile) = &mut s.seccomp_profile {
+        profile.origin = Origin::default();
     }
     s
 }

@@ -94,3 +94,9 @@ fn display_of_value_types() {
         "10.0.0.1"
     );
 }
+
+#[test]
+fn the_built_in_default_drops_lxcs_common_capabilities() {
+    let parsed = parse_str(&format!("lxc.cap.drop = {BUILTIN_CAP_DROP}\n"), "x").unwrap();
+    assert_eq!(builtin_default().settings, parsed.settings);
+}

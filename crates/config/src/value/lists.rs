@@ -122,28 +122,40 @@ pub(crate) fn parse_prlimit(value: &str) -> Result<(Limit, Limit), String> {
     }
 }
 
-/// A space-separated list of capabilities (names as `CAPABILITIES`, or numbers); `none` is
-/// allowed alone where LXC allows it (`lxc.cap.keep`).
+/// A space-separated list of capabilities: names as `CAPABILITIES`, in any case, with or
+/// without `cap_` (stored lowercase without it), or numbers; `none` is allowed alone where LXC
+/// allows it (`lxc.cap.keep`).
 pub(crate) fn parse_caps(value: &str, allow_none: bool) -> Result<Vec<String>, String> {
     let names: Vec<&str> = value.split_whitespace().collect();
-    if allow_none && matches!(names[..], ["none"]) {
+    if allow_none && matches!(names[..], [word] if word.eq_ignore_ascii_case("none")) {
         return Ok(vec!["none".to_owned()]);
     }
     names
         .into_iter()
         .map(|word| {
-            let number = parse_number::<u32>(word).ok();
-            if words::contains(CAPABILITIES, word) || number.is_some_and(|n| n <= MAX_CAPABILITY) {
-                Ok(word.to_owned())
+            let lower = word.to_ascii_lowercase();
+            let name = lower.strip_prefix("cap_").unwrap_or(&lower);
+            let number = parse_number::<u32>(name).ok();
+            if words::contains(CAPABILITIES, name) || number.is_some_and(|n| n <= MAX_CAPABILITY) {
+                Ok(name.to_owned())
             } else {
                 Err(format!(
-                    "unknown capability {} (expected a name such as sys_module or mac_admin, \
-                     lowercase without cap_, or a number)",
+                    "unknown capability {} (expected a name such as sys_module or CAP_MAC_ADMIN, \
+                     or a number)",
                     quoted(word)
                 ))
             }
         })
         .collect()
+}
+
+/// The number of capability `name` (as `parse_caps` stores it: a name or a number).
+pub fn capability_number(name: &str) -> Option<u32> {
+    if let Ok(n) = parse_number::<u32>(name) {
+        return (n <= MAX_CAPABILITY).then_some(n);
+    }
+    let index = CAPABILITIES.split_whitespace().position(|w| w == name)?;
+    u32::try_from(index).ok()
 }
 
 /// `NAME=VALUE`, or `NAME` alone to pass the starter's value on.
@@ -275,7 +287,17 @@ mod tests {
         );
         assert_eq!(parse_caps("none", true).unwrap(), ["none"]);
         assert!(parse_caps("none", false).is_err());
-        assert!(parse_caps("CAP_SYS_ADMIN", false).is_err());
+        assert_eq!(
+            parse_caps("CAP_SYS_ADMIN Mac_Admin cap_21", false).unwrap(),
+            ["sys_admin", "mac_admin", "21"]
+        );
+        assert_eq!(parse_caps("NONE", true).unwrap(), ["none"]);
+        assert!(parse_caps("cap_frobnicate", false).is_err());
+        assert_eq!(capability_number("chown"), Some(0));
+        assert_eq!(capability_number("sys_admin"), Some(21));
+        assert_eq!(capability_number("checkpoint_restore"), Some(40));
+        assert_eq!(capability_number("63"), Some(63));
+        assert_eq!(capability_number("64"), None);
         assert!(parse_caps("64", false).is_err());
         assert!(parse_environment("A=b c").is_ok() && parse_environment("PATH").is_ok());
         assert!(parse_environment("=x").is_err() && parse_environment("A B=1").is_err());

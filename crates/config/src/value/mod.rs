@@ -9,6 +9,7 @@ pub(crate) mod net;
 mod scalar;
 mod signal;
 
+pub use lists::capability_number;
 pub(crate) use scalar::{
     parse_absolute, parse_arch, parse_bool, parse_facility, parse_hostname, parse_log_level,
     parse_number, parse_overlay, parse_rootfs, parse_size, parse_text,
