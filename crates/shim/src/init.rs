@@ -41,6 +41,8 @@ pub struct InitPlan {
     /// Wait for the shim to write the uid/gid maps before setting anything up (a user
     /// namespace).
     pub wait_for_idmap: bool,
+    /// `lxc.idmap`: the user namespace, for the shim's side of it.
+    pub userns: Option<crate::idmap::UserNs>,
     /// `lxc.init.cwd`: COMMAND's working directory (default: the shim's, which is
     /// lxc-execute's, or `/` once inside a rootfs).
     pub cwd: Option<CString>,
@@ -64,11 +66,23 @@ pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd) -> ! {
         });
         sys::exit_now(125);
     }
-    if plan.wait_for_idmap && channel().wait_for_idmap().is_err() {
-        sys::exit_now(125);
+    let mut idmapped_root = None;
+    if plan.wait_for_idmap {
+        match channel().wait_for_idmap() {
+            Ok(tree) => idmapped_root = tree,
+            Err(_) => sys::exit_now(125),
+        }
+        if let Err((step, errno)) = crate::idmap::become_root() {
+            fail(step, errno);
+        }
     }
     if let Err((step, errno)) = set_up(plan) {
         fail(step, errno);
+    }
+    if let Some(tree) = idmapped_root {
+        if let Err((step, errno)) = crate::idmap::attach_rootfs(tree, plan.fs.rootfs.as_deref()) {
+            fail(step, errno);
+        }
     }
     // The shim moves us into the container's cgroups meanwhile; COMMAND must start inside.
     // When the container's own cgroups are to be mounted, they must exist first.

@@ -16,6 +16,7 @@ mod ending;
 mod event_loop;
 mod gate;
 pub mod hooks;
+pub mod idmap;
 mod init;
 mod init_channel;
 mod launcher;
@@ -34,9 +35,11 @@ mod sources;
 mod spawn;
 mod spec;
 mod start;
+mod subid;
 #[allow(unsafe_code)]
 mod sys;
 mod timers;
+pub mod usernsexec;
 
 pub use spawn::spawn;
 pub use spec::{LaunchOptions, LaunchSpec, LaunchStdio};

@@ -110,8 +110,30 @@ impl ContainerCgroup {
     /// parent `lxc` is made when missing and left in place afterwards, which keeps a start to
     /// one mkdir per hierarchy.
     pub fn create(&mut self) -> Result<(), CgroupError> {
+        // A regular user's shim makes groups only where the host delegated it a cgroup: the
+        // others are left out (the container then stays in the starter's group there).
+        let user = !nix::unistd::geteuid().is_root();
+        let mut denied = Vec::new();
         for g in &self.groups {
-            make_dir_with_parent(&g.dir, g.cpuset)?;
+            match make_dir_with_parent(&g.dir, g.cpuset) {
+                Ok(()) => {}
+                Err(CgroupError::Create(at, e)) if user && not_ours(&e) => {
+                    denied.push((g.dir.clone(), at))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if !denied.is_empty() {
+            self.groups
+                .retain(|g| !denied.iter().any(|(d, _)| *d == g.dir));
+            let at: Vec<String> = denied
+                .iter()
+                .map(|(_, at)| at.display().to_string())
+                .collect();
+            log::warn!(
+                "no delegated cgroup: not made (permission denied): {}",
+                at.join(", ")
+            );
         }
         let v2 = self
             .groups
@@ -180,6 +202,14 @@ impl ContainerCgroup {
         }
         Ok(done)
     }
+}
+
+/// A directory a regular user may not make.
+fn not_ours(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem
+    )
 }
 
 fn make_dir_with_parent(dir: &Path, cpuset: bool) -> Result<(), CgroupError> {
