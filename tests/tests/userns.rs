@@ -227,6 +227,11 @@ impl TestUser {
     /// `lxc-CMD ARGS` as the user through `su` (a PAM session: pam_cgfs delegates it
     /// cgroups), with its own places: no -P, no LXC_SYSCONF_DIR.
     fn su(&self, cmd: &str, args: &[&str]) -> std::process::Output {
+        self.su_then(cmd, args, "true")
+    }
+
+    /// The same, then `after` (a shell line) in the same session; the status is the command's.
+    fn su_then(&self, cmd: &str, args: &[&str], after: &str) -> std::process::Output {
         let mut line = format!(
             "XDG_RUNTIME_DIR={} {}",
             self.runtime.display(),
@@ -235,6 +240,7 @@ impl TestUser {
         for a in args {
             line.push_str(&format!(" '{}'", a.replace('\'', r"'\''")));
         }
+        line.push_str(&format!("; rc=$?; {after}; exit $rc"));
         run(
             std::process::Command::new("su")
                 .args([&self.name, "-s", "/bin/sh", "-c", &line])
@@ -360,7 +366,7 @@ fn a_regular_user_creates_starts_and_stops_its_own_unprivileged_containers() {
     std::fs::write(
         &conf,
         format!(
-            "{}lxc.rootfs.path = {}\nlxc.mount.auto = proc sys cgroup\nlxc.signal.halt = SIGUSR1\nlxc.net.0.type = empty\n",
+            "{}lxc.rootfs.path = {}\nlxc.mount.auto = proc sys cgroup:rw\nlxc.signal.halt = SIGUSR1\nlxc.net.0.type = empty\n",
             user.maps(),
             root.display()
         ),
@@ -393,11 +399,20 @@ fn a_regular_user_creates_starts_and_stops_its_own_unprivileged_containers() {
 
     // lxc-execute: root inside, the user's subordinate uid outside, lo up in its own network,
     // the cgroups pam_cgfs delegated to the session.
-    let out = user.su(
+    // After it, in the same session (pam_cgfs removes the session's groups when it ends):
+    // what is left of the container's groups, the one its root made included.
+    let lxc_groups = format!("/sys/fs/cgroup/memory/user/{}/0/lxc", user.name);
+    let left = format!(
+        "for i in $(seq 50); do [ -z \"$(find {lxc_groups} -mindepth 1 -type d)\" ] && break; sleep 0.1; done; \
+         find {lxc_groups} -mindepth 1 -type d | sed 's/^/LEFT /'"
+    );
+    let out = user.su_then(
         "execute",
         &["-n", name, "--", "sh", "-c",
           "id -u; cat /proc/self/uid_map; ip -o link show lo | grep -c UP; ls /sys/fs/cgroup | tr '\\n' ' '; echo; \
-           touch /made && echo rootfs-writable"],
+           touch /made && echo rootfs-writable; \
+           mkdir /sys/fs/cgroup/memory/child && echo $$ > /sys/fs/cgroup/memory/child/cgroup.procs && echo delegated"],
+        &left,
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let text = stdout(&out);
@@ -414,6 +429,13 @@ fn a_regular_user_creates_starts_and_stops_its_own_unprivileged_containers() {
         "{text}"
     );
     assert_eq!(lines[4], "rootfs-writable");
+    assert_eq!(
+        lines.get(5),
+        Some(&"delegated"),
+        "the container manages its own groups: {text}"
+    );
+    // Gone with it, the group its root made too (removed through a user namespace).
+    assert!(!text.contains("LEFT "), "groups left: {text}");
 
     // lxc-start with busybox init; its run directory and socket are the user's alone.
     let out = user.su("start", &["-n", name]);
@@ -438,12 +460,16 @@ fn a_regular_user_creates_starts_and_stops_its_own_unprivileged_containers() {
             path.display()
         );
     }
-    // Its container's groups are below its session's delegated group.
+    // Its container's groups are below its session's delegated group, given to its root.
     let cg = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap();
+    let line = cg.lines().find(|l| l.contains(":memory:")).unwrap();
+    let group = line.splitn(3, ':').nth(2).unwrap();
     assert!(
-        cg.contains(&format!("memory:/user/{}/0/lxc/box", user.name)),
+        group.starts_with(&format!("/user/{}/0/lxc/box", user.name)),
         "{cg}"
     );
+    let dir = std::fs::metadata(format!("/sys/fs/cgroup/memory{group}")).unwrap();
+    assert_eq!(std::os::unix::fs::MetadataExt::uid(&dir), start, "{group}");
     let out = user.su("ls", &["-f"]);
     assert!(
         stdout(&out).contains("box") && stdout(&out).contains("RUNNING"),

@@ -6,7 +6,7 @@
 //! (delegated), and a rootfs whose owner the map leaves out is shown through an idmapped
 //! mount (made by the shim, attached by the init) where kernel and filesystem allow it.
 //! Nothing here runs for a container without `lxc.idmap`.
-use crate::init_channel::{FromInit, Received, ShimEnd, ToInit};
+use crate::init_channel::{FromInit, InitEnd, Received, ShimEnd, ToInit};
 use crate::sys;
 use lxc_config::{IdKind, IdMap, NetType, Settings};
 use nix::errno::Errno;
@@ -243,6 +243,14 @@ pub fn serve_init(pid: Pid, ns: &UserNs, chan: &ShimEnd) -> Result<(), String> {
         .map_err(|e| format!("tell the init: {}", lxc_proto::strerror(&e)))
 }
 
+/// In the init, first thing: asks for the maps, waits, and becomes the namespace's root; what
+/// comes back is the idmapped rootfs, if there is one. The shim gone: the init ends (125).
+pub fn enter(chan: &InitEnd) -> Result<Option<OwnedFd>, (String, Errno)> {
+    let tree = chan.wait_for_idmap().unwrap_or_else(|_| sys::exit_now(125));
+    become_root()?;
+    Ok(tree)
+}
+
 /// In the init, once the maps are written: becomes the namespace's root (it was cloned with
 /// the shim's ids, which the namespace does not map) with no supplementary groups.
 pub fn become_root() -> Result<(), (String, Errno)> {
@@ -275,51 +283,6 @@ pub fn attach_rootfs(tree: OwnedFd, rootfs: Option<&Path>) -> Result<(), (String
     let step = || format!("attach the idmapped rootfs at {}", rootfs.display());
     let path = CString::new(rootfs.as_os_str().as_bytes()).map_err(|_| (step(), Errno::EINVAL))?;
     sys::attach_mount(tree.as_fd(), &path).map_err(|e| (step(), e))
-}
-
-/// Whether the shim can make the container's groups below `own` (root can; a regular user
-/// where the host delegated `own`, or the containers' parent in it, to it).
-pub fn may_make_cgroups(own: &Path) -> bool {
-    use nix::unistd::{access, AccessFlags};
-    let parent = own.join(crate::cgroup::CONTAINERS);
-    let can = |d: &Path| access(d, AccessFlags::W_OK | AccessFlags::X_OK).is_ok();
-    nix::unistd::geteuid().is_root() || can(&parent) || (!parent.exists() && can(own))
-}
-
-/// Gives the container's cgroups to its root (delegation, as LXC does): the directories and
-/// the files that make a cgroup a container's own to manage (its children, its members).
-/// The limits the host set stay root's.
-pub fn delegate(dirs: &[PathBuf], ns: &UserNs) -> Result<(), String> {
-    if !nix::unistd::geteuid().is_root() {
-        // A user cannot give a file to another uid, even one of its ranges: its container's
-        // groups (where the host delegated any) stay the user's.
-        return Ok(());
-    }
-    let (uid, gid) = (Uid::from_raw(ns.root_uid), Gid::from_raw(ns.root_gid));
-    for dir in dirs {
-        for name in [
-            "",
-            "cgroup.procs",
-            "tasks",
-            "cgroup.subtree_control",
-            "cgroup.threads",
-        ] {
-            let path = dir.join(name);
-            match nix::unistd::chown(&path, Some(uid), Some(gid)) {
-                Ok(()) => {}
-                // Not every hierarchy has every file (tasks: v1 only; subtree_control: v2).
-                Err(Errno::ENOENT) if !name.is_empty() => {}
-                Err(e) => {
-                    return Err(format!(
-                        "give {} to the container's root: {}",
-                        path.display(),
-                        e.desc()
-                    ))
-                }
-            }
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

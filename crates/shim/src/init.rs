@@ -66,23 +66,16 @@ pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd) -> ! {
         });
         sys::exit_now(125);
     }
-    let mut idmapped_root = None;
-    if plan.wait_for_idmap {
-        match channel().wait_for_idmap() {
-            Ok(tree) => idmapped_root = tree,
-            Err(_) => sys::exit_now(125),
-        }
-        if let Err((step, errno)) = crate::idmap::become_root() {
-            fail(step, errno);
-        }
-    }
+    let idmapped_root = match plan.wait_for_idmap {
+        true => crate::idmap::enter(&channel()).unwrap_or_else(|(step, e)| fail(step, e)),
+        false => None,
+    };
     if let Err((step, errno)) = set_up(plan) {
         fail(step, errno);
     }
     if let Some(tree) = idmapped_root {
-        if let Err((step, errno)) = crate::idmap::attach_rootfs(tree, plan.fs.rootfs.as_deref()) {
-            fail(step, errno);
-        }
+        let rootfs = plan.fs.rootfs.as_deref();
+        crate::idmap::attach_rootfs(tree, rootfs).unwrap_or_else(|(step, e)| fail(step, e));
     }
     // The shim moves us into the container's cgroups meanwhile; COMMAND must start inside.
     // When the container's own cgroups are to be mounted, they must exist first.

@@ -12,6 +12,7 @@ pub mod cgroup;
 mod children;
 mod clients;
 mod conn;
+mod delegate;
 mod ending;
 mod event_loop;
 mod gate;

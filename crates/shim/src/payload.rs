@@ -99,20 +99,21 @@ pub fn start(
     log::info!("init started, pid {init}");
     // While the init sets up its namespaces, make the cgroups and move it in: the two run in
     // parallel, and COMMAND starts only after `go`.
-    let delegate = |cgroup: &ContainerCgroup| match &plan.userns {
-        Some(ns) => crate::idmap::delegate(&cgroup.dirs(), ns),
-        None => Ok(()),
-    };
-    let made = cgroup
+    // In a user namespace: the join, then the delegation, then the maps. Until the maps are
+    // written the init has the shim's uid, which a regular user's shim must have to move it,
+    // and until the delegation `cgroup.procs` is still the shim's to write.
+    let joined = cgroup
         .create()
+        .and_then(|_| cgroup.join(init))
         .map_err(|e| e.to_string())
-        .and_then(|_| delegate(cgroup));
-    // In a user namespace, the join comes before the maps: until then the init has the
-    // shim's uid, which a regular user's shim must have to move it into its groups.
-    let joined = made
-        .and_then(|_| cgroup.join(init).map_err(|e| e.to_string()))
         .and_then(|_| match &plan.userns {
-            Some(ns) => crate::idmap::serve_init(init, ns, &chan),
+            Some(ns) => {
+                crate::delegate::delegate(&cgroup.dirs(), ns)?;
+                if !nix::unistd::geteuid().is_root() {
+                    cgroup.given_to(ns.root_uid, ns.root_gid);
+                }
+                crate::idmap::serve_init(init, ns, &chan)
+            }
             None => Ok(()),
         });
     if let Err(e) = joined {
@@ -216,7 +217,7 @@ pub fn plan_init(spec: &LaunchSpec, hierarchies: &[Hierarchy]) -> Result<InitPla
     let cgroup_dirs = hierarchies
         .iter()
         // A regular user's groups are made only where it was delegated a cgroup.
-        .filter(|h| userns.is_none() || crate::idmap::may_make_cgroups(&h.own_dir()))
+        .filter(|h| userns.is_none() || crate::delegate::may_make_cgroups(&h.own_dir()))
         .map(|h| {
             (
                 h.mount_name(),

@@ -11,6 +11,8 @@ use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::{execvp, pipe2, read, write};
 use std::ffi::CString;
 use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 
 /// LXC's default maps: the user's ranges from 0.
 pub fn default_maps() -> Result<Vec<IdMap>, String> {
@@ -114,6 +116,61 @@ pub fn run(maps: &[IdMap], argv: &[CString]) -> Result<i32, String> {
                 Err(e) if !e.is_empty() => Err(e),
                 _ => Ok(status),
             }
+        }
+    }
+}
+
+/// The maps of a user namespace where 0 is `owner` (one of the user's ranges) and 1 the user
+/// itself: its root may give the user's files to `owner` and act on `owner`'s.
+pub fn owner_maps(owner: (u32, u32)) -> [IdMap; 4] {
+    let (me, my_group) = (
+        nix::unistd::getuid().as_raw(),
+        nix::unistd::getgid().as_raw(),
+    );
+    let map = |kind, container, host| IdMap {
+        kind,
+        container,
+        host,
+        range: 1,
+    };
+    [
+        map(IdKind::User, 0, owner.0),
+        map(IdKind::User, 1, me),
+        map(IdKind::Group, 0, owner.1),
+        map(IdKind::Group, 1, my_group),
+    ]
+}
+
+/// A regular user's: removes the directories below `dir` (groups a container's root made in
+/// its delegated cgroup, which the user may not remove), deepest first, as root of a user
+/// namespace where `owner` is root.
+pub fn remove_below_as(dir: &Path, owner: (u32, u32)) -> Result<(), String> {
+    let mut below = Vec::new();
+    collect_dirs(dir, &mut below);
+    if below.is_empty() {
+        return Ok(());
+    }
+    // Deepest first: a child's path is longer than its parent's.
+    below.sort_by_key(|p| std::cmp::Reverse(p.as_os_str().len()));
+    let mut argv = vec![c"rmdir".to_owned()];
+    for p in below {
+        argv.push(CString::new(p.as_os_str().as_bytes()).map_err(|_| "a NUL byte in a path")?);
+    }
+    match run(&owner_maps(owner), &argv)? {
+        0 => Ok(()),
+        code => Err(format!("rmdir in a user namespace exited with {code}")),
+    }
+}
+
+fn collect_dirs(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        if e.file_type().is_ok_and(|t| t.is_dir()) {
+            let p = e.path();
+            collect_dirs(&p, out);
+            out.push(p);
         }
     }
 }

@@ -53,6 +53,9 @@ pub struct ContainerCgroup {
     shim_leaf: Option<PathBuf>,
     prefer: Option<Version>,
     freezer: Option<Freezer>,
+    /// Given to a container's mapped root (uid, gid) by a regular user's shim: what that root
+    /// makes below, the user removes only through a user namespace (`usernsexec`).
+    owner: Option<(u32, u32)>,
 }
 
 impl ContainerCgroup {
@@ -76,6 +79,7 @@ impl ContainerCgroup {
             shim_leaf,
             prefer,
             freezer: None,
+            owner: None,
         }
     }
 
@@ -198,9 +202,21 @@ impl ContainerCgroup {
     pub fn try_remove(&self) -> Result<bool, CgroupError> {
         let mut done = true;
         for g in &self.groups {
-            done &= remove_tree(&g.dir)?;
+            done &= match (remove_tree(&g.dir), self.owner) {
+                (Err(CgroupError::Remove(_, e)), Some(owner)) if not_ours(&e) => {
+                    crate::usernsexec::remove_below_as(&g.dir, owner)
+                        .map_err(|m| CgroupError::Remove(g.dir.clone(), io::Error::other(m)))?;
+                    remove_tree(&g.dir)?
+                }
+                (result, _) => result?,
+            };
         }
         Ok(done)
+    }
+
+    /// The groups were given to a container's mapped root by a regular user's shim.
+    pub fn given_to(&mut self, uid: u32, gid: u32) {
+        self.owner = Some((uid, gid));
     }
 }
 
