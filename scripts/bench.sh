@@ -186,6 +186,8 @@ try:
     userns_lxc = None
     added = []
     if HAVE_LXC:
+        # LXC wants the container's root to pass through the lxcpath's parents.
+        os.chmod(WORK, 0o711); os.chmod(LXC_P, 0o711)
         for file in ("/etc/subuid", "/etc/subgid"):
             with open(file) as f: text = f.read()
             if "root:100000:65536" not in text.split():

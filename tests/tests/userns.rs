@@ -500,6 +500,36 @@ fn a_regular_user_creates_starts_and_stops_its_own_unprivileged_containers() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(stdout(&user.su("state", &["-n", name])).trim(), "STOPPED");
     assert!(!run_dir.exists(), "run dir left");
+    // A killed shim: the user's next command cleans up after it, the group the container's
+    // root made included.
+    let out = user.su(
+        "start",
+        &["-n", name, "--", "sh", "-c",
+          "mkdir /sys/fs/cgroup/memory/c && echo $$ > /sys/fs/cgroup/memory/c/cgroup.procs && exec sleep 1000"],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let rec = std::fs::read(run_dir.join("state.json")).unwrap();
+    let shim = serde_json::from_slice::<serde_json::Value>(&rec).unwrap()["shim_pid"]
+        .as_i64()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let made = || {
+        std::fs::read_dir(&lxc_groups)
+            .is_ok_and(|rd| rd.flatten().any(|e| e.path().join("c").is_dir()))
+    };
+    while !made() {
+        assert!(Instant::now() < deadline, "the container made no group");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    kill_if_ours(shim as i32, &run_dir);
+    let out = user.su_then("state", &["-n", name], &left);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert_eq!(text.lines().next(), Some("STOPPED"), "{text}");
+    assert!(
+        !text.contains("LEFT "),
+        "groups left after a dead shim: {text}"
+    );
     let out = user.su("destroy", &["-n", name]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(!stored.exists());
@@ -645,4 +675,42 @@ fn lxc_usernsexec_runs_as_root_of_the_users_ranges() {
     let out = user.plain("usernsexec", &["-m", "b:0:1:1", "--", "true"]);
     assert_ne!(code(&out), 0);
     assert!(stderr(&out).contains("newuidmap"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_system_container_in_a_user_namespace_boots_reboots_and_stops() {
+    let ct = Ct::new("usernsboot");
+    let root = ct.lxcpath.join("rootfs");
+    make_rootfs(&root);
+    let conf = ct.lxcpath.join("boot.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "lxc.rootfs.path = {}\nlxc.signal.halt = SIGUSR1\nlxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\n",
+            root.display()
+        ),
+    )
+    .unwrap();
+    assert_eq!(code(&ct.lxc("create", &["-f", conf.to_str().unwrap()])), 0);
+    let out = ct.lxc("start", &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let pid = || stdout(&ct.lxc("info", &["-p", "-H"])).trim().to_string();
+    let first = pid();
+    assert_eq!(host_ids(&first).0, "100000 100000 100000 100000");
+    // A reboot clones a new init, which gets its maps again.
+    let out = ct.lxc("stop", &["-r"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while (pid() == first || pid().is_empty() || ct.state() != "RUNNING")
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let second = pid();
+    assert_ne!(second, first, "no new init");
+    assert_eq!(host_ids(&second).0, "100000 100000 100000 100000");
+    let out = ct.lxc("stop", &["-t", "20"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(ct.state(), "STOPPED");
+    ct.assert_clean();
 }

@@ -9,14 +9,12 @@ pub fn is_user() -> bool {
     !nix::unistd::geteuid().is_root()
 }
 
-/// The user's home: `$HOME`, else the password database's.
+/// The user's home: `$HOME`, else /etc/passwd's (see `lxc_shim::subid` for why not getpwuid).
 fn home() -> PathBuf {
     match std::env::var_os("HOME") {
         Some(h) if !h.is_empty() => PathBuf::from(h),
-        _ => nix::unistd::User::from_uid(nix::unistd::geteuid())
-            .ok()
-            .flatten()
-            .map(|u| u.dir)
+        _ => lxc_shim::subid::passwd_entry(nix::unistd::geteuid().as_raw())
+            .map(|(_, home)| home)
             .unwrap_or_else(|| PathBuf::from("/")),
     }
 }

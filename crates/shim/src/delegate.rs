@@ -11,14 +11,14 @@ use std::path::{Path, PathBuf};
 
 /// What makes a cgroup the container's own to manage: the directory, its members, its
 /// children's controllers (the limits the host set stay root's). Not every hierarchy has
-/// every file (tasks: v1 only; subtree_control, threads: v2 only).
-const DELEGATED: [&str; 5] = [
-    "",
-    "cgroup.procs",
-    "tasks",
-    "cgroup.subtree_control",
-    "cgroup.threads",
-];
+/// every file (tasks: v1 only; subtree_control, threads: v2 only). One string, not an array
+/// of `&str` (no relocations: docs/CONVENTIONS.md).
+const DELEGATED: &str = "cgroup.procs tasks cgroup.subtree_control cgroup.threads";
+
+/// The directory itself (""), then `DELEGATED`.
+fn delegated() -> impl Iterator<Item = &'static str> {
+    std::iter::once("").chain(DELEGATED.split(' '))
+}
 
 /// Whether the shim can make the container's groups below `own` (root can; a regular user
 /// where the host delegated `own`, or the containers' parent in it, to it).
@@ -29,14 +29,14 @@ pub fn may_make_cgroups(own: &Path) -> bool {
     nix::unistd::geteuid().is_root() || can(&parent) || (!parent.exists() && can(own))
 }
 
-/// Gives the container's cgroups to its root (delegation, as LXC does): `DELEGATED` of each.
+/// Gives the container's cgroups to its root (delegation, as LXC does): the directory and `DELEGATED`.
 pub fn delegate(dirs: &[PathBuf], ns: &UserNs) -> Result<(), String> {
     if !nix::unistd::geteuid().is_root() {
         return delegate_as_user(dirs, ns);
     }
     let (uid, gid) = (Uid::from_raw(ns.root_uid), Gid::from_raw(ns.root_gid));
     for dir in dirs {
-        for name in DELEGATED {
+        for name in delegated() {
             let path = dir.join(name);
             match nix::unistd::chown(&path, Some(uid), Some(gid)) {
                 Ok(()) => {}
@@ -60,7 +60,7 @@ fn delegate_as_user(dirs: &[PathBuf], ns: &UserNs) -> Result<(), String> {
     let maps = crate::usernsexec::owner_maps((ns.root_uid, ns.root_gid));
     let mut argv = vec![c"chown".to_owned(), c"0:0".to_owned()];
     for dir in dirs {
-        for name in DELEGATED {
+        for name in delegated() {
             let path = dir.join(name);
             if path.exists() {
                 argv.push(

@@ -143,10 +143,12 @@ fn unmapped_rootfs(rootfs: &Path, owner: u32, uid: u32, gid: u32, why: Option<&s
 /// writes them itself; anyone else has newuidmap and newgidmap check them against
 /// /etc/subuid and /etc/subgid.
 pub fn write_maps(pid: Pid, maps: &[IdMap]) -> Result<(), String> {
-    for (kind, file, helper) in [
-        (IdKind::User, "uid_map", "newuidmap"),
-        (IdKind::Group, "gid_map", "newgidmap"),
-    ] {
+    for kind in [IdKind::User, IdKind::Group] {
+        // Chosen in code, not from an array of `&str` (no relocations: docs/CONVENTIONS.md).
+        let (file, helper) = match kind {
+            IdKind::User => ("uid_map", "newuidmap"),
+            IdKind::Group => ("gid_map", "newgidmap"),
+        };
         let lines = lines(maps, kind);
         if nix::unistd::geteuid().is_root() {
             let mut text = String::new();

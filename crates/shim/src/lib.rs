@@ -36,7 +36,7 @@ mod sources;
 mod spawn;
 mod spec;
 mod start;
-mod subid;
+pub mod subid;
 #[allow(unsafe_code)]
 mod sys;
 mod timers;
