@@ -30,6 +30,8 @@ pub fn may_make_cgroups(own: &Path) -> bool {
 }
 
 /// Gives the container's cgroups to its root (delegation, as LXC does): the directory and `DELEGATED`.
+// Not inlined: its frame would deepen payload::start's, where every init is cloned.
+#[inline(never)]
 pub fn delegate(dirs: &[PathBuf], ns: &UserNs) -> Result<(), String> {
     if !nix::unistd::geteuid().is_root() {
         return delegate_as_user(dirs, ns);

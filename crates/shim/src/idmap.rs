@@ -58,6 +58,7 @@ fn lines(maps: &[IdMap], kind: IdKind) -> Vec<[u32; 3]> {
 /// root user and group must be mapped. A rootfs owned by an id the map leaves out needs an
 /// idmapped mount, which only root can make: an unprivileged start is refused, saying how to
 /// give the rootfs to the container's root.
+#[inline(never)]
 pub fn plan(settings: &Settings, privileged: bool) -> Result<Option<UserNs>, String> {
     let maps = &settings.idmaps;
     if maps.is_empty() && !privileged {
@@ -210,6 +211,8 @@ const ASK_TIMEOUT_MS: u16 = 10_000;
 
 /// The shim's side of the id-map step, right after the clone: waits for the init to ask,
 /// writes the maps, makes the idmapped rootfs if there is to be one, and answers with it.
+// Not inlined: its frame would deepen payload::start's, where every init is cloned.
+#[inline(never)]
 pub fn serve_init(pid: Pid, ns: &UserNs, chan: &ShimEnd) -> Result<(), String> {
     let lost = || "the container's init ended before its id maps were written".to_string();
     loop {
