@@ -4,8 +4,10 @@
 # markdown tables of medians over RUNS runs (default 50):
 #   1. start: lxc-execute of /bin/true end to end, also with an idle lxc-wait and a stopped
 #      lxc-monitor present; the floor `unshare --pid --fork --mount --uts --ipc /bin/true`; LXC's
-#      lxc-execute on an equivalent config; the shim's and init's memory; the start with LXC's
-#      common seccomp profile and capability drops, ours and LXC's, against the plain start
+#      lxc-execute on an equivalent config; both in a user namespace (lxc.idmap; root gets the
+#      range 100000:65536 in /etc/subuid and /etc/subgid meanwhile, for LXC's newuidmap); the
+#      shim's and init's memory; the start with LXC's common seccomp profile and capability
+#      drops, ours and LXC's, against the plain start
 #   2. control: lxc-state (LXC: lxc-info -s), lxc-freeze + lxc-unfreeze, lxc-stop -k, against a
 #      bare /bin/true exec; the time from a state change to a monitor's line
 #   3. scale: SCALE (default 200) containers started one after another with lxc-execute -d --
@@ -196,6 +198,39 @@ try:
           ["command", "ours ms", "LXC ms"],
           [["lxc-execute -- /bin/true (ours: the built-in default's drops; LXC: none)", fmt(true_ours), fmt(true_lxc)],
            ["the same with lxc.seccomp.profile and lxc.cap.drop", fmt(sec_ours), fmt(sec_lxc)]])
+    # The same start in a user namespace (lxc.idmap = u|g 0 100000 65536), ours and LXC's, with
+    # the shim's and init's memory. LXC 5 maps through newuidmap even as root, so root gets
+    # that range in /etc/subuid and /etc/subgid for the measurement (removed after).
+    IDMAP = "lxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\n"
+    with open(f"{WORK}/userns.conf", "w") as f: f.write(IDMAP)
+    ok([f"{BIN}/lxc-create", "-n", f"{TAG}-u", "-P", OURS_P, "-f", f"{WORK}/userns.conf"])
+    userns_ours = ms(lambda: ok(ours("execute", f"{TAG}-u", "--", "/bin/true")))
+    start_ours(f"{TAG}-u"); time.sleep(0.3)
+    userns_mem = [mem(p)[1] for p in our_pids(f"{TAG}-u")]
+    stop_ours(f"{TAG}-u")
+    userns_lxc = None
+    added = []
+    if HAVE_LXC:
+        # LXC wants the container's root to pass through the lxcpath's parents.
+        os.chmod(WORK, 0o711); os.chmod(LXC_P, 0o711)
+        for file in ("/etc/subuid", "/etc/subgid"):
+            with open(file) as f: text = f.read()
+            if "root:100000:65536" not in text.split():
+                with open(file, "a") as f: f.write(("" if text.endswith("\n") or not text else "\n") + "root:100000:65536\n")
+                added.append(file)
+        try:
+            create_lxc(f"{TAG}-u")
+            with open(f"{LXC_P}/{TAG}-u/config", "a") as f: f.write(IDMAP)
+            userns_lxc = ms(lambda: ok(theirs("execute", f"{TAG}-u", "--", "/bin/true")))
+        finally:
+            for file in added:
+                with open(file) as f: lines = f.read().splitlines(keepends=True)
+                with open(file, "w") as f: f.writelines(l for l in lines if l.strip() != "root:100000:65536")
+    table("Start in a user namespace (lxc.idmap = u|g 0 100000 65536; lxc-execute of /bin/true, median ms):",
+          ["command", "plain", "with a user namespace", "difference"],
+          [["ours", fmt(true_ours), fmt(userns_ours), fmt(userns_ours - true_ours)]]
+          + ([["LXC", fmt(true_lxc), fmt(userns_lxc), fmt(userns_lxc - true_lxc)]] if HAVE_LXC else [])
+          + [["ours: shim / init Pss kB while it runs `sleep 1000`", "", f"{userns_mem[0]} / {userns_mem[1]}", ""]])
 
     # Memory of one running container: our shim and init, LXC's monitor and init.
     start_ours(f"{TAG}-t")

@@ -93,7 +93,7 @@ impl Column {
             Column::Interface => join(&row.interfaces),
             Column::Ipv4 => join(&row.ips(false)),
             Column::Ipv6 => join(&row.ips(true)),
-            // lxc.idmap is not supported yet: no container of ours runs unprivileged.
+            // Unprivileged: the stored config has an lxc.idmap.
             Column::Unprivileged => row
                 .stored
                 .as_ref()

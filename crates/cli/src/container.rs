@@ -94,7 +94,7 @@ impl Container {
             Ok(c) => return Ok(Status::Running(c)),
             Err(ClientError::Connect(e)) if e.kind() == std::io::ErrorKind::PermissionDenied => {
                 return Err(CliError::failed(
-                    "connect to its shim: permission denied (only root may control containers)",
+                    "connect to its shim: permission denied (another user's container)",
                 ))
             }
             // No shim, or one that went away as we came: the lock tells.
@@ -269,6 +269,10 @@ pub fn lxcpath_or_default(p: Option<&PathBuf>) -> Result<PathBuf, CliError> {
 /// default lxcpath, as the system config says it, have `/var/run/lxc/NAME`.
 pub fn run_root_of(lxcpath: &std::path::Path) -> Result<RunRoot, CliError> {
     let default = crate::sysconf::get()?.lxcpath();
+    if crate::unpriv::is_user() {
+        let base = crate::unpriv::run_base();
+        return Ok(RunRoot::for_lxcpath_under(&base, lxcpath, &default));
+    }
     Ok(RunRoot::for_lxcpath(lxcpath, &default))
 }
 

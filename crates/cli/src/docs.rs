@@ -32,6 +32,7 @@ pub fn commands() -> Vec<(&'static str, CommandInfoWithArgs)> {
         ("lxc-stop", stop::Args::get_args_info()),
         ("lxc-unfreeze", freeze::UnfreezeArgs::get_args_info()),
         ("lxc-update-config", update_config::Args::get_args_info()),
+        ("lxc-usernsexec", usernsexec::Args::get_args_info()),
         ("lxc-wait", wait::Args::get_args_info()),
     ]
 }

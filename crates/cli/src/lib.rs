@@ -16,6 +16,7 @@ pub mod output;
 pub mod pidfile;
 pub mod sysconf;
 pub mod template;
+pub mod unpriv;
 
 use argh::{ArgsInfo, FromArgs};
 use std::fmt;
@@ -107,8 +108,8 @@ pub trait CommonOpts {
     fn rcfile_unchecked(&self) -> Option<&PathBuf>;
     /// `-q`: errors are not printed.
     fn quiet(&self) -> bool;
-    /// Whether the command controls containers, which only root can (lxc-config and
-    /// lxc-update-config read and write config files: anyone may).
+    /// Whether the command controls containers (lxc-config and lxc-update-config only read
+    /// and write config files). A regular user controls its own only: see `unpriv`.
     const NEEDS_ROOT: bool = true;
 }
 
@@ -243,8 +244,7 @@ fn command_name(argv0: Option<&String>) -> String {
         .unwrap_or_else(|| "lxc".into())
 }
 
-/// Runs a command: normalizes and parses the arguments (exit 2 on a usage error), refuses a
-/// user other than root, sets up `-o`/`-l` logging, runs `f` and turns its result into one
+/// Runs a command: normalizes and parses the arguments (exit 2 on a usage error), sets up `-o`/`-l` logging, runs `f` and turns its result into one
 /// error line and an exit code.
 pub fn main<T: FromArgs + ArgsInfo + CommonOpts>(f: fn(T) -> Result<i32, CliError>) -> ! {
     ensure_std_fds();
@@ -257,12 +257,6 @@ pub fn main<T: FromArgs + ArgsInfo + CommonOpts>(f: fn(T) -> Result<i32, CliErro
         Some(n) if !n.is_empty() => format!("{cmd}: {n}"),
         _ => cmd.clone(),
     };
-    if T::NEEDS_ROOT && !nix::unistd::geteuid().is_root() {
-        say(&format!(
-            "{cmd}: permission denied: only root can control containers"
-        ));
-        std::process::exit(1);
-    }
     if let Err(e) = check_common(&opts) {
         say(&format!("{cmd}: {}", e.message));
         std::process::exit(e.code);

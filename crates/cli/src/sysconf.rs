@@ -27,17 +27,21 @@ impl System {
     /// The value of a key of `lxc_config::SYSTEM_KEYS`, as LXC's `lxc-config` reports it.
     pub fn value(&self, key: &str) -> Option<String> {
         let default_config = self.dir.join(DEFAULT_CONF);
+        let lxcpath = default_lxcpath();
         self.config.value(
             key,
-            crate::DEFAULT_LXCPATH,
+            &lxcpath.to_string_lossy(),
             &default_config.to_string_lossy(),
         )
     }
 
-    /// The default lxcpath: `lxc.lxcpath`, else `/var/lib/lxc`.
+    /// The default lxcpath: `lxc.lxcpath`, else `/var/lib/lxc` (a regular user's:
+    /// `~/.local/share/lxc`).
     pub fn lxcpath(&self) -> PathBuf {
-        let lxcpath = self.config.get("lxc.lxcpath");
-        PathBuf::from(lxcpath.unwrap_or(crate::DEFAULT_LXCPATH))
+        match self.config.get("lxc.lxcpath") {
+            Some(p) => PathBuf::from(p),
+            None => default_lxcpath(),
+        }
     }
 
     /// The default container config: `lxc.default_config`, else `default.conf` of the
@@ -50,11 +54,22 @@ impl System {
     }
 }
 
-/// The system config directory: `$LXC_SYSCONF_DIR` when set and not empty, else `/etc/lxc`.
+/// The system config directory: `$LXC_SYSCONF_DIR` when set and not empty, else `/etc/lxc`
+/// (a regular user's: `~/.config/lxc`).
 pub fn dir() -> PathBuf {
     match std::env::var_os(SYSCONF_DIR_ENV) {
         Some(d) if !d.is_empty() => PathBuf::from(d),
+        _ if crate::unpriv::is_user() => crate::unpriv::config_dir(),
         _ => PathBuf::from(DEFAULT_SYSCONF_DIR),
+    }
+}
+
+/// The lxcpath when the system config names none.
+fn default_lxcpath() -> PathBuf {
+    if crate::unpriv::is_user() {
+        crate::unpriv::default_lxcpath()
+    } else {
+        PathBuf::from(crate::DEFAULT_LXCPATH)
     }
 }
 

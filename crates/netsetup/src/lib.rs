@@ -39,6 +39,16 @@ struct Made {
 /// Sets up the interfaces of the container whose init is `pid`. On failure everything made so
 /// far is removed (and moved interfaces given back) before the error is returned.
 pub fn setup(pid: i32, req: &SetupRequest) -> Result<SetupResult, NetError> {
+    // A regular user's helper (an unprivileged container: `empty` only) acts inside the
+    // container's user namespace, which owns its network namespace. Still single-threaded.
+    if !nix::unistd::geteuid().is_root() {
+        let path = format!("/proc/{pid}/ns/user");
+        let userns =
+            File::open(&path).map_err(|e| NetError::io("container", format!("open {path}"), e))?;
+        nix::sched::setns(&userns, nix::sched::CloneFlags::CLONE_NEWUSER).map_err(|e| {
+            NetError::io("container", format!("join {path}"), std::io::Error::from(e))
+        })?;
+    }
     let plans = plan::plan(&req.networks, &mut random_byte()).map_err(NetError::plain)?;
     let netns = File::open(format!("/proc/{pid}/ns/net"))
         .map_err(|e| NetError::io("container", format!("open /proc/{pid}/ns/net"), e))?;

@@ -49,12 +49,18 @@ impl RunRoot {
     /// `/srv/./ct` are one lxcpath; symlinks are not followed). Short enough that a control
     /// socket's path fits the 108 bytes of `sun_path` with a 64-character name.
     pub fn for_lxcpath(lxcpath: &Path, default_lxcpath: &Path) -> RunRoot {
+        RunRoot::for_lxcpath_under(Path::new(DEFAULT_RUN_ROOT), lxcpath, default_lxcpath)
+    }
+
+    /// The same below `base` rather than `/var/run/lxc`: a regular user's run roots
+    /// (`$XDG_RUNTIME_DIR/lxc`), the default lxcpath's being `base` itself.
+    pub fn for_lxcpath_under(base: &Path, lxcpath: &Path, default_lxcpath: &Path) -> RunRoot {
         let (path, default) = (normal(lxcpath), normal(default_lxcpath));
         if path == default {
-            return RunRoot::default();
+            return RunRoot::new(base);
         }
         let hash = fnv1a(path.as_os_str().as_encoded_bytes());
-        RunRoot::new(Path::new(DEFAULT_RUN_ROOT).join(format!(".p-{:012x}", hash >> 16)))
+        RunRoot::new(base.join(format!(".p-{:012x}", hash >> 16)))
     }
 
     /// Where the run roots of every lxcpath live (the default run root; the parent of a

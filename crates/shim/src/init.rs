@@ -45,6 +45,8 @@ pub struct InitPlan {
     /// Wait for the shim to write the uid/gid maps before setting anything up (a user
     /// namespace).
     pub wait_for_idmap: bool,
+    /// `lxc.idmap`: the user namespace, for the shim's side of it.
+    pub userns: Option<crate::idmap::UserNs>,
     /// `lxc.init.cwd`: COMMAND's working directory (default: the shim's, which is
     /// lxc-execute's, or `/` once inside a rootfs).
     pub cwd: Option<CString>,
@@ -75,11 +77,16 @@ pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd, reaper: Option<RawFd
         });
         sys::exit_now(125);
     }
-    if plan.wait_for_idmap && channel().wait_for_idmap().is_err() {
-        sys::exit_now(125);
-    }
+    let idmapped_root = match plan.wait_for_idmap {
+        true => crate::idmap::enter(&channel()).unwrap_or_else(|(step, e)| fail(step, e)),
+        false => None,
+    };
     if let Err((step, errno)) = set_up(plan) {
         fail(step, errno);
+    }
+    if let Some(tree) = idmapped_root {
+        let rootfs = plan.fs.rootfs.as_deref();
+        crate::idmap::attach_rootfs(tree, rootfs).unwrap_or_else(|(step, e)| fail(step, e));
     }
     // The shim moves us into the container's cgroups meanwhile; COMMAND must start inside.
     // When the container's own cgroups are to be mounted, they must exist first.

@@ -134,7 +134,8 @@ impl InitEnd {
         send(self.fd(), msg, &[fd])
     }
 
-    fn wait_for(&self, expected: ToInit) -> Result<(), ChannelError> {
+    /// Blocks until `expected` comes; returns the descriptors that came with it.
+    fn wait_for(&self, expected: ToInit) -> Result<Vec<OwnedFd>, ChannelError> {
         // The shim's messages are a few bytes: a buffer on the stack, no allocation in the
         // init (each page the init writes after the clone is a page it no longer shares).
         let mut buf = [0u8; 256];
@@ -149,7 +150,7 @@ impl InitEnd {
             match got {
                 Ok(Some(bytes)) => {
                     return match serde_json::from_slice::<ToInit>(bytes) {
-                        Ok(m) if m == expected => Ok(()),
+                        Ok(m) if m == expected => Ok(std::mem::take(&mut fds)),
                         Ok(m) => Err(ChannelError::Unexpected {
                             expected,
                             got: format!("{m:?}"),
@@ -169,13 +170,14 @@ impl InitEnd {
 
     /// Blocks until the shim says `go` (the init is then in the container's cgroups).
     pub fn wait_for_go(&self) -> Result<(), ChannelError> {
-        self.wait_for(ToInit::Go)
+        self.wait_for(ToInit::Go).map(drop)
     }
 
-    /// Asks for the uid/gid maps and blocks until the shim has written them.
-    pub fn wait_for_idmap(&self) -> Result<(), ChannelError> {
+    /// Asks for the uid/gid maps and blocks until the shim has written them. With them may
+    /// come the rootfs as an idmapped mount, to be attached by the init.
+    pub fn wait_for_idmap(&self) -> Result<Option<OwnedFd>, ChannelError> {
         self.send(&FromInit::NeedIdMap);
-        self.wait_for(ToInit::IdMapWritten)
+        Ok(self.wait_for(ToInit::IdMapWritten)?.into_iter().next())
     }
 }
 
@@ -205,6 +207,11 @@ impl ShimEnd {
     /// Tells the init.
     pub fn send(&self, msg: ToInit) -> io::Result<()> {
         send(self.fd.as_fd(), &msg, &[])
+    }
+
+    /// Tells the init and hands it descriptors (an idmapped rootfs).
+    pub fn send_with_fds(&self, msg: ToInit, fds: &[BorrowedFd<'_>]) -> io::Result<()> {
+        send(self.fd.as_fd(), &msg, fds)
     }
 
     /// The next datagram, without blocking.

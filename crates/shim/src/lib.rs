@@ -16,11 +16,13 @@ mod clients;
 pub mod confine;
 mod conn;
 mod criu;
+mod delegate;
 mod ending;
 pub mod ephemeral;
 mod event_loop;
 mod gate;
 pub mod hooks;
+pub mod idmap;
 mod init;
 pub mod init_channel;
 mod launcher;
@@ -42,11 +44,13 @@ mod sources;
 mod spawn;
 mod spec;
 mod start;
+pub mod subid;
 #[allow(unsafe_code)]
 mod sys;
 #[allow(unsafe_code)]
 mod sys_confine;
 mod timers;
+pub mod usernsexec;
 
 pub use spawn::spawn;
 pub use spec::{LaunchOptions, LaunchSpec, LaunchStdio};

@@ -120,10 +120,27 @@ pub fn start(
     log::info!("init started, pid {init}");
     // While the init sets up its namespaces, make the cgroups and move it in: the two run in
     // parallel, and COMMAND starts only after `go`.
-    if let Err(e) = cgroup.create().and_then(|_| cgroup.join(init)) {
+    // In a user namespace: the join, then the delegation, then the maps. Until the maps are
+    // written the init has the shim's uid, which a regular user's shim must have to move it,
+    // and until the delegation `cgroup.procs` is still the shim's to write.
+    let joined = cgroup
+        .create()
+        .and_then(|_| cgroup.join(init))
+        .map_err(|e| e.to_string())
+        .and_then(|_| match &plan.userns {
+            Some(ns) => {
+                crate::delegate::delegate(&cgroup.dirs(), ns)?;
+                if !nix::unistd::geteuid().is_root() {
+                    cgroup.given_to(ns.root_uid, ns.root_gid);
+                }
+                crate::idmap::serve_init(init, ns, &chan)
+            }
+            None => Ok(()),
+        });
+    if let Err(e) = joined {
         drop(guard);
         // The init may have failed first (and taken its cgroup membership with it).
-        return Err(init_failure(&chan).unwrap_or_else(|| e.to_string()));
+        return Err(init_failure(&chan).unwrap_or(e));
     }
     Ok((guard, chan))
 }
@@ -168,11 +185,15 @@ const CLONE_FLAGS: libc::c_int =
 /// The spec's section 3.2: a network namespace only when the config has network settings
 /// (interfaces of type `none` share the host's network).
 pub fn clone_flags(spec: &LaunchSpec) -> libc::c_int {
+    let mut flags = CLONE_FLAGS;
     if spec.config.settings.network_namespace() {
-        CLONE_FLAGS | libc::CLONE_NEWNET
-    } else {
-        CLONE_FLAGS
+        flags |= libc::CLONE_NEWNET;
     }
+    // `lxc.idmap`: a user namespace of its own, which owns the others made with it.
+    if !spec.config.settings.idmaps.is_empty() {
+        flags |= libc::CLONE_NEWUSER;
+    }
+    flags
 }
 
 /// What the init will do, decided before the clone (the init allocates nothing it need not).
@@ -214,8 +235,11 @@ pub fn plan_init(spec: &LaunchSpec, hierarchies: &[Hierarchy]) -> Result<InitPla
         .as_deref()
         .map(|c| CString::new(c).map_err(|_| "lxc.init.cwd contains a NUL byte".to_string()))
         .transpose()?;
+    let userns = crate::idmap::plan(settings, nix::unistd::geteuid().is_root())?;
     let cgroup_dirs = hierarchies
         .iter()
+        // A regular user's groups are made only where it was delegated a cgroup.
+        .filter(|h| userns.is_none() || crate::delegate::may_make_cgroups(&h.own_dir()))
         .map(|h| {
             (
                 h.mount_name(),
@@ -236,7 +260,8 @@ pub fn plan_init(spec: &LaunchSpec, hierarchies: &[Hierarchy]) -> Result<InitPla
         env,
         fs: crate::mounts::plan(&spec.config.settings, spec.mounts.clone(), cgroup_dirs),
         system: spec.system,
-        wait_for_idmap: false,
+        wait_for_idmap: userns.is_some(),
+        userns,
         cwd,
         uid: settings.init.uid,
         gid: settings.init.gid,

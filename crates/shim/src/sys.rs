@@ -331,3 +331,81 @@ pub fn set_cmdline(title: &str) {
         std::ptr::write_bytes(dst.add(n), 0, len - n);
     }
 }
+
+/// `open_tree(2)` flags and `mount_setattr(2)`'s attribute: the kernel's values (linux/mount.h).
+const OPEN_TREE_CLONE: libc::c_uint = 1;
+const MOUNT_ATTR_IDMAP: u64 = 0x0010_0000;
+const MOVE_MOUNT_F_EMPTY_PATH: libc::c_uint = 4;
+
+/// `struct mount_attr` of mount_setattr(2), its first version (32 bytes).
+#[repr(C)]
+struct MountAttr {
+    attr_set: u64,
+    attr_clr: u64,
+    propagation: u64,
+    userns_fd: u64,
+}
+
+/// A detached copy of the mount at `path` (open_tree(2) with OPEN_TREE_CLONE, not recursive):
+/// a new mount of what `path` shows, attached nowhere yet.
+pub fn clone_mount(path: &std::ffi::CStr) -> nix::Result<std::os::fd::OwnedFd> {
+    // SAFETY: `path` is a valid NUL-terminated string for the duration of the call; the flags
+    // are plain integers. On success the kernel returns a new descriptor that nothing else owns.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_open_tree,
+            libc::AT_FDCWD,
+            path.as_ptr(),
+            OPEN_TREE_CLONE | libc::O_CLOEXEC as libc::c_uint,
+        )
+    };
+    let fd = Errno::result(r)? as RawFd;
+    // SAFETY: `fd` was just returned by the kernel and is owned by nobody else.
+    Ok(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) })
+}
+
+/// Makes the detached mount `tree` an idmapped mount with the id mapping of the user
+/// namespace `userns` (mount_setattr(2) with MOUNT_ATTR_IDMAP).
+pub fn idmap_mount(
+    tree: std::os::fd::BorrowedFd<'_>,
+    userns: std::os::fd::BorrowedFd<'_>,
+) -> nix::Result<()> {
+    use std::os::fd::AsRawFd;
+    let attr = MountAttr {
+        attr_set: MOUNT_ATTR_IDMAP,
+        attr_clr: 0,
+        propagation: 0,
+        userns_fd: userns.as_raw_fd() as u64,
+    };
+    // SAFETY: the empty path with AT_EMPTY_PATH names `tree` itself; `attr` lives on the stack
+    // for the call and its size is passed with it. Both descriptors are borrowed, open.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            tree.as_raw_fd(),
+            c"".as_ptr(),
+            libc::AT_EMPTY_PATH as libc::c_uint,
+            &attr as *const MountAttr,
+            std::mem::size_of::<MountAttr>(),
+        )
+    };
+    Errno::result(r).map(drop)
+}
+
+/// Attaches the detached mount `tree` at `target` (move_mount(2)).
+pub fn attach_mount(tree: std::os::fd::BorrowedFd<'_>, target: &std::ffi::CStr) -> nix::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: the empty source path with MOVE_MOUNT_F_EMPTY_PATH names `tree` itself; `target`
+    // is a valid NUL-terminated string for the call.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_move_mount,
+            tree.as_raw_fd(),
+            c"".as_ptr(),
+            libc::AT_FDCWD,
+            target.as_ptr(),
+            MOVE_MOUNT_F_EMPTY_PATH,
+        )
+    };
+    Errno::result(r).map(drop)
+}

@@ -18,4 +18,5 @@ pub mod start;
 pub mod state;
 pub mod stop;
 pub mod update_config;
+pub mod usernsexec;
 pub mod wait;

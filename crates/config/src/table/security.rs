@@ -14,7 +14,7 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
             aliases: "lxc.id_map",
             family: None,
             kind: ValueKind::Record,
-            support: Support::No,
+            support: Support::Yes,
             apply: Apply::Set(|s, i| append(&mut s.idmaps, i.value, lists::parse_idmap)),
             write: |s, w| w.each(&s.idmaps),
         },

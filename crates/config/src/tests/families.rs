@@ -112,7 +112,7 @@ const LXC5_KEYS: &[(&str, &str, Status)] = &[
     ("lxc.seccomp.notify.proxy", "unix:/run/p", Status::NotYet),
     ("lxc.seccomp.notify.cookie", "c", Status::NotYet),
     ("lxc.no_new_privs", "1", Status::Implemented),
-    ("lxc.idmap", "u 0 100000 65536", Status::NotYet),
+    ("lxc.idmap", "u 0 100000 65536", Status::Implemented),
     ("lxc.hook.pre-start", "/bin/h", Status::Implemented),
     ("lxc.hook.pre-mount", "/bin/h", Status::Implemented),
     ("lxc.hook.mount", "/bin/h", Status::Implemented),

@@ -53,6 +53,9 @@ pub struct ContainerCgroup {
     shim_leaf: Option<PathBuf>,
     prefer: Option<Version>,
     freezer: Option<Freezer>,
+    /// Given to a container's mapped root (uid, gid) by a regular user's shim: what that root
+    /// makes below, the user removes only through a user namespace (`usernsexec`).
+    owner: Option<(u32, u32)>,
 }
 
 impl ContainerCgroup {
@@ -76,6 +79,7 @@ impl ContainerCgroup {
             shim_leaf,
             prefer,
             freezer: None,
+            owner: None,
         }
     }
 
@@ -110,8 +114,30 @@ impl ContainerCgroup {
     /// parent `lxc` is made when missing and left in place afterwards, which keeps a start to
     /// one mkdir per hierarchy.
     pub fn create(&mut self) -> Result<(), CgroupError> {
+        // A regular user's shim makes groups only where the host delegated it a cgroup: the
+        // others are left out (the container then stays in the starter's group there).
+        let user = !nix::unistd::geteuid().is_root();
+        let mut denied = Vec::new();
         for g in &self.groups {
-            make_dir_with_parent(&g.dir, g.cpuset)?;
+            match make_dir_with_parent(&g.dir, g.cpuset) {
+                Ok(()) => {}
+                Err(CgroupError::Create(at, e)) if user && not_ours(&e) => {
+                    denied.push((g.dir.clone(), at))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        if !denied.is_empty() {
+            self.groups
+                .retain(|g| !denied.iter().any(|(d, _)| *d == g.dir));
+            let at: Vec<String> = denied
+                .iter()
+                .map(|(_, at)| at.display().to_string())
+                .collect();
+            log::warn!(
+                "no delegated cgroup: not made (permission denied): {}",
+                at.join(", ")
+            );
         }
         let v2 = self
             .groups
@@ -176,10 +202,30 @@ impl ContainerCgroup {
     pub fn try_remove(&self) -> Result<bool, CgroupError> {
         let mut done = true;
         for g in &self.groups {
-            done &= remove_tree(&g.dir)?;
+            done &= match (remove_tree(&g.dir), self.owner) {
+                (Err(CgroupError::Remove(_, e)), Some(owner)) if not_ours(&e) => {
+                    crate::usernsexec::remove_below_as(&g.dir, owner)
+                        .map_err(|m| CgroupError::Remove(g.dir.clone(), io::Error::other(m)))?;
+                    remove_tree(&g.dir)?
+                }
+                (result, _) => result?,
+            };
         }
         Ok(done)
     }
+
+    /// The groups were given to a container's mapped root by a regular user's shim.
+    pub fn given_to(&mut self, uid: u32, gid: u32) {
+        self.owner = Some((uid, gid));
+    }
+}
+
+/// A directory a regular user may not make.
+fn not_ours(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem
+    )
 }
 
 fn make_dir_with_parent(dir: &Path, cpuset: bool) -> Result<(), CgroupError> {

@@ -51,7 +51,7 @@ pub fn clean_stale(dirs: &[PathBuf]) -> Result<(), CgroupError> {
         std::thread::sleep(Duration::from_millis(2));
     }
     for d in dirs {
-        while !remove_tree(d)? {
+        while !remove_as_owner(d)? {
             if Instant::now() >= deadline {
                 return Err(CgroupError::Remove(
                     d.to_path_buf(),
@@ -62,4 +62,22 @@ pub fn clean_stale(dirs: &[PathBuf]) -> Result<(), CgroupError> {
         }
     }
     Ok(())
+}
+
+/// `remove_tree`; for a regular user whose container's root made groups in its delegated
+/// group (which the user may not remove), those first, through a user namespace where the
+/// group's owner (that root) is root.
+fn remove_as_owner(d: &std::path::Path) -> Result<bool, CgroupError> {
+    match remove_tree(d) {
+        Err(CgroupError::Remove(_, e))
+            if e.kind() == io::ErrorKind::PermissionDenied && !nix::unistd::geteuid().is_root() =>
+        {
+            use std::os::unix::fs::MetadataExt;
+            let m = std::fs::metadata(d).map_err(|e| CgroupError::Remove(d.to_path_buf(), e))?;
+            crate::usernsexec::remove_below_as(d, (m.uid(), m.gid()))
+                .map_err(|e| CgroupError::Remove(d.to_path_buf(), io::Error::other(e)))?;
+            remove_tree(d)
+        }
+        other => other,
+    }
 }

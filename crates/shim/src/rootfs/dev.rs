@@ -34,14 +34,21 @@ pub(super) fn make_dev(root: &Root) -> Result<(), StepError> {
         ("urandom", 1, 9),
         ("tty", 5, 0),
     ] {
-        mknodat(
+        match mknodat(
             devdir.as_fd(),
             name,
             SFlag::S_IFCHR,
             Mode::from_bits_truncate(0o666),
             makedev(major, minor),
-        )
-        .map_err(step(|| format!("create {}", shown(name))))?;
+        ) {
+            Ok(()) => {}
+            // In a user namespace no device node can be made: the host's is bound instead.
+            Err(nix::errno::Errno::EPERM) => {
+                bind_host_node(root, devdir, name)?;
+                continue;
+            }
+            Err(e) => return Err((format!("create {}", shown(name)), e)),
+        }
         // mknod's mode is cut by the umask.
         nix::sys::stat::fchmodat(
             devdir.as_fd(),
@@ -83,4 +90,28 @@ pub(super) fn make_dev(root: &Root) -> Result<(), StepError> {
         symlinkat(to, devdir.as_fd(), link).map_err(step(|| format!("create {}", shown(link))))?;
     }
     Ok(())
+}
+
+/// Binds the host's `/dev/NAME` on an empty file of that name in the container's /dev.
+fn bind_host_node(root: &Root, devdir: &std::os::fd::OwnedFd, name: &str) -> Result<(), StepError> {
+    let rel = format!("dev/{name}");
+    let flags = nix::fcntl::OFlag::O_CREAT
+        | nix::fcntl::OFlag::O_EXCL
+        | nix::fcntl::OFlag::O_WRONLY
+        | nix::fcntl::OFlag::O_CLOEXEC;
+    let file = nix::fcntl::openat(devdir.as_fd(), name, flags, Mode::from_bits_truncate(0o666))
+        .map_err(step(|| format!("create {}", root.show(&rel).display())))?;
+    drop(file);
+    let target = root.resolve(&rel)?;
+    let host = format!("/dev/{name}");
+    mount(
+        Some(host.as_str()),
+        target.proc_path().as_str(),
+        None::<&str>,
+        MsFlags::MS_BIND,
+        None::<&str>,
+    )
+    .map_err(step(|| {
+        format!("bind {host} on {}", target.shown.display())
+    }))
 }

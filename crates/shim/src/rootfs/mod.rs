@@ -85,16 +85,19 @@ pub fn set_up(
         if access != Access::Rw {
             flags |= MsFlags::MS_RDONLY;
         }
-        mount(
+        match mount(
             Some("sysfs"),
             target.proc_path().as_str(),
             Some("sysfs"),
             flags,
             None::<&str>,
-        )
-        .map_err(step(|| {
-            format!("mount sysfs on {}", target.shown.display())
-        }))?;
+        ) {
+            Ok(()) => {}
+            // A user namespace sharing the host's network may not mount sysfs (it belongs to
+            // the network namespace's owner): the host's /sys is bound instead.
+            Err(Errno::EPERM) => bind_host_sys(&root, access)?,
+            Err(e) => return Err((format!("mount sysfs on {}", target.shown.display()), e).into()),
+        }
     }
     for m in &plan.mounts {
         mount_entry(m, &root)?;
@@ -148,6 +151,27 @@ fn mount_proc(root: &Root, mode: Access) -> Result<(), StepError> {
         }
     }
     Ok(())
+}
+
+/// The host's /sys with what is mounted below it, read-only unless `access` is `Rw`.
+fn bind_host_sys(root: &Root, access: Access) -> Result<(), StepError> {
+    let target = root.resolve("sys")?;
+    mount(
+        Some("/sys"),
+        target.proc_path().as_str(),
+        None::<&str>,
+        MsFlags::MS_BIND | MsFlags::MS_REC,
+        None::<&str>,
+    )
+    .map_err(step(|| format!("bind /sys on {}", target.shown.display())))?;
+    if access == Access::Rw {
+        return Ok(());
+    }
+    remount(
+        root,
+        "sys",
+        MsFlags::MS_RDONLY | MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+    )
 }
 
 /// Binds `src` on the target `rel` inside the root and makes the bind read-only (a bind

@@ -1,0 +1,4 @@
+//! `lxc-usernsexec`: see `lxc_cli::cmd` and the README.
+fn main() {
+    lxc_cli::main(lxc_cli::cmd::usernsexec::run)
+}
