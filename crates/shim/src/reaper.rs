@@ -82,6 +82,19 @@ fn write_program(tmp: &Path) -> std::io::Result<()> {
     file.sync_all()
 }
 
+/// Takes CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH out of the effective set (permitted keeps
+/// them). Best effort: a process without them is already where this leads.
+fn drop_effective_dac_override() {
+    use crate::sys_confine::{capget, capset, CapSets};
+    const DAC: u64 = (1 << 1) | (1 << 2); // CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+    if let Ok(sets) = capget() {
+        let _ = capset(CapSets {
+            effective: sets.effective & !DAC,
+            ..sets
+        });
+    }
+}
+
 /// FNV-1a, 64 bits: the version in the file's name.
 fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
@@ -103,7 +116,7 @@ pub fn become_reaper(program: BorrowedFd<'_>, cmd: i32, channel: RawFd) -> Strin
     };
     // Root could read the file despite its mode; without these two in the effective set it
     // cannot, and so starts lxc-init non-dumpable. They come back with the exec.
-    crate::sys::drop_effective_dac_override();
+    drop_effective_dac_override();
     let Err(e) = nix::unistd::fexecve(program.as_fd(), &argv, &[command, chan]);
     format!("execute lxc-init: {}", e.desc())
 }

@@ -222,60 +222,6 @@ pub fn trim_heap() {
     }
 }
 
-/// capget/capset's header and data (linux/capability.h), version 3: two data structs.
-#[repr(C)]
-struct CapHeader {
-    version: u32,
-    pid: i32,
-}
-
-#[repr(C)]
-#[derive(Clone, Copy)]
-struct CapData {
-    effective: u32,
-    permitted: u32,
-    inheritable: u32,
-}
-
-const CAPABILITY_VERSION_3: u32 = 0x2008_0522;
-const CAP_DAC_OVERRIDE: u32 = 1;
-const CAP_DAC_READ_SEARCH: u32 = 2;
-
-/// Takes CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH out of the effective set (permitted stays:
-/// an exec by root brings them back). Best effort: a process without them is already there.
-pub fn drop_effective_dac_override() {
-    let mut header = CapHeader {
-        version: CAPABILITY_VERSION_3,
-        pid: 0,
-    };
-    let mut data = [CapData {
-        effective: 0,
-        permitted: 0,
-        inheritable: 0,
-    }; 2];
-    // SAFETY: capget reads the header and writes two data structs for version 3; both are
-    // valid, correctly laid out (repr(C)) and live across the call.
-    let got = unsafe {
-        libc::syscall(
-            libc::SYS_capget,
-            std::ptr::addr_of_mut!(header),
-            data.as_mut_ptr(),
-        )
-    };
-    if got != 0 {
-        return;
-    }
-    data[0].effective &= !((1 << CAP_DAC_OVERRIDE) | (1 << CAP_DAC_READ_SEARCH));
-    // SAFETY: the same header and the two data structs capget just filled.
-    unsafe {
-        libc::syscall(
-            libc::SYS_capset,
-            std::ptr::addr_of_mut!(header),
-            data.as_ptr(),
-        )
-    };
-}
-
 /// Ends the process at once, without running atexit handlers or flushing stdio (after fork).
 pub fn exit_now(code: i32) -> ! {
     // SAFETY: _exit has no preconditions and never returns.
