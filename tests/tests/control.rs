@@ -419,8 +419,20 @@ fn ps_and_ls_with_two_containers_and_with_none() {
 
     a.start_detached("sleep 60");
     b.start_detached("sleep 61 & sleep 62");
-    let out = run(a.bare("ps").args(["-P", lxcpath]), Duration::from_secs(10));
-    let text = stdout(&out);
+    // RUNNING means sh runs; its two sleeps come a moment later (under load, later still).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let text = loop {
+        let out = run(a.bare("ps").args(["-P", lxcpath]), Duration::from_secs(10));
+        let text = stdout(&out);
+        let sleeps = text
+            .lines()
+            .filter(|l| l.ends_with("sleep 61") || l.ends_with("sleep 62"))
+            .count();
+        if sleeps == 2 || std::time::Instant::now() > deadline {
+            break text;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
     let rows: Vec<Vec<&str>> = text
         .lines()
         .skip(1)

@@ -133,7 +133,9 @@ pub fn launch(l: Launch) -> Result<i32, CliError> {
         system: l.system,
         run_root: ct.run_root.clone(),
         cgroup_prefer: cgroup_prefer()?,
+        tty_stdio: crate::tty::stdio_is_terminal(l.system, l.daemon),
     });
+    let terminal = spec.tty_stdio && !l.daemon;
     let opts = LaunchOptions {
         stdio: if l.daemon {
             LaunchStdio::Null
@@ -149,7 +151,7 @@ pub fn launch(l: Launch) -> Result<i32, CliError> {
     if !l.daemon {
         forward_signals(&ours)?;
     }
-    let result = follow_launch(ct, l.pidfile, l.daemon, &ours);
+    let result = follow_launch(ct, l.pidfile, l.daemon, terminal, &ours);
     if let (Some(path), false) = (l.pidfile, l.daemon) {
         let _ = std::fs::remove_file(path);
     }
@@ -161,6 +163,7 @@ fn follow_launch(
     ct: &Container,
     pidfile: Option<&Path>,
     daemon: bool,
+    terminal: bool,
     ours: &UnixStream,
 ) -> Result<i32, CliError> {
     let mut reader = BufReader::new(ours);
@@ -193,6 +196,11 @@ fn follow_launch(
                     return Ok(0);
                 }
                 ready = true;
+                // At a terminal: COMMAND's (or the console's) pty, held by the shim. The session
+                // ends when COMMAND's terminal does; its status follows here.
+                if terminal {
+                    crate::cmd::console::attach(ct, 0, None)?;
+                }
             }
             LaunchEvent::Failed { code, message } => {
                 return Err(CliError::with_code(code, message))

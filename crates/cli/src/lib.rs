@@ -13,6 +13,7 @@ pub mod monitor;
 pub mod output;
 pub mod pidfile;
 pub mod sysconf;
+pub mod tty;
 
 use argh::{ArgsInfo, FromArgs};
 use std::fmt;

@@ -36,6 +36,8 @@ pub enum Role {
     Helper(Job),
     /// A `stop` or `post-stop` hook.
     Hook,
+    /// A process `exec` started (lxc-attach).
+    Exec,
 }
 
 /// A child that has ended.

@@ -52,6 +52,8 @@ pub struct InitPlan {
     pub hooks: Hooks,
     /// `lxc.arch`: the personality COMMAND runs with (a 32-bit machine for `i686`).
     pub personality: Option<libc::c_ulong>,
+    /// The container's terminals (none unless asked for).
+    pub terminal: crate::pty_init::TermPlan,
 }
 
 /// Runs the init; never returns. `stdio` and `sync` are descriptors numbered 10 or above.
@@ -82,6 +84,12 @@ pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd) -> ! {
         Err(SetupError::Step((step, errno))) => fail(step, errno),
         Err(SetupError::Hook(message)) => hook_failed(message),
     }
+    // Inside the container's root now: its terminals, from its own devpts instance.
+    let tty = match crate::pty_init::set_up(&plan.terminal, &channel(), 0) {
+        Ok(tty) => tty,
+        Err((step, errno)) => fail(step, errno),
+    };
+    let tty = tty.as_ref().map(|t| t.as_raw_fd());
     // The shim runs start-host hooks once the filesystem is ready, then says go.
     let start_host = plan.hooks.has(HookKind::StartHost);
     if start_host {
@@ -108,12 +116,12 @@ pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd) -> ! {
         hook_failed(message);
     }
     if plan.system {
-        exec_as_pid1(plan);
+        exec_as_pid1(plan, tty);
     }
     // Our init is not COMMAND's to inspect: no ptrace, no pidfd_getfd of its channel (what a
     // process of the container could otherwise use to speak in the init's name).
     let _ = nix::sys::prctl::set_dumpable(false);
-    let cmd = match start_command(plan) {
+    let cmd = match start_command(plan, tty) {
         Ok(pid) => pid,
         Err(CommandError::Exec(errno)) => {
             channel().send(&FromInit::ExecFailed {
@@ -210,7 +218,12 @@ fn set_up(plan: &InitPlan) -> Result<(), (String, Errno)> {
 
 /// lxc-start: this process becomes COMMAND. The init channel is closed by a successful exec,
 /// which is how the shim learns that the container runs.
-fn exec_as_pid1(plan: &InitPlan) -> ! {
+fn exec_as_pid1(plan: &InitPlan, tty: Option<RawFd>) -> ! {
+    if let Some(tty) = tty {
+        if let Err(errno) = crate::pty_init::take_terminal(tty, false) {
+            fail("take the console as controlling terminal".into(), errno);
+        }
+    }
     if let Err((step, errno)) = become_command(plan) {
         fail(step.into(), errno);
     }
@@ -240,13 +253,22 @@ fn close_on_exec() {
 
 /// Forks COMMAND and execs it; an exec failure comes back as its errno over a close-on-exec
 /// pipe, so success is known without any delay.
-fn start_command(plan: &InitPlan) -> Result<Pid, CommandError> {
+fn start_command(plan: &InitPlan, tty: Option<RawFd>) -> Result<Pid, CommandError> {
     let (r, w) = pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(CommandError::Exec)?;
     match sys::fork().map_err(CommandError::Exec)? {
         sys::Forked::Child => {
             drop(r);
-            // COMMAND leads a process group, which stands in for a terminal's foreground group.
-            let _ = nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0));
+            // COMMAND leads a process group, which stands in for a terminal's foreground group;
+            // at a terminal, it leads a session whose controlling terminal is its pty.
+            if tty.is_none() {
+                let _ = nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0));
+            }
+            if let Some(tty) = tty {
+                if let Err(errno) = crate::pty_init::take_terminal(tty, true) {
+                    let _ = sys::write_raw(w.as_raw_fd(), &failure_bytes(4, errno));
+                    sys::exit_now(125);
+                }
+            }
             let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
             if let Err((step, errno)) = become_command(plan) {
                 let _ = sys::write_raw(w.as_raw_fd(), &failure_bytes(step_code(step), errno));
@@ -266,8 +288,11 @@ fn start_command(plan: &InitPlan) -> Result<Pid, CommandError> {
             sys::exit_now(127);
         }
         sys::Forked::Parent(pid) => {
-            // Also here, so that no signal can be forwarded before the group exists.
-            let _ = nix::unistd::setpgid(pid, pid);
+            // Also here, so that no signal can be forwarded before the group exists (a
+            // session leader's group is made by its setsid; a setpgid here would race it).
+            if tty.is_none() {
+                let _ = nix::unistd::setpgid(pid, pid);
+            }
             drop(w);
             let mut buf = [0u8; 5];
             let mut file = fs::File::from(r);
@@ -301,11 +326,12 @@ enum CommandError {
 
 /// What COMMAND's child reports over the exec-error pipe: a step code, then an errno.
 const EXEC: u8 = 0;
-const STEPS: [&str; 4] = [
+const STEPS: [&str; 5] = [
     "exec",
     "change to the working directory",
     "set the groups",
     "switch user",
+    "take the terminal",
 ];
 
 fn step_code(step: &str) -> u8 {

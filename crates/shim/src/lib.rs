@@ -8,12 +8,16 @@
 //! and the clean-up after a dead shim (`rundir`, `cgroup`, `net`).
 #![deny(unsafe_code)]
 
+mod attach;
 pub mod cgroup;
 mod children;
 mod clients;
 mod conn;
+mod console;
 mod ending;
 mod event_loop;
+mod exec;
+mod exec_method;
 mod gate;
 pub mod hooks;
 mod init;
@@ -26,6 +30,7 @@ mod mounts;
 pub mod net;
 mod payload;
 mod ps;
+mod pty_init;
 mod relaunch;
 mod rootfs;
 pub mod rundir;
@@ -36,7 +41,10 @@ mod spec;
 mod start;
 #[allow(unsafe_code)]
 mod sys;
+pub mod term;
+mod terminals;
 mod timers;
+mod viewer;
 
 pub use spawn::spawn;
 pub use spec::{LaunchOptions, LaunchSpec, LaunchStdio};

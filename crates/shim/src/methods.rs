@@ -100,6 +100,16 @@ pub fn handle(
             Outcome::Parked
         }
         Call::Ps(_) => Outcome::Reply(reply(&id, ps(life))),
+        // The loop hands these to `console.rs` before they get here.
+        Call::Console(_) | Call::Exec(_) | Call::ExecWait(_) | Call::ExecSignal(_) => {
+            Outcome::Reply(reply::<()>(
+                &id,
+                Err(RpcError::new(
+                    lxc_proto::ErrorCode::Internal,
+                    "not served here",
+                )),
+            ))
+        }
         Call::Subscribe(_) => Outcome::Subscribed(reply(
             &id,
             Ok(SubscribeReply {

@@ -30,6 +30,9 @@ pub struct LaunchSpec {
     pub run_root: RunRoot,
     /// On a host with both cgroup versions, whose freezer and kill to use (`None`: cgroup2's).
     pub cgroup_prefer: Option<cgroup::Version>,
+    /// COMMAND's stdio is the container's terminal: a pty of its own for lxc-execute at a
+    /// terminal; the console for lxc-start (-d, or -F at a terminal).
+    pub tty_stdio: bool,
 }
 
 impl LaunchSpec {

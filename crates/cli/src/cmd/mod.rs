@@ -1,5 +1,7 @@
 //! One module per command: its argh struct and its `run`.
+pub mod attach;
 pub mod config;
+pub mod console;
 pub mod create;
 pub mod destroy;
 pub mod execute;
