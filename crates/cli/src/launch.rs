@@ -198,8 +198,11 @@ fn follow_launch(
                 ready = true;
                 // At a terminal: COMMAND's (or the console's) pty, held by the shim. The session
                 // ends when COMMAND's terminal does; its status follows here.
+                // A reboot ends the console and makes a new one: attached again.
                 if terminal {
-                    crate::cmd::console::attach(ct, 0, None)?;
+                    while crate::cmd::console::attach(ct, 0, None)? == crate::tty::End::Closed
+                        && crate::cmd::console::rebooted(ct, ours)
+                    {}
                 }
             }
             LaunchEvent::Failed { code, message } => {

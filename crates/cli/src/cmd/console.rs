@@ -60,6 +60,24 @@ pub fn attach(ct: &Container, n: u32, escape: Option<u8>) -> Result<End, CliErro
     tty::session(master, stream, escape)
 }
 
+/// After the console ended under lxc-start -F: true once the container runs again (it
+/// rebooted), false when the launch channel has something to say (its end) or it does not
+/// come back within 60 s.
+pub fn rebooted(ct: &Container, launch: &std::os::unix::net::UnixStream) -> bool {
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
+        let mut fds = [PollFd::new(launch.as_fd(), PollFlags::POLLIN)];
+        if poll(&mut fds, PollTimeout::from(100u16)).is_ok_and(|n| n > 0) {
+            return false;
+        }
+        if matches!(ct.state(), Ok(Some(lxc_proto::State::Running))) {
+            return true;
+        }
+    }
+    false
+}
+
 /// `^a` is Ctrl-a (1), `^[` ESC; one other character stands for itself.
 fn parse_escape(s: &str) -> Result<u8, CliError> {
     let b = s.as_bytes();
