@@ -315,11 +315,13 @@ impl Terminals {
     /// A terminal has ended (its process reaped, or the container): what is left in the master
     /// is delivered, the viewers are closed once they have it, the master is closed.
     pub fn end(&mut self, i: usize, registry: &Registry) {
-        loop {
-            // Past the viewers' backlog: the master holds little (the pty's own buffer).
+        // Past the viewers' backlog: the master holds little (the pty's own buffer), and a
+        // round that stopped at the budget or a backlog is read again, at most 16 times.
+        for _ in 0..16 {
             self.ttys[i].paused = false;
+            self.ttys[i].more = false;
             self.pump(i, registry);
-            if !self.ttys[i].more {
+            if !self.ttys[i].more && !self.ttys[i].paused {
                 break;
             }
         }
@@ -388,3 +390,7 @@ impl Log {
 }
 
 use std::os::unix::fs::OpenOptionsExt;
+
+#[cfg(test)]
+#[path = "terminals_tests.rs"]
+mod tests;
