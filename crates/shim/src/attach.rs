@@ -24,7 +24,7 @@ pub struct AttachPlan {
     pub gid: u32,
     /// The namespaces to enter (the user namespace first), opened from the container's init.
     pub namespaces: Vec<(OwnedFd, CloneFlags)>,
-    /// The `cgroup.procs` files to join (none when elevated).
+    /// The `cgroup.procs` (v2) or `tasks` (v1) files to join (none when elevated).
     pub cgroup_procs: Vec<PathBuf>,
     /// stdin, stdout, stderr: the caller's, or the pty's slave three times.
     pub stdio: [RawFd; 3],

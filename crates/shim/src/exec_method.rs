@@ -80,7 +80,17 @@ impl Shim {
                 .cgroup()
                 .dirs()
                 .into_iter()
-                .map(|d| d.join("cgroup.procs"))
+                .map(|d| {
+                    // v1: the child (one thread) moves itself through `tasks`, which takes no
+                    // global lock for the writer itself (cgroup.procs waits for an RCU grace
+                    // period per hierarchy: about 0.3 ms each).
+                    let tasks = d.join("tasks");
+                    if tasks.exists() {
+                        tasks
+                    } else {
+                        d.join("cgroup.procs")
+                    }
+                })
                 .collect()
         };
         // The terminal, from the container's devpts instance.
