@@ -10,6 +10,8 @@
 #      drops, ours and LXC's, against the plain start
 #   2. control: lxc-state (LXC: lxc-info -s), lxc-freeze + lxc-unfreeze, lxc-stop -k, against a
 #      bare /bin/true exec; the time from a state change to a monitor's line
+#   2b. lxc-attach -- /bin/true against `nsenter -t PID -a /bin/true` and LXC's lxc-attach; the
+#      shim's memory while lxc-execute is attached to its container's pty
 #   3. scale: SCALE (default 200) containers started one after another with lxc-execute -d --
 #      sleep, then lxc-ls -f and lxc-ps over all of them, the shims' and inits' Pss, stopping all
 #   5. templates and copies: lxc-create -t busybox, lxc-copy -s, an ephemeral container's start
@@ -266,6 +268,36 @@ try:
             ["lxc-freeze + lxc-unfreeze", fmt(fr_o), fmt(fr_o / base), fmt(fr_l), fmt(fr_l and fr_l / base)],
             ["lxc-stop -k of a running container", fmt(stop_o), fmt(stop_o / base), fmt(stop_l), fmt(stop_l and stop_l / base)]]
     table("Control commands:", ["command", "ours ms", "ours x true", "LXC ms", "LXC x true"], rows)
+
+    # lxc-attach of /bin/true (stdin not a terminal) against the floor `nsenter -t PID -a`
+    # and LXC's lxc-attach; the shim's memory while a client is attached to a console.
+    start_ours(name)
+    init_pid = our_pids(name)[1]
+    att_o = ms(lambda: ok(ours("attach", name, "--", "/bin/true")))
+    att_floor = ms(lambda: ok(["nsenter", "-t", str(init_pid), "-a", "/bin/true"]))
+    att_l = None
+    if HAVE_LXC:
+        start_lxc(lname)
+        att_l = ms(lambda: ok(theirs("attach", lname, "--", "/bin/true")))
+        stop_lxc(lname)
+    stop_ours(name)
+    import pty as _pty
+    master, slave = _pty.openpty()
+    con = subprocess.Popen(ours("execute", f"{TAG}-con", "--", "sleep", "1000"), stdin=slave, stdout=slave, stderr=slave,
+                           start_new_session=True)
+    ours_started.add(f"{TAG}-con")
+    for _ in range(500):
+        if subprocess.run(ours("state", f"{TAG}-con"), capture_output=True, text=True).stdout.strip() == "RUNNING": break
+        time.sleep(0.01)
+    time.sleep(0.5)
+    shim_con = mem(our_pids(f"{TAG}-con")[0])
+    stop_ours(f"{TAG}-con"); con.wait(); os.close(master); os.close(slave)
+    table("lxc-attach -- /bin/true:", ["command", "median ms", "x floor"],
+          [["ours: lxc-attach -n x -- /bin/true", fmt(att_o), fmt(att_o / att_floor)],
+           ["floor: nsenter -t PID -a /bin/true", fmt(att_floor), "1.00"]]
+          + ([["LXC: lxc-attach -n x -- /bin/true", fmt(att_l), fmt(att_l / att_floor)]] if HAVE_LXC else []))
+    table("Shim memory with a console attached (lxc-execute at a terminal, `sleep 1000`):", ["process", "VmRSS kB", "Pss kB"],
+          [["our shim, lxc-execute attached to its pty", *shim_con]])
 
     # Monitor latency: from just before lxc-freeze starts to the FROZEN line; and, ours only,
     # from the shim's timestamp of the change to the line.

@@ -30,37 +30,6 @@ pub fn require_templates() {
     );
 }
 
-/// The keys LXC's busybox template writes that a later issue builds: the start must refuse
-/// them by name. Starts `ct` until it runs, removing each key refused "not supported yet"
-/// (at most these three) from its config; returns the keys removed.
-pub fn start_refusing_unbuilt(ct: &Ct) -> Vec<String> {
-    let unbuilt = ["lxc.tty.max", "lxc.pty.max", "lxc.cap.drop"];
-    let config = ct.lxcpath.join(&ct.name).join("config");
-    let mut removed = Vec::new();
-    loop {
-        let out = ct.lxc("start", &[]);
-        if code(&out) == 0 {
-            return removed;
-        }
-        let err = stderr(&out);
-        let key = unbuilt
-            .iter()
-            .find(|k| err.contains(&format!("{k}: not supported yet")))
-            .unwrap_or_else(|| panic!("lxc-start failed, not on a key to come: {err}"));
-        assert_eq!(code(&out), 125, "{err}");
-        ct.assert_clean();
-        assert!(!removed.contains(&key.to_string()), "{key} refused twice");
-        let text = std::fs::read_to_string(&config).unwrap();
-        let kept: String = text
-            .lines()
-            .filter(|l| !l.starts_with(&format!("{key} ")))
-            .map(|l| format!("{l}\n"))
-            .collect();
-        std::fs::write(&config, kept).unwrap();
-        removed.push(key.to_string());
-    }
-}
-
 /// A `-t local` image of a busybox rootfs: the rootfs tarball and LXC's metadata tarball
 /// (`config` with LXC_NAME/LXC_ROOTFS placeholders, `templates` naming files to fill).
 pub fn local_image(dir: &Path) -> (PathBuf, PathBuf) {
@@ -97,23 +66,11 @@ pub fn local_image(dir: &Path) -> (PathBuf, PathBuf) {
     (metadata, fstree)
 }
 
-/// A stored container made by `lxc-create -t busybox` in its own network namespace, with the
-/// keys a later issue builds removed so that it starts here (see `start_refusing_unbuilt`).
+/// A stored container made by `lxc-create -t busybox` in its own network namespace, its
+/// config as the template wrote it.
 pub fn busybox_container(ct: &Ct) {
     require_templates();
     let conf = isolated_config(ct);
     let out = ct.lxc("create", &["-t", "busybox", "-f", conf.to_str().unwrap()]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let config = ct.lxcpath.join(&ct.name).join("config");
-    let text = std::fs::read_to_string(&config).unwrap();
-    let kept: String = text
-        .lines()
-        .filter(|l| {
-            !["lxc.tty.max ", "lxc.pty.max ", "lxc.cap.drop "]
-                .iter()
-                .any(|k| l.starts_with(k))
-        })
-        .map(|l| format!("{l}\n"))
-        .collect();
-    std::fs::write(&config, kept).unwrap();
 }

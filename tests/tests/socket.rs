@@ -120,7 +120,16 @@ fn notifications_get_no_answer_and_half_closed_clients_are_answered() {
 #[test]
 fn stop_over_the_socket() {
     let ct = Ct::new("sockstop");
-    ct.start_detached("trap 'exit 3' TERM; while :; do sleep 0.05; done");
+    // RUNNING means sh runs, not that its trap is set yet: it says so in a file.
+    let ready = ct.lxcpath.join("trap-set");
+    ct.start_detached(&format!(
+        "trap 'exit 3' TERM; : > {}; while :; do sleep 0.05; done",
+        ready.display()
+    ));
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !ready.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let sock = ct.run_dir().join("control.sock");
     let answer = socket_roundtrip(
         &sock,

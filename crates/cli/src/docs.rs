@@ -12,10 +12,12 @@ const README: &str = include_str!("../../../README.md");
 pub fn commands() -> Vec<(&'static str, CommandInfoWithArgs)> {
     use crate::cmd::*;
     vec![
+        ("lxc-attach", attach::Args::get_args_info()),
         ("lxc-autostart", autostart::Args::get_args_info()),
         ("lxc-checkconfig", checkconfig::Args::get_args_info()),
         ("lxc-checkpoint", checkpoint::Args::get_args_info()),
         ("lxc-config", config::Args::get_args_info()),
+        ("lxc-console", console::Args::get_args_info()),
         ("lxc-copy", copy::Args::get_args_info()),
         ("lxc-create", create::Args::get_args_info()),
         ("lxc-destroy", destroy::Args::get_args_info()),

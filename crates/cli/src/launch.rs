@@ -137,7 +137,9 @@ pub fn launch(l: Launch) -> Result<i32, CliError> {
         run_root: ct.run_root.clone(),
         cgroup_prefer: cgroup_prefer()?,
         restore: l.restore.map(Path::to_path_buf),
+        tty_stdio: crate::tty::stdio_is_terminal(l.system, l.daemon),
     });
+    let terminal = spec.tty_stdio && !l.daemon;
     let opts = LaunchOptions {
         stdio: if l.daemon {
             LaunchStdio::Null
@@ -153,7 +155,7 @@ pub fn launch(l: Launch) -> Result<i32, CliError> {
     if !l.daemon {
         forward_signals(&ours)?;
     }
-    let result = follow_launch(ct, l.pidfile, l.daemon, &ours);
+    let result = follow_launch(ct, l.pidfile, l.daemon, terminal, &ours);
     if let (Some(path), false) = (l.pidfile, l.daemon) {
         let _ = std::fs::remove_file(path);
     }
@@ -165,6 +167,7 @@ fn follow_launch(
     ct: &Container,
     pidfile: Option<&Path>,
     daemon: bool,
+    terminal: bool,
     ours: &UnixStream,
 ) -> Result<i32, CliError> {
     let mut reader = BufReader::new(ours);
@@ -197,6 +200,14 @@ fn follow_launch(
                     return Ok(0);
                 }
                 ready = true;
+                // At a terminal: COMMAND's (or the console's) pty, held by the shim. The session
+                // ends when COMMAND's terminal does; its status follows here.
+                // A reboot ends the console and makes a new one: attached again.
+                if terminal {
+                    while crate::cmd::console::attach(ct, 0, None)? == crate::tty::End::Closed
+                        && crate::cmd::console::rebooted(ct, ours)
+                    {}
+                }
             }
             LaunchEvent::Failed { code, message } => {
                 return Err(CliError::with_code(code, message))

@@ -16,6 +16,7 @@ pub mod output;
 pub mod pidfile;
 pub mod sysconf;
 pub mod template;
+pub mod tty;
 pub mod unpriv;
 
 use argh::{ArgsInfo, FromArgs};

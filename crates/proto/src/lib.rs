@@ -18,6 +18,7 @@ pub mod record;
 pub mod request;
 pub mod response;
 pub mod state;
+pub mod terminal;
 pub mod text;
 
 pub use client::{Client, ClientError};

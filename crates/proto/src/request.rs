@@ -2,6 +2,7 @@
 //! `method` and `params` (see docs/protocol.md); unknown params are errors, so a typo in a script
 //! fails loudly instead of being ignored.
 use crate::framing::{ErrorCode, RpcError};
+use crate::terminal::{ConsoleParams, ExecParams, ExecSignalParams, ExecWaitParams};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -24,6 +25,10 @@ pub const METHODS: &[(&str, u32)] = &[
     ("hello", 2),
     ("reboot", 3),
     ("checkpoint", 4),
+    ("console", 4),
+    ("exec", 4),
+    ("exec-wait", 4),
+    ("exec-signal", 4),
     // Not methods: newer params of older methods, checked the same way.
     ("stop:nokill", 3),
 ];
@@ -61,6 +66,16 @@ pub enum Call {
     Reboot(RebootParams),
     /// Dumps the running container with CRIU into a directory; answers once done.
     Checkpoint(CheckpointParams),
+    /// Attaches to the console or a tty (descriptors back).
+    Console(ConsoleParams),
+    /// Starts a process in the container (lxc-attach).
+    Exec(ExecParams),
+    /// Answers once an exec'd process has ended.
+    #[serde(rename = "exec-wait")]
+    ExecWait(ExecWaitParams),
+    /// Signals an exec'd process.
+    #[serde(rename = "exec-signal")]
+    ExecSignal(ExecSignalParams),
 }
 
 impl Call {
@@ -96,6 +111,10 @@ impl Call {
             Call::Subscribe(_) => "subscribe",
             Call::Reboot(_) => "reboot",
             Call::Checkpoint(_) => "checkpoint",
+            Call::Console(_) => "console",
+            Call::Exec(_) => "exec",
+            Call::ExecWait(_) => "exec-wait",
+            Call::ExecSignal(_) => "exec-signal",
         }
     }
 
@@ -174,7 +193,7 @@ pub struct CheckpointParams {
 #[serde(deny_unknown_fields)]
 pub struct KillParams {
     /// The signal number, 1 to 64.
-    #[serde(deserialize_with = "signal")]
+    #[serde(deserialize_with = "crate::terminal::signal")]
     pub signal: i32,
 }
 
@@ -195,17 +214,6 @@ impl FreezeParams {
 
 /// The largest number of seconds a time limit may have (about 31 years: "forever").
 pub const MAX_SECONDS: f64 = 1e9;
-
-fn signal<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
-    let n = i64::deserialize(d)?;
-    if (1..=64).contains(&n) {
-        Ok(n as i32)
-    } else {
-        Err(serde::de::Error::custom(format!(
-            "signal {n} is not a signal number (1 to 64)"
-        )))
-    }
-}
 
 /// Seconds as a JSON number (fractions allowed), 0 to [`MAX_SECONDS`].
 mod seconds {
@@ -236,6 +244,7 @@ mod seconds {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::terminal::WinSize;
 
     fn decode(method: &str, params: Value) -> Result<Call, i64> {
         Call::decode(method, params).map_err(|e| e.code)
@@ -305,6 +314,30 @@ mod tests {
                 Call::Subscribe(NoParams {}),
                 r#""method":"subscribe","params":{}"#,
             ),
+            (
+                Call::Console(ConsoleParams {
+                    tty: 1,
+                    size: Some(WinSize { rows: 24, cols: 80 }),
+                }),
+                r#""method":"console","params":{"tty":1,"size":{"rows":24,"cols":80}}"#,
+            ),
+            (
+                Call::Exec(ExecParams {
+                    argv: vec!["sh".into()],
+                    env: vec!["TERM=xterm".into()],
+                    pty: true,
+                    ..ExecParams::default()
+                }),
+                r#""method":"exec","params":{"argv":["sh"],"env":["TERM=xterm"],"pty":true}"#,
+            ),
+            (
+                Call::ExecWait(ExecWaitParams { pid: 9 }),
+                r#""method":"exec-wait","params":{"pid":9}"#,
+            ),
+            (
+                Call::ExecSignal(ExecSignalParams { pid: 9, signal: 2 }),
+                r#""method":"exec-signal","params":{"pid":9,"signal":2}"#,
+            ),
         ];
         for (call, body) in cases {
             let line = String::from_utf8(call.line(7)).unwrap();
@@ -315,7 +348,7 @@ mod tests {
             assert_eq!(back, call);
             assert_eq!(call.method(), v["method"]);
         }
-        assert_eq!(METHODS.len(), 13, "a new method needs a golden line here");
+        assert_eq!(METHODS.len(), 17, "a new method needs a golden line here");
         assert_eq!(decode("stop:nokill", json!({})), Err(-32601));
     }
 

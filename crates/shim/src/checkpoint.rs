@@ -64,6 +64,15 @@ impl Shim {
             let e = RpcError::new(ErrorCode::InvalidParams, "the directory must be absolute");
             return fail(fx, waiter, e);
         }
+        if self.terminals.is_some() {
+            // Their masters are the shim's, outside the tree CRIU dumps: not built yet.
+            let e = RpcError::new(
+                ErrorCode::InvalidState,
+                "a container with terminals (a console, ttys or COMMAND's pty) cannot be \
+                 checkpointed yet: start it with lxc.console.path = none and stdin not a terminal",
+            );
+            return fail(fx, waiter, e);
+        }
         if let Err(e) = self.life.begin_checkpoint(fx) {
             return fail(fx, waiter, e);
         }

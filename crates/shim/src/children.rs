@@ -38,6 +38,8 @@ pub enum Role {
     Hook,
     /// `criu dump` (through its helper, `criu.rs`).
     Criu,
+    /// A process `exec` started (lxc-attach).
+    Exec,
 }
 
 /// A child that has ended.

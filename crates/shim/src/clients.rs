@@ -196,6 +196,26 @@ impl Clients {
         self.conns.contains_key(&token)
     }
 
+    /// Like `send`, with descriptors that go along with the line's first byte.
+    pub fn send_with_fds(
+        &mut self,
+        token: Token,
+        line: &[u8],
+        fds: Vec<std::os::fd::OwnedFd>,
+        registry: &Registry,
+        sources: &mut Sources,
+    ) -> bool {
+        let Some(conn) = self.conns.get_mut(&token) else {
+            return false;
+        };
+        if !conn.send_with_fds(line, fds) || !conn.flush(registry, token) {
+            self.drop_conn(token, registry, sources);
+            return false;
+        }
+        self.hold_output(registry, sources);
+        self.conns.contains_key(&token)
+    }
+
     fn hold_output(&mut self, registry: &Registry, sources: &mut Sources) {
         while self.conns.values().map(Conn::out_len).sum::<usize>() > OUTPUT_CEILING {
             let Some(big) = self.largest(Conn::out_len) else {

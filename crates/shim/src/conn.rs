@@ -255,7 +255,6 @@ impl Conn {
     }
 
     /// Queues a line with descriptors that go along with its first byte.
-    #[allow(dead_code)] // the console and attach methods hand out pty masters this way
     pub fn send_with_fds(&mut self, line: &[u8], fds: Vec<OwnedFd>) -> bool {
         if !fds.is_empty() {
             self.out_fds.push_back((self.out.len(), fds));

@@ -97,6 +97,12 @@ pub struct Shim {
     pub(crate) ephemeral_dir: Option<std::path::PathBuf>,
     /// A `checkpoint` in progress.
     pub(crate) dump: Option<crate::criu::Dump>,
+    /// The terminals held (none for a container without any).
+    pub(crate) terminals: Option<Box<crate::terminals::Terminals>>,
+    /// The processes `exec` started (none until the first).
+    pub(crate) execs: Option<Box<crate::exec::ExecTable>>,
+    /// What terminals and attached processes take from the config.
+    pub(crate) tty_conf: crate::terminals::TtyConf,
 }
 
 impl Shim {
@@ -106,7 +112,8 @@ impl Shim {
         let mut events = Events::with_capacity(64);
         while self.phase != Phase::Done {
             self.set_timer_fd();
-            let timeout = self.accept_more.then_some(Duration::ZERO);
+            let more_output = self.terminals_more();
+            let timeout = (self.accept_more || more_output).then_some(Duration::ZERO);
             if let Err(e) = self.poll.poll(&mut events, timeout) {
                 if e.kind() == io::ErrorKind::Interrupted {
                     continue;
@@ -117,6 +124,9 @@ impl Shim {
             }
             for ev in events.iter() {
                 self.dispatch(ev.token(), ev.is_readable(), ev.is_writable());
+            }
+            if more_output {
+                self.pump_terminals();
             }
             for kind in self.timers.expired(Instant::now()) {
                 self.on_timer(kind);
@@ -130,6 +140,7 @@ impl Shim {
             if !dropped.is_empty() {
                 let mut fx = Vec::new();
                 for token in dropped {
+                    self.forget_exec_waits(token);
                     self.life.forget(token, &mut self.timers, &mut fx);
                 }
                 self.apply(&mut fx);
@@ -209,6 +220,7 @@ impl Shim {
                 }
                 self.life.check_freeze(&mut self.timers, &mut fx);
             }
+            Some(Source::Terminal) => self.on_terminal_event(token, readable),
             None => {}
         }
         self.apply(&mut fx);
@@ -270,12 +282,14 @@ impl Shim {
                 Some(Role::Init) => {
                     // The init's last datagrams may still be queued behind its SIGCHLD.
                     self.read_init_channel(fx);
+                    self.end_terminals();
                     self.life.on_init_reaped(r.status, &mut self.timers, fx);
                     self.phase = Phase::Ending;
                     self.advance_ending(fx);
                 }
                 Some(Role::Hook) => self.on_hook_exit(r.pid, r.status, fx),
                 Some(Role::Criu) => self.on_dump_end(r.pid, r.status, fx),
+                Some(Role::Exec) => self.on_exec_reaped(r.pid, r.status, fx),
                 Some(Role::Helper(job)) => {
                     log::debug!("helper {} ({}) ended: {}", r.pid, job.name(), r.status);
                     if let Some(h) = self.helpers.get_mut(&r.pid) {
@@ -291,6 +305,9 @@ impl Shim {
     pub(crate) fn read_init_channel(&mut self, fx: &mut Vec<Effect>) {
         loop {
             match self.chan.try_recv() {
+                Ok(Received::Message(FromInit::Terminals { count }, fds)) => {
+                    self.on_terminals(count, fds)
+                }
                 Ok(Received::Message(FromInit::FsReady, fds)) => {
                     drop(fds);
                     let steps = self.gate.fs_ready();
@@ -395,6 +412,9 @@ impl Shim {
         let registry = self.poll.registry();
         let (line, subscribe, parked) = match l {
             Line::Bad(resp) => (Some(resp.to_line()), false, false),
+            Line::Request(req) if Shim::is_terminal_call(&req) => {
+                return self.on_terminal_line(token, req)
+            }
             Line::Request(req) => {
                 let has_id = req.id.is_some();
                 match methods::handle(

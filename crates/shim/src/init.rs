@@ -63,6 +63,8 @@ pub struct InitPlan {
     pub reaper: Option<std::path::PathBuf>,
     /// `lxc.cap.*`, `lxc.no_new_privs`, `lxc.seccomp.*`: applied by COMMAND's process.
     pub confine: crate::confine::Confinement,
+    /// The container's terminals (none unless asked for).
+    pub terminal: crate::pty_init::TermPlan,
 }
 
 /// Runs the init; never returns. `stdio`, `sync` and `reaper` (lxc-init's file, opened by the
@@ -100,6 +102,12 @@ pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd, reaper: Option<RawFd
         Err(SetupError::Step((step, errno))) => fail(step, errno),
         Err(SetupError::Hook(message)) => hook_failed(message),
     }
+    // Inside the container's root now: its terminals, from its own devpts instance.
+    let tty = match crate::pty_init::set_up(&plan.terminal, &channel(), 0) {
+        Ok(tty) => tty,
+        Err((step, errno)) => fail(step, errno),
+    };
+    let tty = tty.as_ref().map(|t| t.as_raw_fd());
     // The shim runs start-host hooks once the filesystem is ready, then says go.
     let start_host = plan.hooks.has(HookKind::StartHost);
     if start_host {
@@ -126,12 +134,12 @@ pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd, reaper: Option<RawFd
         hook_failed(message);
     }
     if plan.system {
-        exec_as_pid1(plan);
+        exec_as_pid1(plan, tty);
     }
     // Our init is not COMMAND's to inspect: no ptrace, no pidfd_getfd of its channel (what a
     // process of the container could otherwise use to speak in the init's name).
     let _ = nix::sys::prctl::set_dumpable(false);
-    let cmd = match start_command(plan) {
+    let cmd = match start_command(plan, tty) {
         Ok(pid) => pid,
         Err(CommandError::Exec(errno)) => {
             channel().send(&FromInit::ExecFailed {
@@ -250,7 +258,12 @@ fn set_up(plan: &InitPlan) -> Result<(), (String, Errno)> {
 
 /// lxc-start: this process becomes COMMAND. The init channel is closed by a successful exec,
 /// which is how the shim learns that the container runs.
-fn exec_as_pid1(plan: &InitPlan) -> ! {
+fn exec_as_pid1(plan: &InitPlan, tty: Option<RawFd>) -> ! {
+    if let Some(tty) = tty {
+        if let Err(errno) = crate::pty_init::take_terminal(tty, false) {
+            fail("take the console as controlling terminal".into(), errno);
+        }
+    }
     close_on_exec();
     let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
     if let Err((step, errno)) = become_command(plan) {
@@ -280,13 +293,25 @@ fn close_on_exec() {
 
 /// Forks COMMAND and execs it; an exec failure comes back as its errno over a close-on-exec
 /// pipe, so success is known without any delay.
-fn start_command(plan: &InitPlan) -> Result<Pid, CommandError> {
+fn start_command(plan: &InitPlan, tty: Option<RawFd>) -> Result<Pid, CommandError> {
     let (r, w) = pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(CommandError::Exec)?;
     match sys::fork().map_err(CommandError::Exec)? {
         sys::Forked::Child => {
             drop(r);
-            // COMMAND leads a process group, which stands in for a terminal's foreground group.
-            let _ = nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0));
+            // COMMAND leads a process group, which stands in for a terminal's foreground group;
+            // at a terminal, it leads a session whose controlling terminal is its pty.
+            if tty.is_none() {
+                let _ = nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0));
+            }
+            if let Some(tty) = tty {
+                if let Err(errno) = crate::pty_init::take_terminal(tty, true) {
+                    let _ = sys::write_raw(
+                        w.as_raw_fd(),
+                        &failure_bytes(step_code(STEP_TERMINAL), errno),
+                    );
+                    sys::exit_now(125);
+                }
+            }
             let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
             // COMMAND gets stdio and nothing else: the init channel (fd 3) above all must not
             // reach it. The exec-error pipe is close-on-exec already. (Before the seccomp
@@ -307,8 +332,11 @@ fn start_command(plan: &InitPlan) -> Result<Pid, CommandError> {
             sys::exit_now(127);
         }
         sys::Forked::Parent(pid) => {
-            // Also here, so that no signal can be forwarded before the group exists.
-            let _ = nix::unistd::setpgid(pid, pid);
+            // Also here, so that no signal can be forwarded before the group exists (a
+            // session leader's group is made by its setsid; a setpgid here would race it).
+            if tty.is_none() {
+                let _ = nix::unistd::setpgid(pid, pid);
+            }
             drop(w);
             let mut buf = [0u8; 5];
             let mut file = fs::File::from(r);
@@ -342,7 +370,8 @@ enum CommandError {
 
 /// What COMMAND's child reports over the exec-error pipe: a step code, then an errno.
 const EXEC: u8 = 0;
-const STEPS: [&str; 7] = [
+const STEP_TERMINAL: &str = "take the terminal";
+const STEPS: [&str; 8] = [
     "exec",
     "change to the working directory",
     "set the groups",
@@ -350,6 +379,7 @@ const STEPS: [&str; 7] = [
     crate::confine::STEP_CAPS,
     crate::confine::STEP_NO_NEW_PRIVS,
     crate::confine::STEP_SECCOMP,
+    STEP_TERMINAL,
 ];
 
 fn step_code(step: &str) -> u8 {

@@ -39,6 +39,9 @@ pub enum FromInit {
     HookOutput { text: String },
     /// A hook failed before COMMAND could start: the whole message.
     HookFailed { message: String },
+    /// The container's terminals: the descriptors are its devpts instance's ptmx (`O_PATH`)
+    /// then `count` pty masters (tty 0 is the console or COMMAND's terminal, then tty1..N).
+    Terminals { count: u32 },
 }
 
 /// What the shim tells the init.
@@ -128,10 +131,9 @@ impl InitEnd {
         let _ = send(self.fd(), msg, &[]);
     }
 
-    /// Tells the shim and hands it `fd` (a console's pty master, say).
-    #[allow(dead_code)] // the console (issue 12) sends the pty master made inside this way
-    pub fn send_with_fd(&self, msg: &FromInit, fd: BorrowedFd<'_>) -> io::Result<()> {
-        send(self.fd(), msg, &[fd])
+    /// Tells the shim and hands it `fds` (the terminals' masters).
+    pub fn send_with_fds(&self, msg: &FromInit, fds: &[BorrowedFd<'_>]) -> io::Result<()> {
+        send(self.fd(), msg, fds)
     }
 
     /// Blocks until `expected` comes; returns the descriptors that came with it.
@@ -267,11 +269,11 @@ mod tests {
         // The init's end blocks in the init; here it is non-blocking, so send first.
         let init = InitEnd::at(init_fd.as_raw_fd());
         let file = std::fs::File::open("/dev/null").unwrap();
-        init.send_with_fd(
+        init.send_with_fds(
             &FromInit::Warning {
                 text: "console".into(),
             },
-            file.as_fd(),
+            &[file.as_fd()],
         )
         .unwrap();
         init.send(&FromInit::Exited {

@@ -8,6 +8,7 @@
 //! and the clean-up after a dead shim (`rundir`, `cgroup`, `net`).
 #![deny(unsafe_code)]
 
+mod attach;
 pub mod caps;
 pub mod cgroup;
 mod checkpoint;
@@ -15,11 +16,14 @@ mod children;
 mod clients;
 pub mod confine;
 mod conn;
+mod console;
 mod criu;
 mod delegate;
 mod ending;
 pub mod ephemeral;
 mod event_loop;
+mod exec;
+mod exec_method;
 mod gate;
 pub mod hooks;
 pub mod idmap;
@@ -33,6 +37,7 @@ mod mounts;
 pub mod net;
 mod payload;
 mod ps;
+mod pty_init;
 mod reaper;
 mod relaunch;
 mod restore;
@@ -49,8 +54,13 @@ pub mod subid;
 mod sys;
 #[allow(unsafe_code)]
 mod sys_confine;
+#[allow(unsafe_code)]
+mod sys_tty;
+pub mod term;
+mod terminals;
 mod timers;
 pub mod usernsexec;
+mod viewer;
 
 pub use spawn::spawn;
 pub use spec::{LaunchOptions, LaunchSpec, LaunchStdio};

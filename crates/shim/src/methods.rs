@@ -105,6 +105,16 @@ pub fn handle(
             &id,
             Err(RpcError::new(lxc_proto::ErrorCode::Internal, "not here")),
         )),
+        // The loop hands these to `console.rs` before they get here.
+        Call::Console(_) | Call::Exec(_) | Call::ExecWait(_) | Call::ExecSignal(_) => {
+            Outcome::Reply(reply::<()>(
+                &id,
+                Err(RpcError::new(
+                    lxc_proto::ErrorCode::Internal,
+                    "not served here",
+                )),
+            ))
+        }
         Call::Subscribe(_) => Outcome::Subscribed(reply(
             &id,
             Ok(SubscribeReply {

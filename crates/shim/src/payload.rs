@@ -275,7 +275,25 @@ pub fn plan_init(spec: &LaunchSpec, hierarchies: &[Hierarchy]) -> Result<InitPla
                 .ok()
         },
         confine,
+        terminal: term_plan(spec),
     })
+}
+
+/// The terminals the init makes: lxc-execute's COMMAND at a terminal gets a pty; a system
+/// container gets its console (unless `lxc.console.path = none`) and `lxc.tty.max` ttys.
+fn term_plan(spec: &LaunchSpec) -> crate::pty_init::TermPlan {
+    let s = &spec.config.settings;
+    let console = spec.system && s.console.path.as_deref() != Some("none");
+    let fs_autodev = s.autodev.unwrap_or(s.rootfs.is_some());
+    crate::pty_init::TermPlan {
+        command_tty: !spec.system && spec.tty_stdio,
+        console,
+        console_stdio: console && spec.tty_stdio,
+        ttys: if console { s.tty_max.unwrap_or(0) } else { 0 },
+        pty_max: s.pty_max,
+        have_devpts: fs_autodev,
+        rootfs: s.rootfs.is_some(),
+    }
 }
 
 /// `lxc.environment` on top of COMMAND's environment: `NAME=VALUE` sets, a bare `NAME` passes

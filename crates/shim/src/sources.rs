@@ -23,6 +23,8 @@ pub enum Source {
     FreezerEvents,
     /// The timerfd that wakes the loop for its earliest timer.
     Timer,
+    /// A pty master or a viewer's stream (`terminals.rs` tells which).
+    Terminal,
 }
 
 /// The table.

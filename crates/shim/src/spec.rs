@@ -33,6 +33,9 @@ pub struct LaunchSpec {
     /// `lxc-checkpoint -r`: restore the container from this checkpoint directory instead of
     /// starting COMMAND.
     pub restore: Option<std::path::PathBuf>,
+    /// COMMAND's stdio is the container's terminal: a pty of its own for lxc-execute at a
+    /// terminal; the console for lxc-start (-d, or -F at a terminal).
+    pub tty_stdio: bool,
 }
 
 impl LaunchSpec {

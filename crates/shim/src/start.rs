@@ -92,6 +92,10 @@ impl Shim {
         // The init plan holds them already: one reading of the config.
         let hooks = plan.hooks.clone();
         let gate = GoGate::new(plan.fs.cgroup.is_some(), hooks.has(HookKind::StartHost));
+        let tty_conf = crate::terminals::TtyConf {
+            console: crate::terminals::ConsoleConf::of(&spec.config.settings),
+            personality: plan.personality,
+        };
         // On the host, before anything of the container exists; waited for.
         if let Err(e) = hooks.run_now(HookKind::PreStart, &Extra::default(), &mut |l| {
             log::info!("{l}")
@@ -240,6 +244,9 @@ impl Shim {
             pid_file: spec.pid_file.clone(),
             ephemeral_dir,
             dump: None,
+            terminals: None,
+            execs: None,
+            tty_conf,
         });
         guard.defuse();
         // STARTING is change number 1: announced before anything else can change.

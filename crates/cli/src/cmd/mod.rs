@@ -1,8 +1,10 @@
 //! One module per command: its argh struct and its `run`.
+pub mod attach;
 pub mod autostart;
 pub mod checkconfig;
 pub mod checkpoint;
 pub mod config;
+pub mod console;
 pub mod copy;
 pub mod create;
 pub mod destroy;

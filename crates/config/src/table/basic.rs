@@ -165,7 +165,7 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
             aliases: "lxc.console",
             family: None,
             kind: ValueKind::Text,
-            // No console is ever allocated: `none` is exactly what happens.
+            // A console pty (unset) or none; a host device as the console is not built.
             support: Support::For(|_, value, _| value == "none"),
             apply: Apply::Set(|s, i| scalar(&mut s.console.path, i.value, value::parse_text)),
             write: |s, w| w.opt(&s.console.path),
@@ -175,7 +175,7 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
             aliases: "",
             family: None,
             kind: ValueKind::Text,
-            support: Support::No,
+            support: Support::Yes,
             apply: Apply::Set(|s, i| scalar(&mut s.console.logfile, i.value, value::parse_text)),
             write: |s, w| w.opt(&s.console.logfile),
         },
@@ -184,7 +184,7 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
             aliases: "",
             family: None,
             kind: ValueKind::Size,
-            support: Support::No,
+            support: Support::Yes,
             apply: Apply::Set(|s, i| {
                 scalar(&mut s.console.buffer_size, i.value, value::parse_size)
             }),
@@ -195,7 +195,7 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
             aliases: "",
             family: None,
             kind: ValueKind::Size,
-            support: Support::No,
+            support: Support::Yes,
             apply: Apply::Set(|s, i| scalar(&mut s.console.size, i.value, value::parse_size)),
             write: |s, w| w.opt(&s.console.size),
         },
@@ -204,7 +204,7 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
             aliases: "",
             family: None,
             kind: ValueKind::Bool,
-            support: Support::No,
+            support: Support::Yes,
             apply: Apply::Set(|s, i| scalar(&mut s.console.rotate, i.value, value::parse_bool)),
             write: |s, w| w.flag(s.console.rotate),
         },

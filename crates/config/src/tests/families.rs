@@ -44,14 +44,14 @@ const LXC5_KEYS: &[(&str, &str, Status)] = &[
     ("lxc.net.0.ipvlan.mode", "l3s", Status::NotYet),
     ("lxc.net.0.ipvlan.isolation", "vepa", Status::NotYet),
     ("lxc.net", "", Status::Implemented),
-    ("lxc.pty.max", "1024", Status::NotYet),
+    ("lxc.pty.max", "1024", Status::Implemented),
     ("lxc.console.path", "none", Status::Implemented),
     ("lxc.console.path", "/dev/tty1", Status::NotYet),
-    ("lxc.console.logfile", "/var/log/c", Status::NotYet),
-    ("lxc.console.buffer.size", "auto", Status::NotYet),
-    ("lxc.console.size", "1MB", Status::NotYet),
-    ("lxc.console.rotate", "1", Status::NotYet),
-    ("lxc.tty.max", "4", Status::NotYet),
+    ("lxc.console.logfile", "/var/log/c", Status::Implemented),
+    ("lxc.console.buffer.size", "auto", Status::Implemented),
+    ("lxc.console.size", "1MB", Status::Implemented),
+    ("lxc.console.rotate", "1", Status::Implemented),
+    ("lxc.tty.max", "4", Status::Implemented),
     ("lxc.tty.dir", "lxc", Status::NotYet),
     ("lxc.autodev", "1", Status::Implemented),
     ("lxc.autodev.tmpfs.size", "500000", Status::NotYet),
@@ -227,12 +227,15 @@ fn old_spellings_set_the_modern_keys() {
 #[test]
 fn check_supported_names_the_first_not_built_entry() {
     let text = "lxc.uts.name = a\nlxc.console.path = none\nlxc.rootfs.options = ro\n\
-                lxc.cap.drop =\nlxc.aa_profile = unconfined\nlxc.tty.max = 4\n";
+                lxc.cap.drop =\nlxc.aa_profile = unconfined\nlxc.keyring.session = 1\n";
     let err = parse_str(text, "c.conf")
         .unwrap()
         .check_supported()
         .unwrap_err();
-    assert_eq!(err.to_string(), "c.conf:6: lxc.tty.max: not supported yet");
+    assert_eq!(
+        err.to_string(),
+        "c.conf:6: lxc.keyring.session: not supported yet"
+    );
     let text = "lxc.net.0.type = veth\nlxc.net.0.veth.vlan.id = 5\n";
     let err = parse_str(text, "c.conf")
         .unwrap()
