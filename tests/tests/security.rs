@@ -342,3 +342,47 @@ fn the_init_ends_what_command_leaves_behind_whatever_it_keeps() {
     assert_eq!(status.code(), Some(3));
     ct.assert_clean();
 }
+
+/// lxc-attach confines what it runs as the container's COMMAND is confined: the capabilities
+/// the config drops, no_new_privs and the seccomp profile; `-e` (elevated) keeps the
+/// capabilities and runs without the filter, as LXC's does.
+#[test]
+fn lxc_attach_is_confined_as_command_and_elevated_is_not() {
+    let ct = Ct::new("capatt");
+    let path = profile(
+        &ct,
+        "p.seccomp",
+        "2\ndenylist\n[all]\nmkdir errno 42\nmkdirat errno 42\n",
+    );
+    let key = format!("lxc.seccomp.profile = {path}");
+    ct.start_detached_with(
+        &[
+            "-s",
+            "lxc.cap.drop = sys_admin",
+            "-s",
+            &key,
+            "-s",
+            "lxc.no_new_privs = 1",
+        ],
+        "sleep 1000",
+    );
+    let out = ct.lxc("attach", &["--", "cat", "/proc/self/status"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let status = stdout(&out);
+    let own = caps(&status);
+    assert_eq!(own["CapBnd"] & bits(&[SYS_ADMIN]), 0, "{status}");
+    assert_eq!(own["CapEff"] & bits(&[SYS_ADMIN]), 0, "{status}");
+    assert!(status.contains("NoNewPrivs:\t1"), "{status}");
+    assert!(status.contains("Seccomp:\t2"), "{status}");
+    let out = ct.lxc("attach", &["--", "python3", "-c", MKDIR_ERRNO]);
+    assert_eq!(stdout(&out), "42\n", "{}", stderr(&out));
+    // -e: the capabilities stay and there is no filter.
+    let out = ct.lxc("attach", &["-e", "--", "cat", "/proc/self/status"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let status = stdout(&out);
+    assert_ne!(caps(&status)["CapEff"] & bits(&[SYS_ADMIN]), 0, "{status}");
+    assert!(status.contains("Seccomp:\t0"), "{status}");
+    let out = ct.lxc("stop", &["-k"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    ct.assert_clean();
+}

@@ -32,6 +32,9 @@ pub struct AttachPlan {
     pub pty: bool,
     /// `lxc.arch`.
     pub personality: Option<libc::c_ulong>,
+    /// The container's capabilities, no_new_privs and seccomp filter (`-e`: none of the first
+    /// and last).
+    pub confine: std::rc::Rc<crate::confine::Confinement>,
 }
 
 /// Runs in the forked child; never returns.
@@ -56,8 +59,14 @@ pub fn run(plan: &AttachPlan) -> ! {
         say(plan, &e);
         sys::exit_now(125);
     }
-    // Nothing of the shim's reaches COMMAND: the listener, clients, masters are all closed.
+    // Nothing of the shim's reaches COMMAND: the listener, clients, masters are all closed
+    // (before the filter, which may deny close_range).
     if sys::cloexec_from(3).is_err() {
+        sys::exit_now(125);
+    }
+    // As COMMAND: capabilities, the user, no_new_privs, the filter last before the exec.
+    if let Err((step, errno)) = plan.confine.enter(|| switch_user(plan)) {
+        say(plan, &format!("{step}: {}", errno.desc()));
         sys::exit_now(125);
     }
     let err = match execvpe(&argv[0], &argv, &plan.env) {
@@ -89,6 +98,11 @@ fn enter(plan: &AttachPlan) -> Result<(), (&'static str, Errno)> {
     if plan.pty {
         crate::sys_tty::set_controlling_tty(0).map_err(|e| ("take the terminal", e))?;
     }
+    Ok(())
+}
+
+/// The attached process's groups, group and user.
+fn switch_user(plan: &AttachPlan) -> Result<(), (&'static str, Errno)> {
     let gid = Gid::from_raw(plan.gid);
     nix::unistd::setgroups(&[gid]).map_err(|e| ("set the groups", e))?;
     nix::unistd::setgid(gid).map_err(|e| ("set the group", e))?;
@@ -96,8 +110,8 @@ fn enter(plan: &AttachPlan) -> Result<(), (&'static str, Errno)> {
     Ok(())
 }
 
-/// The container's settings that hold for every process of it, applied last before the exec
-/// as the init applies them to COMMAND: today `lxc.arch`'s personality.
+/// The container's settings that hold for every process of it, applied before the exec as
+/// the init applies them to COMMAND: `lxc.arch`'s personality (the confinement follows).
 fn before_exec(plan: &AttachPlan) -> Result<(), String> {
     if let Some(persona) = plan.personality {
         sys::set_personality(persona)

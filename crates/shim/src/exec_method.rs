@@ -114,6 +114,15 @@ impl Shim {
             stdio: stdio_fds,
             pty: p.pty,
             personality: self.tty_conf.personality,
+            confine: if p.elevated {
+                // LXC's -e: its capabilities and no filter (no_new_privs stays).
+                std::rc::Rc::new(crate::confine::Confinement {
+                    no_new_privs: self.tty_conf.confine.no_new_privs,
+                    ..Default::default()
+                })
+            } else {
+                self.tty_conf.confine.clone()
+            },
         };
         let pid = fork_into(init, pid_ns, &plan)?;
         self.children.register(pid, Role::Exec);

@@ -62,7 +62,7 @@ pub struct InitPlan {
     /// the init supervises in place.
     pub reaper: Option<std::path::PathBuf>,
     /// `lxc.cap.*`, `lxc.no_new_privs`, `lxc.seccomp.*`: applied by COMMAND's process.
-    pub confine: crate::confine::Confinement,
+    pub confine: std::rc::Rc<crate::confine::Confinement>,
     /// The container's terminals (none unless asked for).
     pub terminal: crate::pty_init::TermPlan,
 }

@@ -225,7 +225,7 @@ pub fn plan_init(spec: &LaunchSpec, hierarchies: &[Hierarchy]) -> Result<InitPla
     env = with_environment(env, &spec.config.settings.environment)?;
     let settings = &spec.config.settings;
     let personality = crate::security::personality(settings)?;
-    let confine = crate::confine::Confinement::of(settings)?;
+    let confine = std::rc::Rc::new(crate::confine::Confinement::of(settings)?);
     for note in crate::security::Lsm::host().check(settings)? {
         log::warn!("{note}");
     }

@@ -95,6 +95,7 @@ impl Shim {
         let tty_conf = crate::terminals::TtyConf {
             console: crate::terminals::ConsoleConf::of(&spec.config.settings),
             personality: plan.personality,
+            confine: plan.confine.clone(),
         };
         // On the host, before anything of the container exists; waited for.
         if let Err(e) = hooks.run_now(HookKind::PreStart, &Extra::default(), &mut |l| {

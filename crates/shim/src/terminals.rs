@@ -62,6 +62,8 @@ pub struct TtyConf {
     pub console: ConsoleConf,
     /// `lxc.arch`, applied to attached processes as to COMMAND.
     pub personality: Option<libc::c_ulong>,
+    /// `lxc.cap.*`, `lxc.no_new_privs`, `lxc.seccomp.*`: the init plan's, shared.
+    pub confine: std::rc::Rc<crate::confine::Confinement>,
 }
 
 /// A terminal call's answer: the line and the descriptors that go with it, or parked.
