@@ -8,7 +8,9 @@
 #   2. control: lxc-state (LXC: lxc-info -s), lxc-freeze + lxc-unfreeze, lxc-stop -k, against a
 #      bare /bin/true exec; the time from a state change to a monitor's line
 #   3. scale: SCALE (default 200) containers started one after another with lxc-execute -d --
-#      sleep, then lxc-ls -f and lxc-ps over all of them, the shims' and inits' Pss, stopping all
+#      sleep, then lxc-ls -f and lxc-ps over all of them, one lxc-top refresh (wall and CPU),
+#      the shims' and inits' Pss, stopping all
+#   resources: lxc-info -S, lxc-cgroup get and set (memory.limit_in_bytes), side by side
 # Needs root. Leaves nothing behind (everything lives in a temporary lxcpath).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -206,6 +208,26 @@ try:
             ["lxc-stop -k of a running container", fmt(stop_o), fmt(stop_o / base), fmt(stop_l), fmt(stop_l and stop_l / base)]]
     table("Control commands:", ["command", "ours ms", "ours x true", "LXC ms", "LXC x true"], rows)
 
+    # Resources: statistics and one cgroup file, read and written through the shim (LXC: its
+    # monitor's command socket), on a running container.
+    start_ours(name)
+    key = "memory.limit_in_bytes"
+    res_o = [ms(lambda: ok(ours("info", name, "-S"))),
+             ms(lambda: ok(ours("cgroup", name, key))),
+             ms(lambda: ok(ours("cgroup", name, key, "268435456")))]
+    stop_ours(name)
+    res_l = [None] * 3
+    if HAVE_LXC:
+        start_lxc(lname)
+        res_l = [ms(lambda: ok(theirs("info", lname, "-S"))),
+                 ms(lambda: ok(theirs("cgroup", lname, key))),
+                 ms(lambda: ok(theirs("cgroup", lname, key, "268435456")))]
+        stop_lxc(lname)
+    table("Resources (median ms):", ["command", "ours", "LXC"],
+          [["lxc-info -S", fmt(res_o[0]), fmt(res_l[0])],
+           [f"lxc-cgroup {key} (get)", fmt(res_o[1]), fmt(res_l[1])],
+           [f"lxc-cgroup {key} 268435456 (set)", fmt(res_o[2]), fmt(res_l[2])]])
+
     # Monitor latency: from just before lxc-freeze starts to the FROZEN line; and, ours only,
     # from the shim's timestamp of the change to the line.
     def monitor_latency(argv_mon, freeze, unfreeze, parse):
@@ -243,7 +265,35 @@ try:
     if HAVE_LXC: stop_lxc(lname)
 
     # 3. scale
-    def scale(create, start, ls_cmd, ps_cmd, pids, stop):
+    # One lxc-top refresh in batch mode: wall ms, and the CPU ms it took (user + system, from
+    # the child's rusage), medians of 5.
+    def top_refresh(argv):
+        wall, cpu = [], []
+        for _ in range(5):
+            t = time.perf_counter()
+            p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            _, status, ru = os.wait4(p.pid, 0)
+            p.returncode = os.waitstatus_to_exitcode(status)
+            if p.returncode: raise SystemExit(f"bench: {' '.join(argv)} failed: {p.stderr.read().decode().strip()}")
+            wall.append((time.perf_counter() - t) * 1000)
+            cpu.append((ru.ru_utime + ru.ru_stime) * 1000)
+        return statistics.median(wall), statistics.median(cpu)
+    # LXC's lxc-top -b refreshes until killed: its first table ends with a TOTAL line; the time
+    # to it, and the CPU used until then.
+    def lxc_top_refresh(argv):
+        wall, cpu = [], []
+        for _ in range(5):
+            t = time.perf_counter()
+            p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            for line in p.stdout:
+                if line.startswith("TOTAL"): break
+            wall.append((time.perf_counter() - t) * 1000)
+            p.kill()
+            _, _, ru = os.wait4(p.pid, 0)
+            p.returncode = 0
+            cpu.append((ru.ru_utime + ru.ru_stime) * 1000)
+        return statistics.median(wall), statistics.median(cpu)
+    def scale(create, start, ls_cmd, ps_cmd, pids, stop, top_cmd):
         names = [f"{TAG}-s{i}" for i in range(SCALE)]
         for n in names: create(n)
         t = time.perf_counter()
@@ -251,6 +301,7 @@ try:
         starts = time.perf_counter() - t
         ls = ms(lambda: ok(ls_cmd), runs=5)
         ps = ms(lambda: ok(ps_cmd), runs=5) if ps_cmd else None
+        top = (top_refresh if top_cmd[0].startswith(BIN) else lxc_top_refresh)(top_cmd)
         time.sleep(0.5)
         total = [0, 0]
         for n in names:
@@ -259,15 +310,18 @@ try:
         t = time.perf_counter()
         for n in names: stop(n)
         stops = time.perf_counter() - t
-        return starts, ls, ps, total[1] / SCALE, total[0] / SCALE, stops
-    so = scale(create_ours, start_ours, [f"{BIN}/lxc-ls", "-f", "-P", OURS_P], [f"{BIN}/lxc-ps", "-P", OURS_P], our_pids, stop_ours)
-    sl = [None] * 6
+        return starts, ls, ps, total[1] / SCALE, total[0] / SCALE, stops, top
+    so = scale(create_ours, start_ours, [f"{BIN}/lxc-ls", "-f", "-P", OURS_P], [f"{BIN}/lxc-ps", "-P", OURS_P], our_pids, stop_ours,
+               [f"{BIN}/lxc-top", "-b", "-i", "1", "-P", OURS_P])
+    sl = [None] * 6 + [(None, None)]
     if HAVE_LXC:
-        sl = scale(create_lxc, start_lxc, [f"{LXC}/lxc-ls", "-f", "-P", LXC_P], None, lxc_pids, stop_lxc)
+        sl = scale(create_lxc, start_lxc, [f"{LXC}/lxc-ls", "-f", "-P", LXC_P], None, lxc_pids, stop_lxc,
+                   [f"{LXC}/lxc-top", "-b", "-d", "1000", "-P", LXC_P])
     table(f"Scale: {SCALE} containers (`lxc-execute -d -- sleep 1000`, one after another):", ["measure", "ours", "LXC"],
           [[f"{SCALE} starts, s", fmt(so[0]), fmt(sl[0])],
            [f"lxc-ls -f at {SCALE}, ms", fmt(so[1]), fmt(sl[1])],
            [f"lxc-ps at {SCALE}, ms", fmt(so[2]), "n/a (LXC 5 has no lxc-ps)"],
+           [f"one lxc-top -b refresh at {SCALE}: wall / CPU ms (whole process)", "{} / {}".format(fmt(so[6][0]), fmt(so[6][1])), "{} / {}".format(fmt(sl[6][0]), fmt(sl[6][1]))],
            ["shim + init Pss per container, kB (LXC: monitor + init)", fmt(so[3]), fmt(sl[3])],
            ["shim + init VmRSS per container, kB", fmt(so[4]), fmt(sl[4])],
            [f"stopping all {SCALE} (lxc-stop -k each), s", fmt(so[5]), fmt(sl[5])]])

@@ -149,7 +149,16 @@ pub fn launch(l: Launch) -> Result<i32, CliError> {
     if !l.daemon {
         forward_signals(&ours)?;
     }
-    let result = follow_launch(ct, l.pidfile, l.daemon, &ours);
+    let oom_line = format!(
+        "{}: {}: {} was killed by the OOM killer",
+        if l.system { "lxc-start" } else { "lxc-execute" },
+        ct.name,
+        lxc_proto::printable(&lxc_proto::shorten(
+            spec.command.first().map(String::as_str).unwrap_or_default(),
+            64
+        ))
+    );
+    let result = follow_launch(ct, l.pidfile, l.daemon, &ours, &oom_line);
     if let (Some(path), false) = (l.pidfile, l.daemon) {
         let _ = std::fs::remove_file(path);
     }
@@ -162,6 +171,7 @@ fn follow_launch(
     pidfile: Option<&Path>,
     daemon: bool,
     ours: &UnixStream,
+    oom_line: &str,
 ) -> Result<i32, CliError> {
     let mut reader = BufReader::new(ours);
     let mut buf = String::new();
@@ -197,7 +207,12 @@ fn follow_launch(
             LaunchEvent::Failed { code, message } => {
                 return Err(CliError::with_code(code, message))
             }
-            LaunchEvent::Exited { status } => return Ok(status.shell_code()),
+            LaunchEvent::Exited { status, oom } => {
+                if oom {
+                    crate::say(oom_line);
+                }
+                return Ok(status.shell_code());
+            }
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod logger;
 pub mod monitor;
 pub mod output;
 pub mod pidfile;
+pub mod stats;
 pub mod sysconf;
 
 use argh::{ArgsInfo, FromArgs};

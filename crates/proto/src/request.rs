@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use std::time::Duration;
 
 /// The protocol version this build speaks (answered by `hello` and in `info`).
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// Each method and the protocol version that introduced it. A shim speaking version N serves
 /// the methods of versions up to N.
@@ -23,6 +23,9 @@ pub const METHODS: &[(&str, u32)] = &[
     ("subscribe", 1),
     ("hello", 2),
     ("reboot", 3),
+    ("cgroup-get", 4),
+    ("cgroup-set", 4),
+    ("stats", 4),
     // Not methods: newer params of older methods, checked the same way.
     ("stop:nokill", 3),
 ];
@@ -58,6 +61,14 @@ pub enum Call {
     Subscribe(NoParams),
     /// Reboots a system container; answers once it runs again.
     Reboot(RebootParams),
+    /// Reads one cgroup file of the container (protocol 4).
+    #[serde(rename = "cgroup-get")]
+    CgroupGet(crate::resources::CgroupGetParams),
+    /// Writes one cgroup file of the container (protocol 4).
+    #[serde(rename = "cgroup-set")]
+    CgroupSet(crate::resources::CgroupSetParams),
+    /// The container's use of CPU, memory, block I/O and network (protocol 4).
+    Stats(NoParams),
 }
 
 impl Call {
@@ -92,6 +103,9 @@ impl Call {
             Call::Ps(_) => "ps",
             Call::Subscribe(_) => "subscribe",
             Call::Reboot(_) => "reboot",
+            Call::CgroupGet(_) => "cgroup-get",
+            Call::CgroupSet(_) => "cgroup-set",
+            Call::Stats(_) => "stats",
         }
     }
 
@@ -283,6 +297,20 @@ mod tests {
                 Call::Subscribe(NoParams {}),
                 r#""method":"subscribe","params":{}"#,
             ),
+            (
+                Call::CgroupGet(crate::resources::CgroupGetParams {
+                    key: "memory.limit_in_bytes".into(),
+                }),
+                r#""method":"cgroup-get","params":{"key":"memory.limit_in_bytes"}"#,
+            ),
+            (
+                Call::CgroupSet(crate::resources::CgroupSetParams {
+                    key: "pids.max".into(),
+                    value: "20".into(),
+                }),
+                r#""method":"cgroup-set","params":{"key":"pids.max","value":"20"}"#,
+            ),
+            (Call::Stats(NoParams {}), r#""method":"stats","params":{}"#),
         ];
         for (call, body) in cases {
             let line = String::from_utf8(call.line(7)).unwrap();
@@ -293,7 +321,7 @@ mod tests {
             assert_eq!(back, call);
             assert_eq!(call.method(), v["method"]);
         }
-        assert_eq!(METHODS.len(), 12, "a new method needs a golden line here");
+        assert_eq!(METHODS.len(), 15, "a new method needs a golden line here");
         assert_eq!(decode("stop:nokill", json!({})), Err(-32601));
     }
 

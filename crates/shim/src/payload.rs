@@ -99,7 +99,17 @@ pub fn start(
     log::info!("init started, pid {init}");
     // While the init sets up its namespaces, make the cgroups and move it in: the two run in
     // parallel, and COMMAND starts only after `go`.
-    if let Err(e) = cgroup.create().and_then(|_| cgroup.join(init)) {
+    // The limits are written before the init joins: nothing of the container ever runs
+    // without them, and a refused one fails the start before COMMAND exists.
+    if let Err(e) = cgroup
+        .create()
+        .map_err(|e| e.to_string())
+        .and_then(|_| cgroup.apply_limits())
+    {
+        drop(guard);
+        return Err(e);
+    }
+    if let Err(e) = cgroup.join(init) {
         drop(guard);
         // The init may have failed first (and taken its cgroup membership with it).
         return Err(init_failure(&chan).unwrap_or_else(|| e.to_string()));

@@ -1,4 +1,5 @@
 //! One module per command: its argh struct and its `run`.
+pub mod cgroup;
 pub mod config;
 pub mod create;
 pub mod destroy;

@@ -1,5 +1,5 @@
-//! Resource and kernel-interface keys, none built yet: cgroup files (v1 and v2) and cgroup
-//! placement, resource limits, sysctls, /proc files, namespaces, time offsets.
+//! Resource and kernel-interface keys: cgroup files (v1 and v2, built: the shim's
+//! `cgroup/limits.rs`) and cgroup placement, resource limits, sysctls, /proc files, namespaces, time offsets.
 
 use super::def::{Apply, Family, Input, KeyDef, SubError, Support, ValueKind};
 use super::set::{keyed, raw, raw_key, write_raw};
@@ -20,7 +20,7 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
                 known: "",
             }),
             kind: ValueKind::Text,
-            support: Support::No,
+            support: Support::Yes,
             apply: Apply::Set(|s, i| set_cgroup(CgroupVersion::V1, s, i)),
             write: |s, w| write_cgroups(CgroupVersion::V1, s, w),
         },
@@ -32,7 +32,7 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
                 known: "",
             }),
             kind: ValueKind::Text,
-            support: Support::No,
+            support: Support::Yes,
             apply: Apply::Set(|s, i| set_cgroup(CgroupVersion::V2, s, i)),
             write: |s, w| write_cgroups(CgroupVersion::V2, s, w),
         },
