@@ -230,6 +230,7 @@ impl Shim {
                 }
             }
             TimerKind::RemoveCgroups => self.advance_ending(&mut fx),
+            TimerKind::OomCheck => self.on_oom_check(),
         }
         self.apply(&mut fx);
     }

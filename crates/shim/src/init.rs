@@ -52,6 +52,8 @@ pub struct InitPlan {
     pub hooks: Hooks,
     /// `lxc.arch`: the personality COMMAND runs with (a 32-bit machine for `i686`).
     pub personality: Option<libc::c_ulong>,
+    /// `lxc.proc.oom_score_adj`, `lxc.prlimit.*`, `lxc.sysctl.*`.
+    pub tunables: crate::tunables::Tunables,
 }
 
 /// Runs the init; never returns. `stdio` and `sync` are descriptors numbered 10 or above.
@@ -70,6 +72,10 @@ pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd) -> ! {
     if let Err((step, errno)) = set_up(plan) {
         fail(step, errno);
     }
+    let sysctl_dir = plan
+        .tunables
+        .apply_early()
+        .unwrap_or_else(|(step, errno)| fail(step, errno));
     // The shim moves us into the container's cgroups meanwhile; COMMAND must start inside.
     // When the container's own cgroups are to be mounted, they must exist first.
     let early_go = plan.fs.cgroup.is_some();
@@ -98,6 +104,10 @@ pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd) -> ! {
         Err(Errno::EINVAL) => {}
         Err(e) => fail("enter a cgroup namespace".into(), e),
     }
+    if let Err((step, errno)) = plan.tunables.apply_late(sysctl_dir.as_ref()) {
+        fail(step, errno);
+    }
+    drop(sysctl_dir);
     if let Some(persona) = plan.personality {
         if let Err(e) = sys::set_personality(persona) {
             fail("set the personality of lxc.arch".into(), e);

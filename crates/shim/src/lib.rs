@@ -39,6 +39,7 @@ mod start;
 #[allow(unsafe_code)]
 mod sys;
 mod timers;
+mod tunables;
 
 pub use spawn::spawn;
 pub use spec::{LaunchOptions, LaunchSpec, LaunchStdio};

@@ -7,13 +7,35 @@ use lxc_proto::monitor::OomEvent;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 impl Shim {
-    /// The OOM watch woke: a kill is logged, counted for `info`, and told to subscribers and
-    /// monitors at once.
+    /// The OOM watch woke: look now, and again a little later (the kill may not be counted
+    /// yet when the kernel notifies).
     pub(crate) fn on_oom(&mut self) {
         let Some(watch) = &mut self.oom else { return };
-        let Some(total) = watch.on_event(self.life.cgroup()) else {
-            return;
-        };
+        let total = watch.on_event(self.life.cgroup());
+        self.recheck_oom_later();
+        if let Some(total) = total {
+            self.oom_killed(total);
+        }
+    }
+
+    /// The timer after a wake.
+    pub(crate) fn on_oom_check(&mut self) {
+        let Some(watch) = &mut self.oom else { return };
+        let total = watch.check(self.life.cgroup());
+        self.recheck_oom_later();
+        if let Some(total) = total {
+            self.oom_killed(total);
+        }
+    }
+
+    fn recheck_oom_later(&mut self) {
+        if let Some(delay) = self.oom.as_mut().and_then(|w| w.next_recheck()) {
+            self.timers.arm(Instant::now() + delay, TimerKind::OomCheck);
+        }
+    }
+
+    /// A kill is logged, counted for `info`, and told to subscribers and monitors at once.
+    fn oom_killed(&mut self, total: u64) {
         self.facts.oom_kills = total;
         log::warn!("the OOM killer killed a process of the container ({total} so far)");
         let event = OomEvent {

@@ -230,6 +230,7 @@ pub fn plan_init(spec: &LaunchSpec, hierarchies: &[Hierarchy]) -> Result<InitPla
         gid: settings.init.gid,
         hooks: crate::hooks::Hooks::of(spec),
         personality,
+        tunables: crate::tunables::Tunables::plan(settings, settings.network_namespace())?,
     })
 }
 

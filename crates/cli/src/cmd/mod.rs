@@ -13,5 +13,6 @@ pub mod ps;
 pub mod start;
 pub mod state;
 pub mod stop;
+pub mod top;
 pub mod update_config;
 pub mod wait;

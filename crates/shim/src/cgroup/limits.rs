@@ -3,9 +3,19 @@
 //! refused then, before anything is made) and written in config order once the groups exist,
 //! before the init joins them. A write the kernel refuses names the line, the key, the file
 //! and the kernel's reason.
+use super::devices::Policy;
 use super::files::{self, GroupView, Want};
 use lxc_config::{CgroupSetting, CgroupVersion};
 use std::path::PathBuf;
+
+/// Everything the config asks of the container's groups.
+#[derive(Debug, Clone, Default)]
+pub struct Limits {
+    files: Vec<Limit>,
+    /// `lxc.cgroup2.devices.*`: the device program's rules, the cgroup2 group it goes on, and
+    /// the first line (for messages).
+    devices: Option<(Policy, PathBuf, String)>,
+}
 
 /// One line of the config, resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,43 +28,59 @@ pub struct Limit {
 }
 
 /// The limits of `settings` among `groups`, in config order.
-pub fn plan(groups: &[GroupView<'_>], settings: &[CgroupSetting]) -> Result<Vec<Limit>, String> {
-    settings
-        .iter()
-        .map(|s| {
-            let (prefix, want) = match s.version {
-                CgroupVersion::V1 => ("lxc.cgroup", Want::V1),
-                CgroupVersion::V2 => ("lxc.cgroup2", Want::V2),
+pub fn plan(groups: &[GroupView<'_>], settings: &[CgroupSetting]) -> Result<Limits, String> {
+    let mut out = Limits::default();
+    for s in settings {
+        let (prefix, want) = match s.version {
+            CgroupVersion::V1 => ("lxc.cgroup", Want::V1),
+            CgroupVersion::V2 => ("lxc.cgroup2", Want::V2),
+        };
+        let label = format!("{}: {prefix}.{}", s.origin, s.key);
+        let refuse = |why: String| format!("{label}: {why}");
+        if files::managed(&s.key) {
+            return Err(refuse(
+                "this file is the container manager's own, not a limit".into(),
+            ));
+        }
+        if s.version == CgroupVersion::V2 && files::controller(&s.key) == "devices" {
+            // cgroup2 has no devices files: a BPF device program instead (`devices.rs`).
+            let allow = match s.key.as_str() {
+                "devices.allow" => true,
+                "devices.deny" => false,
+                _ => {
+                    return Err(refuse(
+                        "cgroup2 takes devices.allow and devices.deny".into(),
+                    ))
+                }
             };
-            let label = format!("{}: {prefix}.{}", s.origin, s.key);
-            let refuse = |why: String| format!("{label}: {why}");
-            if files::managed(&s.key) {
-                return Err(refuse(
-                    "this file is the container manager's own, not a limit".into(),
-                ));
-            }
-            if s.version == CgroupVersion::V2 && files::controller(&s.key) == "devices" {
-                // cgroup2 has no devices files: LXC loads a BPF device program instead.
-                return Err(refuse(
-                    "the cgroup2 device program is not built yet (use lxc.cgroup.devices.* \
-                     on a host with the v1 devices hierarchy)"
-                        .into(),
-                ));
-            }
-            let found = files::locate(groups, want, &s.key).map_err(refuse)?;
-            Ok(Limit {
-                label,
-                path: found.path,
-                value: s.value.clone(),
-                enable: found.enable,
-            })
-        })
-        .collect()
+            let dir = groups
+                .iter()
+                .find(|g| g.unified)
+                .map(|g| g.dir.to_path_buf())
+                .ok_or_else(|| refuse("this host has no cgroup2 hierarchy".into()))?;
+            let (policy, _, _) = out
+                .devices
+                .get_or_insert_with(|| (Policy::default(), dir, label.clone()));
+            policy
+                .add(allow, &s.value)
+                .map_err(|e| refuse(e.to_string()))?;
+            continue;
+        }
+        let found = files::locate(groups, want, &s.key).map_err(refuse)?;
+        out.files.push(Limit {
+            label,
+            path: found.path,
+            value: s.value.clone(),
+            enable: found.enable,
+        });
+    }
+    Ok(out)
 }
 
-/// Writes every limit, in order; the first refusal stops the start.
-pub fn apply(limits: &[Limit]) -> Result<(), String> {
-    for limit in limits {
+/// Writes every limit, in order, then attaches the device program; the first refusal stops
+/// the start.
+pub fn apply(all: &Limits) -> Result<(), String> {
+    for limit in &all.files {
         if let Some((controller, parent)) = &limit.enable {
             if !limit.path.exists() {
                 files::enable_v2(controller, parent)
@@ -70,7 +96,29 @@ pub fn apply(limits: &[Limit]) -> Result<(), String> {
         })?;
         log::debug!("{} = {}", limit.label, limit.value);
     }
+    if let Some((policy, dir, label)) = &all.devices {
+        attach_devices(policy, dir).map_err(|e| {
+            format!(
+                "{label}: attach the device program to {}: {}",
+                dir.display(),
+                e.desc()
+            )
+        })?;
+    }
     Ok(())
+}
+
+fn attach_devices(policy: &Policy, dir: &std::path::Path) -> nix::Result<()> {
+    use nix::fcntl::{open, OFlag};
+    use std::os::fd::AsFd;
+    let group = open(
+        dir,
+        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )?;
+    let prog = crate::sys::bpf_load_device_program(&policy.program())?;
+    // The attachment holds the program: our descriptor may close.
+    crate::sys::bpf_attach_device_program(group.as_fd(), prog.as_fd())
 }
 
 #[cfg(test)]
@@ -107,8 +155,17 @@ mod tests {
         );
         assert!(plan_one(setting(CgroupVersion::V2, "cgroup.procs", "1", 4))
             .starts_with("c.conf:4: lxc.cgroup2.cgroup.procs: this file is the container"));
-        assert!(plan_one(setting(CgroupVersion::V2, "devices.deny", "a", 5))
-            .contains("device program is not built yet"));
+        assert!(
+            plan_one(setting(CgroupVersion::V2, "devices.deny", "x 1:3", 5))
+                .contains("is no device rule")
+        );
+        assert!(plan_one(setting(CgroupVersion::V2, "devices.list", "a", 5))
+            .contains("cgroup2 takes devices.allow and devices.deny"));
+        let ok = plan(
+            &groups,
+            &[setting(CgroupVersion::V2, "devices.deny", "c 1:5 rwm", 5)],
+        );
+        assert!(ok.unwrap().devices.is_some());
         assert_eq!(
             plan(&[], &[setting(CgroupVersion::V2, "memory.max", "1", 6)]).unwrap_err(),
             "c.conf:6: lxc.cgroup2.memory.max: this host has no cgroup2 hierarchy"

@@ -6,6 +6,7 @@
 //! cgroup2's no-internal-process rule would otherwise keep controllers from being enabled for
 //! containers (docs/ARCHITECTURE.md, "Cgroups"). Our own module rather than
 //! cgroups-rs: see docs/ARCHITECTURE.md.
+mod devices;
 pub mod files;
 mod freezer;
 mod hierarchy;
@@ -60,7 +61,7 @@ pub struct ContainerCgroup {
     prefer: Option<Version>,
     freezer: Option<Freezer>,
     /// The config's `lxc.cgroup*` lines, resolved (empty without any: nothing allocated).
-    limits: Vec<limits::Limit>,
+    limits: limits::Limits,
 }
 
 impl ContainerCgroup {
@@ -88,7 +89,7 @@ impl ContainerCgroup {
             shim_leaf,
             prefer,
             freezer: None,
-            limits: Vec::new(),
+            limits: limits::Limits::default(),
         }
     }
 

@@ -26,6 +26,7 @@ pub struct OomWatch {
     pub token: Token,
     wake: Wake,
     kills: u64,
+    rechecks: u32,
 }
 
 /// Registers the watch, if the container has a memory group; a failure only costs the
@@ -52,6 +53,7 @@ pub fn watch(cg: &ContainerCgroup, registry: &Registry, sources: &mut Sources) -
         token,
         wake,
         kills: stats::oom_kills(cg).unwrap_or(0),
+        rechecks: 0,
     })
 }
 
@@ -73,7 +75,7 @@ fn v1(cg: &ContainerCgroup) -> Option<Wake> {
 }
 
 impl OomWatch {
-    /// The loop woke for this watch: the new total of OOM kills, if it grew.
+    /// The loop woke for this watch: takes the wakeup (re-arming it), then counts.
     pub fn on_event(&mut self, cg: &ContainerCgroup) -> Option<u64> {
         match &mut self.wake {
             Wake::V1 { efd, .. } => {
@@ -84,6 +86,12 @@ impl OomWatch {
                 let _ = f.rewind().and_then(|_| f.read(&mut buf));
             }
         }
+        self.rechecks = 0;
+        self.check(cg)
+    }
+
+    /// The new total of OOM kills, if it grew since last asked.
+    pub fn check(&mut self, cg: &ContainerCgroup) -> Option<u64> {
         let now = stats::oom_kills(cg)?;
         if now <= self.kills {
             return None;
@@ -91,4 +99,18 @@ impl OomWatch {
         self.kills = now;
         Some(now)
     }
+
+    /// When to look again after a wake (v1 notifies when the group runs out of memory, before
+    /// the OOM killer has picked and counted its victim): 10 ms, doubling, 2.5 s in all.
+    pub fn next_recheck(&mut self) -> Option<std::time::Duration> {
+        if self.rechecks >= RECHECKS {
+            return None;
+        }
+        let delay = std::time::Duration::from_millis(10 << self.rechecks);
+        self.rechecks += 1;
+        Some(delay)
+    }
 }
+
+/// How many times a wake is followed by another look.
+const RECHECKS: u32 = 8;

@@ -59,7 +59,7 @@ pub fn field(text: &str, key: &str) -> Option<u64> {
 }
 
 /// v1 blkio's last line, `Total N`.
-fn blkio_total(text: &str) -> Option<u64> {
+pub fn blkio_total(text: &str) -> Option<u64> {
     text.lines()
         .find_map(|l| l.strip_prefix("Total "))
         .and_then(|n| n.trim().parse().ok())
