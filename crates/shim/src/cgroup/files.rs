@@ -40,7 +40,31 @@ pub struct Located {
 pub struct GroupView<'a> {
     pub dir: &'a Path,
     pub unified: bool,
-    pub controllers: &'a [String],
+    /// A v1 hierarchy's controllers, as [`controller_bit`]s (0 for cgroup2).
+    pub controllers: u32,
+}
+
+/// The bit of v1 controller `name` in [`GroupView::controllers`]; 0 for a name no kernel has.
+/// A mask rather than a list: the shim keeps one per group for its whole life, allocation-free.
+pub fn controller_bit(name: &str) -> u32 {
+    let n = match name {
+        "cpu" => 0,
+        "cpuacct" => 1,
+        "cpuset" => 2,
+        "memory" => 3,
+        "devices" => 4,
+        "freezer" => 5,
+        "net_cls" => 6,
+        "net_prio" => 7,
+        "blkio" => 8,
+        "perf_event" => 9,
+        "hugetlb" => 10,
+        "pids" => 11,
+        "rdma" => 12,
+        "misc" => 13,
+        _ => return 0,
+    };
+    1 << n
 }
 
 /// Whether `name` is a cgroup file name: `CONTROLLER.FILE` of letters, digits, `_`, `-` and
@@ -77,7 +101,7 @@ pub fn locate(groups: &[GroupView<'_>], want: Want, name: &str) -> Result<Locate
     let ctl = controller(name);
     let v1 = groups
         .iter()
-        .find(|g| !g.unified && g.controllers.iter().any(|c| c == ctl));
+        .find(|g| !g.unified && g.controllers & controller_bit(ctl) != 0);
     let v2 = groups.iter().find(|g| g.unified);
     let in_v2 = |g: &GroupView<'_>| Located {
         path: g.dir.join(name),
@@ -158,8 +182,8 @@ pub fn read(path: &Path) -> Result<String, CgroupError> {
 mod tests {
     use super::*;
 
-    fn owned(v: &[&str]) -> Vec<String> {
-        v.iter().map(|s| s.to_string()).collect()
+    fn mask(v: &[&str]) -> u32 {
+        v.iter().map(|c| controller_bit(c)).fold(0, |a, b| a | b)
     }
 
     #[test]
@@ -190,22 +214,22 @@ mod tests {
 
     #[test]
     fn hybrid_host() {
-        let (mem, cpu) = (owned(&["memory"]), owned(&["cpu", "cpuacct"]));
+        let (mem, cpu) = (mask(&["memory"]), mask(&["cpu", "cpuacct"]));
         let groups = [
             GroupView {
                 dir: Path::new("/u/lxc/c"),
                 unified: true,
-                controllers: &[],
+                controllers: 0,
             },
             GroupView {
                 dir: Path::new("/m/lxc/c"),
                 unified: false,
-                controllers: &mem,
+                controllers: mem,
             },
             GroupView {
                 dir: Path::new("/cpu/lxc/c"),
                 unified: false,
-                controllers: &cpu,
+                controllers: cpu,
             },
         ];
         let at = |want, name| locate(&groups, want, name).map(|l| l.path);
@@ -236,7 +260,7 @@ mod tests {
         let groups = [GroupView {
             dir: Path::new("/sys/fs/cgroup/x/lxc/c"),
             unified: true,
-            controllers: &[],
+            controllers: 0,
         }];
         assert_eq!(
             locate(&groups, Want::V1, "memory.limit_in_bytes"),

@@ -145,7 +145,7 @@ mod tests {
         let groups = [GroupView {
             dir: Path::new("/sys/fs/cgroup/lxc/c"),
             unified: true,
-            controllers: &[],
+            controllers: 0,
         }];
         let plan_one = |s| plan(&groups, &[s]).unwrap_err();
         assert_eq!(
@@ -186,7 +186,7 @@ mod tests {
         let groups = [GroupView {
             dir: &dir,
             unified: true,
-            controllers: &[],
+            controllers: 0,
         }];
         let limits = plan(
             &groups,

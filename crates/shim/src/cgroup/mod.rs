@@ -49,8 +49,8 @@ struct Group {
     unified: bool,
     cpuset: bool,
     freezer: bool,
-    /// A v1 hierarchy's controllers (empty for cgroup2 and named hierarchies' own name).
-    controllers: Vec<String>,
+    /// A v1 hierarchy's controllers, as `files::controller_bit`s (0 for cgroup2).
+    controllers: u32,
 }
 
 /// The container's cgroups in every hierarchy, and the shim's own leaf.
@@ -75,8 +75,11 @@ impl ContainerCgroup {
                 cpuset: h.has_v1("cpuset"),
                 freezer: h.has_v1("freezer"),
                 controllers: match &h.kind {
-                    Kind::V1 { controllers } => controllers.clone(),
-                    Kind::Unified => Vec::new(),
+                    Kind::V1 { controllers } => controllers
+                        .iter()
+                        .map(|c| files::controller_bit(c))
+                        .fold(0, |a, b| a | b),
+                    Kind::Unified => 0,
                 },
             })
             .collect();
@@ -117,7 +120,7 @@ impl ContainerCgroup {
             .map(|g| files::GroupView {
                 dir: &g.dir,
                 unified: g.unified,
-                controllers: &g.controllers,
+                controllers: g.controllers,
             })
             .collect()
     }
