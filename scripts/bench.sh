@@ -282,8 +282,9 @@ try:
             _, c11 = run(["-i", "11", "-d", "0"])
             wall.append(w); cpu.append(c); later.append((c11 - c) / 10)
         return statistics.median(wall), statistics.median(cpu), statistics.median(later)
-    # LXC's lxc-top -b wants a terminal on stdin (a pty here) and refreshes until killed,
-    # printing CSV: a header, then one line per container per refresh. The time to the first
+    # LXC's lxc-top -b wants a terminal on stdin and refreshes until killed, printing CSV: a
+    # header, then one line per container per refresh. Its stdout is a terminal too (a pipe
+    # would hold the refresh in stdio's buffer for the whole delay). The time to the first
     # refresh's last line, and the CPU used until then.
     def lxc_top_refresh(argv):
         import pty
@@ -291,18 +292,21 @@ try:
         for _ in range(5):
             m, s = pty.openpty()
             t = time.perf_counter()
-            p = subprocess.Popen(argv, stdin=s, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            p = subprocess.Popen(argv, stdin=s, stdout=s, stderr=subprocess.DEVNULL)
             os.close(s)
-            lines = 0
-            for line in p.stdout:
-                lines += 1
-                if lines == SCALE + 1: break
+            buf, deadline = b"", time.time() + 120
+            while buf.count(b"\n") < SCALE + 1 and time.time() < deadline:
+                try: chunk = os.read(m, 65536)
+                except OSError: break
+                if not chunk: break
+                buf += chunk
             wall.append((time.perf_counter() - t) * 1000)
             os.kill(p.pid, 9)
             _, _, ru = os.wait4(p.pid, 0)
             p.returncode = 0
             os.close(m)
-            if lines < SCALE + 1: raise SystemExit(f"bench: LXC's lxc-top printed {lines} lines")
+            n = buf.count(b"\n")
+            if n < SCALE + 1: raise SystemExit(f"bench: LXC's lxc-top printed {n} lines")
             cpu.append((ru.ru_utime + ru.ru_stime) * 1000)
         return statistics.median(wall), statistics.median(cpu), None
     def scale(create, start, ls_cmd, ps_cmd, pids, stop, top_cmd):
