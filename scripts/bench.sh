@@ -13,7 +13,9 @@
 #   2b. lxc-attach -- /bin/true against `nsenter -t PID -a /bin/true` and LXC's lxc-attach; the
 #      shim's memory while lxc-execute is attached to its container's pty
 #   3. scale: SCALE (default 200) containers started one after another with lxc-execute -d --
-#      sleep, then lxc-ls -f and lxc-ps over all of them, the shims' and inits' Pss, stopping all
+#      sleep, then lxc-ls -f and lxc-ps over all of them, one lxc-top refresh (wall and CPU),
+#      the shims' and inits' Pss, stopping all
+#   resources: lxc-info -S, lxc-cgroup get and set (memory.limit_in_bytes), side by side
 #   5. templates and copies: lxc-create -t busybox, lxc-copy -s, an ephemeral container's start
 #      (lxc-copy -e) and end (lxc-stop -k until its directory is gone)
 #   6. checkpoint: lxc-checkpoint -s and -r against criu by hand and LXC 5 (bench-checkpoint.sh)
@@ -298,6 +300,25 @@ try:
           + ([["LXC: lxc-attach -n x -- /bin/true", fmt(att_l), fmt(att_l / att_floor)]] if HAVE_LXC else []))
     table("Shim memory with a console attached (lxc-execute at a terminal, `sleep 1000`):", ["process", "VmRSS kB", "Pss kB"],
           [["our shim, lxc-execute attached to its pty", *shim_con]])
+    # Resources: statistics and one cgroup file, read and written through the shim (LXC: its
+    # monitor's command socket), on a running container.
+    start_ours(name)
+    key = "memory.limit_in_bytes"
+    res_o = [ms(lambda: ok(ours("info", name, "-S"))),
+             ms(lambda: ok(ours("cgroup", name, key))),
+             ms(lambda: ok(ours("cgroup", name, key, "268435456")))]
+    stop_ours(name)
+    res_l = [None] * 3
+    if HAVE_LXC:
+        start_lxc(lname)
+        res_l = [ms(lambda: ok(theirs("info", lname, "-S"))),
+                 ms(lambda: ok(theirs("cgroup", lname, key))),
+                 ms(lambda: ok(theirs("cgroup", lname, key, "268435456")))]
+        stop_lxc(lname)
+    table("Resources (median ms):", ["command", "ours", "LXC"],
+          [["lxc-info -S", fmt(res_o[0]), fmt(res_l[0])],
+           [f"lxc-cgroup {key} (get)", fmt(res_o[1]), fmt(res_l[1])],
+           [f"lxc-cgroup {key} 268435456 (set)", fmt(res_o[2]), fmt(res_l[2])]])
 
     # Monitor latency: from just before lxc-freeze starts to the FROZEN line; and, ours only,
     # from the shim's timestamp of the change to the line.
@@ -336,7 +357,55 @@ try:
     if HAVE_LXC: stop_lxc(lname)
 
     # 3. scale
-    def scale(create, start, ls_cmd, ps_cmd, pids, stop):
+    # lxc-top in batch mode: the first refresh (wall and CPU ms of the whole process: start,
+    # each container's record, the files), and each later one (CPU of 11 refreshes minus 1,
+    # over 10), from the child's rusage; medians of 5.
+    def top_refresh(argv):
+        def run(extra):
+            t = time.perf_counter()
+            p = subprocess.Popen(argv + extra, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            _, status, ru = os.wait4(p.pid, 0)
+            p.returncode = os.waitstatus_to_exitcode(status)
+            if p.returncode: raise SystemExit(f"bench: {' '.join(argv)} failed: {p.stderr.read().decode().strip()}")
+            return (time.perf_counter() - t) * 1000, (ru.ru_utime + ru.ru_stime) * 1000
+        wall, cpu, later = [], [], []
+        for _ in range(5):
+            w, c = run(["-i", "1"])
+            _, c11 = run(["-i", "11", "-d", "0"])
+            wall.append(w); cpu.append(c); later.append((c11 - c) / 10)
+        return statistics.median(wall), statistics.median(cpu), statistics.median(later)
+    # LXC's lxc-top -b wants a terminal on stdin and refreshes until killed, printing CSV: a
+    # header, then one line per container per refresh. Its stdout is a terminal too (a pipe
+    # would hold the refresh in stdio's buffer for the whole delay). The time to the first
+    # refresh's last line, and the CPU used until then.
+    def lxc_top_refresh(argv):
+        import pty
+        wall, cpu = [], []
+        for _ in range(5):
+            m, s = pty.openpty()
+            t = time.perf_counter()
+            p = subprocess.Popen(argv, stdin=s, stdout=s, stderr=subprocess.DEVNULL)
+            os.close(s)
+            import select
+            buf, deadline = b"", time.time() + 20
+            while buf.count(b"\n") < SCALE + 1 and time.time() < deadline:
+                if not select.select([m], [], [], max(0, deadline - time.time()))[0]: break
+                try: chunk = os.read(m, 65536)
+                except OSError: break
+                if not chunk: break
+                buf += chunk
+            wall.append((time.perf_counter() - t) * 1000)
+            os.kill(p.pid, 9)
+            _, _, ru = os.wait4(p.pid, 0)
+            p.returncode = 0
+            os.close(m)
+            n = buf.count(b"\n")
+            # Not all of its first refresh within 20 s (seen here: LXC 5.0.2 printed only its
+            # header in 5 minutes, its 5 containers running): no figure rather than a wrong one.
+            if n < SCALE + 1: return None, None, None
+            cpu.append((ru.ru_utime + ru.ru_stime) * 1000)
+        return statistics.median(wall), statistics.median(cpu), None
+    def scale(create, start, ls_cmd, ps_cmd, pids, stop, top_cmd):
         names = [f"{TAG}-s{i}" for i in range(SCALE)]
         for n in names: create(n)
         t = time.perf_counter()
@@ -344,6 +413,7 @@ try:
         starts = time.perf_counter() - t
         ls = ms(lambda: ok(ls_cmd), runs=5)
         ps = ms(lambda: ok(ps_cmd), runs=5) if ps_cmd else None
+        top = (top_refresh if top_cmd[0].startswith(BIN) else lxc_top_refresh)(top_cmd)
         time.sleep(0.5)
         total = [0, 0]
         for n in names:
@@ -352,15 +422,19 @@ try:
         t = time.perf_counter()
         for n in names: stop(n)
         stops = time.perf_counter() - t
-        return starts, ls, ps, total[1] / SCALE, total[0] / SCALE, stops
-    so = scale(create_ours, start_ours, [f"{BIN}/lxc-ls", "-f", "-P", OURS_P], [f"{BIN}/lxc-ps", "-P", OURS_P], our_pids, stop_ours)
-    sl = [None] * 6
+        return starts, ls, ps, total[1] / SCALE, total[0] / SCALE, stops, top
+    so = scale(create_ours, start_ours, [f"{BIN}/lxc-ls", "-f", "-P", OURS_P], [f"{BIN}/lxc-ps", "-P", OURS_P], our_pids, stop_ours,
+               [f"{BIN}/lxc-top", "-b", "-P", OURS_P])
+    sl = [None] * 6 + [(None, None, None)]
     if HAVE_LXC:
-        sl = scale(create_lxc, start_lxc, [f"{LXC}/lxc-ls", "-f", "-P", LXC_P], None, lxc_pids, stop_lxc)
+        sl = scale(create_lxc, start_lxc, [f"{LXC}/lxc-ls", "-f", "-P", LXC_P], None, lxc_pids, stop_lxc,
+                   [f"{LXC}/lxc-top", "-b", "-d", "1000", "-P", LXC_P])
     table(f"Scale: {SCALE} containers (`lxc-execute -d -- sleep 1000`, one after another):", ["measure", "ours", "LXC"],
           [[f"{SCALE} starts, s", fmt(so[0]), fmt(sl[0])],
            [f"lxc-ls -f at {SCALE}, ms", fmt(so[1]), fmt(sl[1])],
            [f"lxc-ps at {SCALE}, ms", fmt(so[2]), "n/a (LXC 5 has no lxc-ps)"],
+           [f"lxc-top -b at {SCALE}, first refresh: wall / CPU ms (whole process)", "{} / {}".format(fmt(so[6][0]), fmt(so[6][1])), "{} / {}".format(fmt(sl[6][0]), fmt(sl[6][1]))],
+           [f"lxc-top -b at {SCALE}, each later refresh: CPU ms", fmt(so[6][2]), "n/a"],
            ["shim + init Pss per container, kB (LXC: monitor + init)", fmt(so[3]), fmt(sl[3])],
            ["shim + init VmRSS per container, kB", fmt(so[4]), fmt(sl[4])],
            [f"stopping all {SCALE} (lxc-stop -k each), s", fmt(so[5]), fmt(sl[5])]])

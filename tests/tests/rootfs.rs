@@ -458,6 +458,16 @@ fn boots(root: &str) -> usize {
         .count()
 }
 
+/// Waits (10 s at most) for the `n`th boot's line: RUNNING comes when pid 1 is executed, its
+/// boot script writes the line a moment later.
+fn wait_boots(root: &str, n: usize) -> usize {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while boots(root) < n && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    boots(root)
+}
+
 fn init_pid(ct: &Ct) -> i64 {
     ct.info().unwrap()["pid"].as_i64().unwrap()
 }
@@ -484,13 +494,13 @@ fn a_system_container_reboots_under_the_same_shim() {
     let second = init_pid(&ct);
     assert_ne!(first, second, "a new init");
     assert_eq!(ct.info().unwrap()["shim_pid"], shim, "the same shim");
-    assert_eq!(boots(&root), 2);
+    assert_eq!(wait_boots(&root, 2), 2);
 
     // `reboot` inside.
     std::fs::write(format!("{root}/trigger-reboot"), "").unwrap();
     assert_eq!(mon.lines(4, Duration::from_secs(15)), expected);
     assert_ne!(init_pid(&ct), second);
-    assert_eq!(boots(&root), 3);
+    assert_eq!(wait_boots(&root, 3), 3);
 
     // A stop is a stop, not a reboot, and an application container does not reboot.
     assert_eq!(code(&ct.lxc("stop", &["-k"])), 0);

@@ -14,6 +14,7 @@ pub fn commands() -> Vec<(&'static str, CommandInfoWithArgs)> {
     vec![
         ("lxc-attach", attach::Args::get_args_info()),
         ("lxc-autostart", autostart::Args::get_args_info()),
+        ("lxc-cgroup", cgroup::Args::get_args_info()),
         ("lxc-checkconfig", checkconfig::Args::get_args_info()),
         ("lxc-checkpoint", checkpoint::Args::get_args_info()),
         ("lxc-config", config::Args::get_args_info()),
@@ -32,6 +33,7 @@ pub fn commands() -> Vec<(&'static str, CommandInfoWithArgs)> {
         ("lxc-start", start::Args::get_args_info()),
         ("lxc-state", state::Args::get_args_info()),
         ("lxc-stop", stop::Args::get_args_info()),
+        ("lxc-top", top::Args::get_args_info()),
         ("lxc-unfreeze", freeze::UnfreezeArgs::get_args_info()),
         ("lxc-update-config", update_config::Args::get_args_info()),
         ("lxc-usernsexec", usernsexec::Args::get_args_info()),

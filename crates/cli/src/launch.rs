@@ -6,6 +6,7 @@ use crate::CliError;
 use lxc_config::Config;
 use lxc_proto::launch::{LaunchEvent, LaunchRequest};
 use lxc_shim::{LaunchOptions, LaunchSpec, LaunchStdio};
+use nix::sys::signal::{sigprocmask, SigSet, SigmaskHow, Signal};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
@@ -148,14 +149,35 @@ pub fn launch(l: Launch) -> Result<i32, CliError> {
         },
         keep_fds: crate::logger::fd().into_iter().collect(),
     };
-    lxc_shim::spawn(&spec, theirs, lock, &opts)
-        .map_err(|e| setup_error(format!("fork the shim: {}", lxc_proto::strerror(&e))))?;
-    log::debug!("shim forked");
-
+    // The forwarded signals are held from before the fork until their handlers exist: COMMAND
+    // may run (and its caller signal us) before this process gets to install them, and one
+    // arriving in between would kill us instead of reaching COMMAND. The shim unblocks them.
+    let held = forwarded_set();
+    let mut old = SigSet::empty();
     if !l.daemon {
-        forward_signals(&ours)?;
+        let _ = sigprocmask(SigmaskHow::SIG_BLOCK, Some(&held), Some(&mut old));
     }
-    let result = follow_launch(ct, l.pidfile, l.daemon, terminal, &ours);
+    let spawned = lxc_shim::spawn(&spec, theirs, lock, &opts);
+    let forwarding = match (&spawned, l.daemon) {
+        (Ok(()), false) => forward_signals(&ours),
+        _ => Ok(()),
+    };
+    if !l.daemon {
+        let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&old), None);
+    }
+    spawned.map_err(|e| setup_error(format!("fork the shim: {}", lxc_proto::strerror(&e))))?;
+    forwarding?;
+    log::debug!("shim forked");
+    let oom_line = format!(
+        "{}: {}: {} was killed by the OOM killer",
+        if l.system { "lxc-start" } else { "lxc-execute" },
+        ct.name,
+        lxc_proto::printable(&lxc_proto::shorten(
+            spec.command.first().map(String::as_str).unwrap_or_default(),
+            64
+        ))
+    );
+    let result = follow_launch(ct, l.pidfile, l.daemon, terminal, &ours, &oom_line);
     if let (Some(path), false) = (l.pidfile, l.daemon) {
         let _ = std::fs::remove_file(path);
     }
@@ -169,6 +191,7 @@ fn follow_launch(
     daemon: bool,
     terminal: bool,
     ours: &UnixStream,
+    oom_line: &str,
 ) -> Result<i32, CliError> {
     let mut reader = BufReader::new(ours);
     let mut buf = String::new();
@@ -212,7 +235,12 @@ fn follow_launch(
             LaunchEvent::Failed { code, message } => {
                 return Err(CliError::with_code(code, message))
             }
-            LaunchEvent::Exited { status } => return Ok(status.shell_code()),
+            LaunchEvent::Exited { status, oom } => {
+                if oom {
+                    crate::say(oom_line);
+                }
+                return Ok(status.shell_code());
+            }
         }
     }
 }
@@ -350,6 +378,23 @@ fn split_words(line: &str) -> Option<Vec<String>> {
 }
 
 /// INT, TERM, HUP, QUIT, USR1, USR2 and WINCH received here go to COMMAND through the shim.
+/// The signals `lxc-execute` forwards to COMMAND.
+fn forwarded_set() -> SigSet {
+    let mut set = SigSet::empty();
+    for sig in [
+        Signal::SIGINT,
+        Signal::SIGTERM,
+        Signal::SIGHUP,
+        Signal::SIGQUIT,
+        Signal::SIGUSR1,
+        Signal::SIGUSR2,
+        Signal::SIGWINCH,
+    ] {
+        set.add(sig);
+    }
+    set
+}
+
 fn forward_signals(launch: &UnixStream) -> Result<(), CliError> {
     let mut signals = signal_hook::iterator::Signals::new([
         SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,

@@ -14,6 +14,7 @@ pub mod logger;
 pub mod monitor;
 pub mod output;
 pub mod pidfile;
+pub mod stats;
 pub mod sysconf;
 pub mod template;
 pub mod tty;

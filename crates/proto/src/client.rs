@@ -7,6 +7,7 @@ use crate::monitor::StateEvent;
 use crate::request::{
     method_version, Call, FreezeParams, KillParams, NoParams, StopParams, PROTOCOL_VERSION,
 };
+use crate::resources::{CgroupGetParams, CgroupReply, CgroupSetParams, StatsReply};
 use crate::response::{HelloReply, KillReply, PsReply, StateReply, SubscribeReply, WaitReply};
 use crate::state::{Info, State};
 use nix::sys::socket::{connect, socket, AddressFamily, SockFlag, SockType, UnixAddr};
@@ -390,6 +391,45 @@ fn remaining(
             } else {
                 Ok(Some(left))
             }
+        }
+    }
+}
+
+/// The resource methods (protocol 4).
+impl Client {
+    /// Reads cgroup file `key` of the container.
+    pub fn cgroup_get(&mut self, key: &str) -> Result<CgroupReply, ClientError> {
+        let call = Call::CgroupGet(CgroupGetParams { key: key.into() });
+        self.call_new(&call)
+    }
+
+    /// Writes `value` to cgroup file `key` of the container.
+    pub fn cgroup_set(&mut self, key: &str, value: &str) -> Result<CgroupReply, ClientError> {
+        let call = Call::CgroupSet(CgroupSetParams {
+            key: key.into(),
+            value: value.into(),
+        });
+        self.call_new(&call)
+    }
+
+    /// The container's use of resources now.
+    pub fn stats(&mut self) -> Result<StatsReply, ClientError> {
+        self.call_new(&Call::Stats(NoParams {}))
+    }
+
+    /// A protocol-4 call without asking `hello` first (one round trip, as these are called
+    /// often): a shim that does not know the method is an old one.
+    fn call_new<R: DeserializeOwned>(&mut self, call: &Call) -> Result<R, ClientError> {
+        let deadline = self.default_deadline();
+        match self.call(call, deadline) {
+            Err(ClientError::Rpc(e)) if e.is(crate::framing::ErrorCode::MethodNotFound) => {
+                let protocol = self.hello().map(|h| h.protocol).unwrap_or(1);
+                Err(ClientError::OldShim {
+                    protocol,
+                    method: call.method().into(),
+                })
+            }
+            other => other,
         }
     }
 }

@@ -27,6 +27,9 @@ pub enum LaunchEvent {
     Exited {
         /// How it ended.
         status: ExitStatus,
+        /// The kernel's OOM killer killed it (SIGKILL while the container counted OOM kills).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        oom: bool,
     },
 }
 
@@ -54,9 +57,17 @@ mod tests {
         );
         assert_eq!(
             s(&LaunchEvent::Exited {
-                status: ExitStatus::exited(3)
+                status: ExitStatus::exited(3),
+                oom: false,
             }),
             r#"{"event":"exited","status":{"code":3}}"#
+        );
+        assert_eq!(
+            s(&LaunchEvent::Exited {
+                status: ExitStatus::signaled(9),
+                oom: true,
+            }),
+            r#"{"event":"exited","status":{"signal":9},"oom":true}"#
         );
         assert_eq!(
             serde_json::to_string(&LaunchRequest::Signal { signal: 15 }).unwrap(),

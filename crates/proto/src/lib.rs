@@ -16,6 +16,7 @@ pub mod net;
 pub mod paths;
 pub mod record;
 pub mod request;
+pub mod resources;
 pub mod response;
 pub mod state;
 pub mod terminal;
@@ -48,6 +49,7 @@ mod tests {
             protocol: 2,
             ips: vec![],
             interfaces: vec![],
+            oom_kills: 0,
         };
         assert_eq!(
             serde_json::to_string(&info).unwrap(),

@@ -37,6 +37,23 @@ pub fn same_event(a: &StateEvent, b: &StateEvent) -> bool {
             == (&b.name, b.state, b.seq, &b.exit, b.shim_pid)
 }
 
+/// The kernel's OOM killer killed a process of the container (protocol 4): the `params` of a
+/// subscription's `oom` notification and a monitor datagram of its own (it has no `state`, so
+/// readers of state changes skip it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OomEvent {
+    /// The container.
+    pub name: String,
+    /// Always `oom`: what tells this datagram from a state change.
+    pub event: String,
+    /// OOM kills in the container so far.
+    pub oom_kills: u64,
+    /// When the shim noticed, in seconds since the Unix epoch.
+    pub time: f64,
+    /// The shim's pid.
+    pub shim_pid: i32,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,6 +71,22 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&ev).unwrap(),
             r#"{"name":"web","state":"STOPPED","seq":4,"time":1.5,"exit":{"code":0},"shim_pid":9}"#
+        );
+        let oom = OomEvent {
+            name: "web".into(),
+            event: "oom".into(),
+            oom_kills: 2,
+            time: 1.5,
+            shim_pid: 9,
+        };
+        let text = serde_json::to_string(&oom).unwrap();
+        assert_eq!(
+            text,
+            r#"{"name":"web","event":"oom","oom_kills":2,"time":1.5,"shim_pid":9}"#
+        );
+        assert!(
+            serde_json::from_str::<StateEvent>(&text).is_err(),
+            "state readers skip it"
         );
     }
 

@@ -29,6 +29,9 @@ pub const METHODS: &[(&str, u32)] = &[
     ("exec", 4),
     ("exec-wait", 4),
     ("exec-signal", 4),
+    ("cgroup-get", 4),
+    ("cgroup-set", 4),
+    ("stats", 4),
     // Not methods: newer params of older methods, checked the same way.
     ("stop:nokill", 3),
 ];
@@ -76,6 +79,14 @@ pub enum Call {
     /// Signals an exec'd process.
     #[serde(rename = "exec-signal")]
     ExecSignal(ExecSignalParams),
+    /// Reads one cgroup file of the container (protocol 4).
+    #[serde(rename = "cgroup-get")]
+    CgroupGet(crate::resources::CgroupGetParams),
+    /// Writes one cgroup file of the container (protocol 4).
+    #[serde(rename = "cgroup-set")]
+    CgroupSet(crate::resources::CgroupSetParams),
+    /// The container's use of CPU, memory, block I/O and network (protocol 4).
+    Stats(NoParams),
 }
 
 impl Call {
@@ -115,6 +126,9 @@ impl Call {
             Call::Exec(_) => "exec",
             Call::ExecWait(_) => "exec-wait",
             Call::ExecSignal(_) => "exec-signal",
+            Call::CgroupGet(_) => "cgroup-get",
+            Call::CgroupSet(_) => "cgroup-set",
+            Call::Stats(_) => "stats",
         }
     }
 
@@ -338,6 +352,20 @@ mod tests {
                 Call::ExecSignal(ExecSignalParams { pid: 9, signal: 2 }),
                 r#""method":"exec-signal","params":{"pid":9,"signal":2}"#,
             ),
+            (
+                Call::CgroupGet(crate::resources::CgroupGetParams {
+                    key: "memory.limit_in_bytes".into(),
+                }),
+                r#""method":"cgroup-get","params":{"key":"memory.limit_in_bytes"}"#,
+            ),
+            (
+                Call::CgroupSet(crate::resources::CgroupSetParams {
+                    key: "pids.max".into(),
+                    value: "20".into(),
+                }),
+                r#""method":"cgroup-set","params":{"key":"pids.max","value":"20"}"#,
+            ),
+            (Call::Stats(NoParams {}), r#""method":"stats","params":{}"#),
         ];
         for (call, body) in cases {
             let line = String::from_utf8(call.line(7)).unwrap();
@@ -348,7 +376,7 @@ mod tests {
             assert_eq!(back, call);
             assert_eq!(call.method(), v["method"]);
         }
-        assert_eq!(METHODS.len(), 17, "a new method needs a golden line here");
+        assert_eq!(METHODS.len(), 20, "a new method needs a golden line here");
         assert_eq!(decode("stop:nokill", json!({})), Err(-32601));
     }
 

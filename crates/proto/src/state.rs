@@ -146,6 +146,13 @@ pub struct Info {
     /// The container's interfaces as they were set up.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub interfaces: Vec<crate::net::Interface>,
+    /// Processes of the container the kernel's OOM killer killed (protocol 4; absent: 0).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub oom_kills: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[cfg(test)]

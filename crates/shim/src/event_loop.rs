@@ -69,6 +69,8 @@ pub struct Shim {
     pub(crate) lock: Option<File>,
     pub(crate) helpers: HashMap<Pid, HelperRun>,
     pub(crate) freezer_events: Option<(Token, File)>,
+    /// OOM kills of the container, watched from the loop (`oom.rs`).
+    pub(crate) oom: Option<crate::cgroup::oom::OomWatch>,
     pub(crate) phase: Phase,
     /// The listener's backlog was not emptied in the last round.
     pub(crate) accept_more: bool,
@@ -221,6 +223,7 @@ impl Shim {
                 self.life.check_freeze(&mut self.timers, &mut fx);
             }
             Some(Source::Terminal) => self.on_terminal_event(token, readable),
+            Some(Source::Oom) => self.on_oom(),
             None => {}
         }
         self.apply(&mut fx);
@@ -243,6 +246,7 @@ impl Shim {
                 }
             }
             TimerKind::RemoveCgroups => self.advance_ending(&mut fx),
+            TimerKind::OomCheck => self.on_oom_check(),
         }
         self.apply(&mut fx);
     }

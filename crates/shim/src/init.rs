@@ -65,6 +65,8 @@ pub struct InitPlan {
     pub confine: std::rc::Rc<crate::confine::Confinement>,
     /// The container's terminals (none unless asked for).
     pub terminal: crate::pty_init::TermPlan,
+    /// `lxc.proc.oom_score_adj`, `lxc.prlimit.*`, `lxc.sysctl.*`.
+    pub tunables: crate::tunables::Tunables,
 }
 
 /// Runs the init; never returns. `stdio`, `sync` and `reaper` (lxc-init's file, opened by the
@@ -90,6 +92,10 @@ pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd, reaper: Option<RawFd
         let rootfs = plan.fs.rootfs.as_deref();
         crate::idmap::attach_rootfs(tree, rootfs).unwrap_or_else(|(step, e)| fail(step, e));
     }
+    let sysctl_dir = plan
+        .tunables
+        .apply_early()
+        .unwrap_or_else(|(step, errno)| fail(step, errno));
     // The shim moves us into the container's cgroups meanwhile; COMMAND must start inside.
     // When the container's own cgroups are to be mounted, they must exist first.
     let early_go = plan.fs.cgroup.is_some();
@@ -124,6 +130,10 @@ pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd, reaper: Option<RawFd
         Err(Errno::EINVAL) => {}
         Err(e) => fail("enter a cgroup namespace".into(), e),
     }
+    if let Err((step, errno)) = plan.tunables.apply_late(sysctl_dir.as_ref()) {
+        fail(step, errno);
+    }
+    drop(sysctl_dir);
     if let Some(persona) = plan.personality {
         if let Err(e) = sys::set_personality(persona) {
             fail("set the personality of lxc.arch".into(), e);

@@ -31,10 +31,12 @@ mod init;
 pub mod init_channel;
 mod launcher;
 mod lifecycle;
+mod live;
 mod methods;
 pub mod monitor;
 mod mounts;
 pub mod net;
+mod oom;
 mod payload;
 mod ps;
 mod pty_init;
@@ -53,12 +55,15 @@ pub mod subid;
 #[allow(unsafe_code)]
 mod sys;
 #[allow(unsafe_code)]
+mod sys_bpf;
+#[allow(unsafe_code)]
 mod sys_confine;
 #[allow(unsafe_code)]
 mod sys_tty;
 pub mod term;
 mod terminals;
 mod timers;
+mod tunables;
 pub mod usernsexec;
 mod viewer;
 

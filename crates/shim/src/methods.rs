@@ -17,6 +17,8 @@ use serde_json::Value;
 pub struct Facts {
     pub command: Vec<String>,
     pub network: SetupResult,
+    /// OOM kills seen in the container so far (`oom.rs`).
+    pub oom_kills: u64,
 }
 
 /// What the loop does with a request's outcome.
@@ -115,6 +117,11 @@ pub fn handle(
                 )),
             ))
         }
+        Call::CgroupGet(p) => Outcome::Reply(reply(&id, crate::live::cgroup_get(life, &p.key))),
+        Call::CgroupSet(p) => {
+            Outcome::Reply(reply(&id, crate::live::cgroup_set(life, &p.key, &p.value)))
+        }
+        Call::Stats(_) => Outcome::Reply(reply(&id, crate::live::stats(life, &facts.network))),
         Call::Subscribe(_) => Outcome::Subscribed(reply(
             &id,
             Ok(SubscribeReply {
@@ -141,6 +148,7 @@ fn info(life: &Lifecycle, facts: &Facts) -> Info {
         protocol: PROTOCOL_VERSION,
         ips: facts.network.ips(),
         interfaces: facts.network.interfaces.clone(),
+        oom_kills: facts.oom_kills,
     }
 }
 

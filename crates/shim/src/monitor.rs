@@ -3,7 +3,6 @@
 //! gets the event later, in order, from a timer, and misses it once its queue stayed full for
 //! [`MAX_HOLD`] (it sees the gap in `seq`, as docs/protocol.md says); a socket nobody listens on
 //! any more is removed.
-use lxc_proto::monitor::StateEvent;
 use std::collections::{HashMap, VecDeque};
 use std::fs;
 use std::io;
@@ -45,7 +44,7 @@ impl MonitorSender {
     }
 
     /// Sends `event` to every monitor; true when some are held for a retry.
-    pub fn broadcast(&mut self, event: &StateEvent) -> bool {
+    pub fn broadcast<T: serde::Serialize>(&mut self, event: &T) -> bool {
         let Ok(entries) = fs::read_dir(&self.dir) else {
             return !self.held.is_empty();
         };

@@ -120,12 +120,21 @@ pub fn start(
     log::info!("init started, pid {init}");
     // While the init sets up its namespaces, make the cgroups and move it in: the two run in
     // parallel, and COMMAND starts only after `go`.
+    // The limits are written before the init joins: nothing of the container ever runs
+    // without them, and a refused one fails the start before COMMAND exists.
+    if let Err(e) = cgroup
+        .create()
+        .map_err(|e| e.to_string())
+        .and_then(|_| cgroup.apply_limits())
+    {
+        drop(guard);
+        return Err(e);
+    }
     // In a user namespace: the join, then the delegation, then the maps. Until the maps are
     // written the init has the shim's uid, which a regular user's shim must have to move it,
     // and until the delegation `cgroup.procs` is still the shim's to write.
     let joined = cgroup
-        .create()
-        .and_then(|_| cgroup.join(init))
+        .join(init)
         .map_err(|e| e.to_string())
         .and_then(|_| match &plan.userns {
             Some(ns) => {
@@ -276,6 +285,7 @@ pub fn plan_init(spec: &LaunchSpec, hierarchies: &[Hierarchy]) -> Result<InitPla
         },
         confine,
         terminal: term_plan(spec),
+        tunables: crate::tunables::Tunables::plan(settings, settings.network_namespace())?,
     })
 }
 

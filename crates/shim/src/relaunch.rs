@@ -122,6 +122,11 @@ impl Shim {
             self.sources.remove(token);
         }
         self.freezer_events = watch_freezer(self.life.cgroup(), registry, &mut self.sources);
+        if let Some(old) = self.oom.take() {
+            self.sources.remove(old.token);
+        }
+        self.oom = crate::cgroup::oom::watch(self.life.cgroup(), registry, &mut self.sources);
+        self.facts.oom_kills = 0;
         self.life.restarted(init, fx);
         self.teardown_started = false;
         self.remove_deadline = None;

@@ -21,6 +21,8 @@ pub enum Source {
     HelperOutput { pid: Pid, stderr: bool },
     /// cgroup2's `cgroup.events` of the container (a freeze has taken).
     FreezerEvents,
+    /// The container's OOM watch (`oom.rs`).
+    Oom,
     /// The timerfd that wakes the loop for its earliest timer.
     Timer,
     /// A pty master or a viewer's stream (`terminals.rs` tells which).

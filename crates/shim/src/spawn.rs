@@ -50,6 +50,13 @@ pub fn spawn(
 }
 
 fn run_shim(spec: &LaunchSpec, launch: UnixStream, lock: File, opts: &LaunchOptions) -> i32 {
+    // lxc-execute holds the signals it forwards across the fork (until its handlers exist):
+    // the shim takes its own, so it starts with none blocked.
+    let _ = nix::sys::signal::sigprocmask(
+        nix::sys::signal::SigmaskHow::SIG_SETMASK,
+        Some(&nix::sys::signal::SigSet::empty()),
+        None,
+    );
     // Whatever the command's caller left open (a test harness's pipes, a terminal) is not
     // the shim's business; only the launch channel, the lock, the log and stdio stay.
     let mut keep = vec![launch.as_raw_fd(), lock.as_raw_fd()];

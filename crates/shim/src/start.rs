@@ -64,6 +64,9 @@ impl Shim {
         };
         let mut cgroup =
             ContainerCgroup::plan(&hierarchies, &spec.cgroup_name(), spec.cgroup_prefer);
+        if let Err(e) = cgroup.set_limits(&spec.config.settings.cgroups) {
+            fail!("{e}");
+        }
         // Written before anything is made, so that whoever finds this shim dead can clean up.
         let mut record = Record {
             shim_pid: std::process::id() as i32,
@@ -139,6 +142,7 @@ impl Shim {
             fail!("set up the event loop: {}", lxc_proto::strerror(&e));
         }
         let freezer_events = relaunch::watch_freezer(&cgroup, r.poll.registry(), &mut r.sources);
+        let oom = crate::cgroup::oom::watch(&cgroup, r.poll.registry(), &mut r.sources);
         let life = Lifecycle::new(LifeSpec {
             name: spec.name.clone(),
             system: spec.system,
@@ -217,12 +221,14 @@ impl Shim {
             facts: Facts {
                 command: spec.command.clone(),
                 network: crate::restore::network(spec),
+                oom_kills: 0,
             },
             rundir,
             record,
             lock: Some(lock),
             helpers,
             freezer_events,
+            oom,
             phase,
             accept_more: false,
             remove_deadline: None,

@@ -25,6 +25,8 @@ pub enum TimerKind {
     NoKillDeadline,
     /// A reboot's time to run again is up.
     RebootDeadline,
+    /// Look at the OOM kill count again (v1's eventfd fires before the kill is counted).
+    OomCheck,
 }
 
 /// The queue.

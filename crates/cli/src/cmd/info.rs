@@ -28,6 +28,9 @@ crate::command!(
         /// show the IP addresses only
         #[argh(switch, short = 'i')]
         ips: bool,
+        /// show usage statistics (CPU, block I/O, memory, kernel memory, network)
+        #[argh(switch, short = 'S')]
+        stats: bool,
         /// raw numbers, not sizes; with one of -s, -p, -i (or one -c): the value alone
         #[argh(switch, short = 'H')]
         no_humanize: bool,
@@ -52,7 +55,9 @@ pub fn run(args: Args) -> Result<i32, CliError> {
     let single = names.len() == 1 && names[0] == args.name;
     for name in &names {
         let ct = Container::new(name, Some(&lxcpath))?;
-        match look(&ct)? {
+        let want_stats =
+            args.stats || (!args.state && !args.pid && !args.ips && args.config.is_empty());
+        match look(&ct, want_stats)? {
             Some(found) => print_block(&args, &ct, &found)?,
             None if single => return Err(ct.doesnt_exist()),
             // Matched a moment ago, gone now.
@@ -93,15 +98,24 @@ fn matching(pattern: &str, lxcpath: &Path) -> Result<Vec<String>, CliError> {
 struct Found {
     state: State,
     info: Option<Info>,
+    /// Its statistics, when asked for (`-S`, or everything) and it runs.
+    stats: Option<lxc_proto::resources::StatsReply>,
     /// LXC 5 runs it, not a shim of ours.
     under_lxc: bool,
 }
 
 /// `None`: neither stored nor running.
-fn look(ct: &Container) -> Result<Option<Found>, CliError> {
+fn look(ct: &Container, want_stats: bool) -> Result<Option<Found>, CliError> {
+    let mut stats = None;
     let info = match ct.status()? {
         Status::Running(mut c) => match c.info() {
-            Ok(i) => Some(i),
+            Ok(i) => {
+                if want_stats && i.state != State::Stopped {
+                    // An older shim has no stats: shown without them.
+                    stats = c.stats().ok();
+                }
+                Some(i)
+            }
             // Ended between the connect and the question.
             Err(lxc_proto::ClientError::Closed) => None,
             Err(e) => return Err(rpc_error(e)),
@@ -110,6 +124,7 @@ fn look(ct: &Container) -> Result<Option<Found>, CliError> {
             return Ok(Some(Found {
                 state: State::Starting,
                 info: None,
+                stats: None,
                 under_lxc: false,
             }))
         }
@@ -119,16 +134,19 @@ fn look(ct: &Container) -> Result<Option<Found>, CliError> {
         Some(i) => Some(Found {
             state: i.state,
             info: Some(i),
+            stats,
             under_lxc: false,
         }),
         None if ct.is_created() && ct.runs_under_lxc() => Some(Found {
             state: State::Running,
             info: None,
+            stats: None,
             under_lxc: true,
         }),
         None if ct.is_created() => Some(Found {
             state: State::Stopped,
             info: None,
+            stats: None,
             under_lxc: false,
         }),
         None => None,
@@ -138,6 +156,10 @@ fn look(ct: &Container) -> Result<Option<Found>, CliError> {
 fn print_block(args: &Args, ct: &Container, found: &Found) -> Result<(), CliError> {
     if args.json {
         let v = match &found.info {
+            Some(i) if args.stats => serde_json::to_value(i).map(|mut v| {
+                v["stats"] = serde_json::to_value(&found.stats).unwrap_or_default();
+                v
+            }),
             Some(i) => serde_json::to_value(i),
             None if found.under_lxc => Ok(serde_json::json!({
                 "name": ct.name, "state": found.state, "manager": "lxc"
@@ -148,7 +170,7 @@ fn print_block(args: &Args, ct: &Container, found: &Found) -> Result<(), CliErro
         println!("{v}");
         return Ok(());
     }
-    let filters = [args.state, args.pid, args.ips]
+    let filters = [args.state, args.pid, args.ips, args.stats]
         .iter()
         .filter(|f| **f)
         .count();
@@ -182,6 +204,16 @@ fn print_block(args: &Args, ct: &Container, found: &Found) -> Result<(), CliErro
     if all || args.ips {
         for ip in info.iter().flat_map(|i| i.ips.iter()) {
             line("IP:", ip);
+        }
+    }
+    if all || args.stats {
+        for (label, value) in found
+            .stats
+            .iter()
+            .flat_map(|s| crate::stats::lines(s, !args.no_humanize))
+        {
+            // Labelled even with -H, as LXC's.
+            println!("{label:<16}{value}");
         }
     }
     if !args.config.is_empty() {

@@ -1,6 +1,7 @@
 //! One module per command: its argh struct and its `run`.
 pub mod attach;
 pub mod autostart;
+pub mod cgroup;
 pub mod checkconfig;
 pub mod checkpoint;
 pub mod config;
@@ -19,6 +20,7 @@ pub mod snapshot;
 pub mod start;
 pub mod state;
 pub mod stop;
+pub mod top;
 pub mod update_config;
 pub mod usernsexec;
 pub mod wait;

@@ -1,5 +1,6 @@
-//! Resource and kernel-interface keys, none built yet: cgroup files (v1 and v2) and cgroup
-//! placement, resource limits, sysctls, /proc files, namespaces, time offsets.
+//! Resource and kernel-interface keys: cgroup files (v1 and v2, built: the shim's
+//! `cgroup/limits.rs`), `lxc.prlimit.*`, `lxc.sysctl.*` and `lxc.proc.oom_score_adj` (built:
+//! the shim's `tunables.rs`), and cgroup placement, resource limits, sysctls, /proc files, namespaces, time offsets.
 
 use super::def::{Apply, Family, Input, KeyDef, SubError, Support, ValueKind};
 use super::set::{keyed, raw, raw_key, write_raw};
@@ -20,7 +21,7 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
                 known: "",
             }),
             kind: ValueKind::Text,
-            support: Support::No,
+            support: Support::Yes,
             apply: Apply::Set(|s, i| set_cgroup(CgroupVersion::V1, s, i)),
             write: |s, w| write_cgroups(CgroupVersion::V1, s, w),
         },
@@ -32,7 +33,7 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
                 known: "",
             }),
             kind: ValueKind::Text,
-            support: Support::No,
+            support: Support::Yes,
             apply: Apply::Set(|s, i| set_cgroup(CgroupVersion::V2, s, i)),
             write: |s, w| write_cgroups(CgroupVersion::V2, s, w),
         },
@@ -50,7 +51,7 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
                 known: PRLIMIT_RESOURCES,
             }),
             kind: ValueKind::Record,
-            support: Support::No,
+            support: Support::Yes,
             apply: Apply::Set(|s, i| {
                 keyed(
                     &mut s.prlimits,
@@ -81,7 +82,7 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
                 known: "",
             }),
             kind: ValueKind::Text,
-            support: Support::No,
+            support: Support::Yes,
             apply: Apply::Set(|s, i| {
                 keyed(
                     &mut s.sysctls,
@@ -110,7 +111,7 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
                 known: "",
             }),
             kind: ValueKind::Text,
-            support: Support::No,
+            support: Support::For(|sub, _, _| sub == "oom_score_adj"),
             apply: Apply::Set(raw),
             write: write_raw,
         },

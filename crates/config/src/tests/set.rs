@@ -161,10 +161,13 @@ fn set_takes_quotes_and_not_yet_keys() {
             ),
         ]
     );
+    // The cgroup files are built; a key that is not is still refused.
+    config.check_supported().unwrap();
+    config.set("lxc.cgroup.relative=1", "-s option", 4).unwrap();
     let err = config.check_supported().unwrap_err();
     assert_eq!(
         err.to_string(),
-        "-s option:2: lxc.cgroup2.memory.max: not supported yet"
+        "-s option:4: lxc.cgroup.relative: not supported yet"
     );
 }
 

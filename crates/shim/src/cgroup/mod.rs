@@ -6,9 +6,14 @@
 //! cgroup2's no-internal-process rule would otherwise keep controllers from being enabled for
 //! containers (docs/ARCHITECTURE.md, "Cgroups"). Our own module rather than
 //! cgroups-rs: see docs/ARCHITECTURE.md.
+mod devices;
+pub mod files;
 mod freezer;
 mod hierarchy;
+mod limits;
+pub mod oom;
 mod stale;
+pub mod stats;
 mod tree;
 
 pub use freezer::{parse_events, Freezer, CGROUP_EVENTS};
@@ -44,6 +49,8 @@ struct Group {
     unified: bool,
     cpuset: bool,
     freezer: bool,
+    /// A v1 hierarchy's controllers, as `files::controller_bit`s (0 for cgroup2).
+    controllers: u32,
 }
 
 /// The container's cgroups in every hierarchy, and the shim's own leaf.
@@ -56,6 +63,8 @@ pub struct ContainerCgroup {
     /// Given to a container's mapped root (uid, gid) by a regular user's shim: what that root
     /// makes below, the user removes only through a user namespace (`usernsexec`).
     owner: Option<(u32, u32)>,
+    /// The config's `lxc.cgroup*` lines, resolved (empty without any: nothing allocated).
+    limits: limits::Limits,
 }
 
 impl ContainerCgroup {
@@ -68,6 +77,13 @@ impl ContainerCgroup {
                 unified: h.is_unified(),
                 cpuset: h.has_v1("cpuset"),
                 freezer: h.has_v1("freezer"),
+                controllers: match &h.kind {
+                    Kind::V1 { controllers } => controllers
+                        .iter()
+                        .map(|c| files::controller_bit(c))
+                        .fold(0, |a, b| a | b),
+                    Kind::Unified => 0,
+                },
             })
             .collect();
         let shim_leaf = hierarchies
@@ -80,7 +96,37 @@ impl ContainerCgroup {
             prefer,
             freezer: None,
             owner: None,
+            limits: limits::Limits::default(),
         }
+    }
+
+    /// Resolves the config's `lxc.cgroup.*` / `lxc.cgroup2.*` lines to the container's files
+    /// (written by [`ContainerCgroup::apply_limits`]); a key whose hierarchy this host lacks
+    /// is refused here, before anything is made.
+    pub fn set_limits(&mut self, settings: &[lxc_config::CgroupSetting]) -> Result<(), String> {
+        self.limits = limits::plan(&self.views(), settings)?;
+        Ok(())
+    }
+
+    /// Writes the limits, in config order (after `create`, before the init joins).
+    pub fn apply_limits(&self) -> Result<(), String> {
+        limits::apply(&self.limits)
+    }
+
+    /// Where cgroup file `name` of the container is (`want`: which interface).
+    pub fn locate(&self, want: files::Want, name: &str) -> Result<files::Located, String> {
+        files::locate(&self.views(), want, name)
+    }
+
+    fn views(&self) -> Vec<files::GroupView<'_>> {
+        self.groups
+            .iter()
+            .map(|g| files::GroupView {
+                dir: &g.dir,
+                unified: g.unified,
+                controllers: g.controllers,
+            })
+            .collect()
     }
 
     /// The container's directories, one per hierarchy.

@@ -160,9 +160,14 @@ impl Lifecycle {
             }
         }
         log::info!("init reaped: {status:?}");
+        // The kernel counts the kill before the signal is delivered: read now, while the
+        // container's groups still exist.
+        let oom = status == ExitStatus::signaled(libc::SIGKILL)
+            && crate::cgroup::stats::oom_kills(&self.cgroup).unwrap_or(0) > 0;
         self.ending = Some(Ending {
             status,
             failure: self.failure.clone(),
+            oom,
         });
     }
 
@@ -211,6 +216,7 @@ impl Lifecycle {
             },
             None => LaunchEvent::Exited {
                 status: ending.status,
+                oom: ending.oom,
             },
         }));
         let reply = WaitReply {

@@ -80,6 +80,8 @@ pub struct Ending {
     pub status: ExitStatus,
     /// A set-up or exec failure: the exit code lxc-execute uses, and why.
     pub failure: Option<(i32, String)>,
+    /// COMMAND died of SIGKILL while the container counted OOM kills: the OOM killer's doing.
+    pub oom: bool,
 }
 
 /// The container's life.

@@ -1,0 +1,4 @@
+//! `lxc-top`: see `lxc_cli::cmd` and the README.
+fn main() {
+    lxc_cli::main(lxc_cli::cmd::top::run)
+}
