@@ -7,66 +7,29 @@
 //! where it cannot). Every signal stays blocked and is taken synchronously, so no handler ever
 //! runs here. Nothing of ours reaches
 //! COMMAND: every descriptor above stdio is close-on-exec when it is executed.
-use crate::hooks::{Extra, Hooks};
+use crate::hooks::Extra;
 use crate::init_channel::{FromInit, InitEnd};
+use crate::rootfs;
 use crate::rootfs::SetupError;
 use crate::sys;
-use crate::{mounts, rootfs};
 use lxc_config::HookKind;
 use lxc_proto::ExitStatus;
 use nix::errno::Errno;
 use nix::mount::{mount, MsFlags};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-use nix::sys::signal::{sigprocmask, SigSet, SigmaskHow, Signal};
+use nix::sys::signal::Signal;
 use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
-use nix::unistd::{execvpe, pipe2, Pid};
+use nix::unistd::Pid;
 use std::ffi::CString;
 use std::fs;
-use std::io::Read;
 use std::os::fd::{AsFd, AsRawFd, RawFd};
 
-/// Where the init finds its end of the init channel after arranging its descriptors.
-const SYNC_FD: RawFd = 3;
-/// Where it finds lxc-init's file (an `O_PATH` descriptor), when there is one.
-const REAPER_FD: RawFd = 4;
+use crate::command::{self, CommandError, Pid1Failure};
+pub use crate::init_plan::InitPlan;
+use crate::init_plan::{REAPER_FD, SYNC_FD};
 
 fn channel() -> InitEnd {
     InitEnd::at(SYNC_FD)
-}
-
-/// Everything the init does, prepared by the shim before the clone.
-pub struct InitPlan {
-    pub hostname: String,
-    pub argv: Vec<CString>,
-    pub env: Vec<CString>,
-    pub fs: mounts::FsPlan,
-    /// lxc-start: COMMAND (/sbin/init) is pid 1 itself, with no init of ours.
-    pub system: bool,
-    /// Wait for the shim to write the uid/gid maps before setting anything up (a user
-    /// namespace).
-    pub wait_for_idmap: bool,
-    /// `lxc.idmap`: the user namespace, for the shim's side of it.
-    pub userns: Option<crate::idmap::UserNs>,
-    /// `lxc.init.cwd`: COMMAND's working directory (default: the shim's, which is
-    /// lxc-execute's, or `/` once inside a rootfs).
-    pub cwd: Option<CString>,
-    /// `lxc.init.uid` / `-u`: the user COMMAND runs as.
-    pub uid: Option<u32>,
-    /// `lxc.init.gid` / `-g`: its group (and its only supplementary group).
-    pub gid: Option<u32>,
-    /// `lxc.hook.*`: those of the mount namespace and `start` run here.
-    pub hooks: Hooks,
-    /// `lxc.arch`: the personality COMMAND runs with (a 32-bit machine for `i686`).
-    pub personality: Option<libc::c_ulong>,
-    /// lxc-init's file (`reaper.rs`): what the init executes once COMMAND runs; without it
-    /// the init supervises in place.
-    pub reaper: Option<std::path::PathBuf>,
-    /// `lxc.cap.*`, `lxc.no_new_privs`, `lxc.seccomp.*`: applied by COMMAND's process.
-    pub confine: std::rc::Rc<crate::confine::Confinement>,
-    /// The container's terminals (none unless asked for).
-    pub terminal: crate::pty_init::TermPlan,
-    /// `lxc.proc.oom_score_adj`, `lxc.prlimit.*`, `lxc.sysctl.*`.
-    pub tunables: crate::tunables::Tunables,
 }
 
 /// Runs the init; never returns. `stdio`, `sync` and `reaper` (lxc-init's file, opened by the
@@ -144,12 +107,20 @@ pub fn run(plan: &InitPlan, stdio: [RawFd; 3], sync: RawFd, reaper: Option<RawFd
         hook_failed(message);
     }
     if plan.system {
-        exec_as_pid1(plan, tty);
+        match command::exec_as_pid1(plan, tty) {
+            Pid1Failure::Setup(step, errno) => fail(step, errno),
+            Pid1Failure::Exec(errno) => {
+                channel().send(&FromInit::ExecFailed {
+                    errno: errno as i32,
+                });
+                sys::exit_now(if errno == Errno::ENOENT { 127 } else { 126 });
+            }
+        }
     }
     // Our init is not COMMAND's to inspect: no ptrace, no pidfd_getfd of its channel (what a
     // process of the container could otherwise use to speak in the init's name).
     let _ = nix::sys::prctl::set_dumpable(false);
-    let cmd = match start_command(plan, tty) {
+    let cmd = match command::start_command(plan, tty) {
         Ok(pid) => pid,
         Err(CommandError::Exec(errno)) => {
             channel().send(&FromInit::ExecFailed {
@@ -263,173 +234,6 @@ fn set_up(plan: &InitPlan) -> Result<(), (String, Errno)> {
     )
     .map_err(step_error("make the mounts private"))?;
     nix::unistd::sethostname(&plan.hostname).map_err(step_error("set the hostname"))?;
-    Ok(())
-}
-
-/// lxc-start: this process becomes COMMAND. The init channel is closed by a successful exec,
-/// which is how the shim learns that the container runs.
-fn exec_as_pid1(plan: &InitPlan, tty: Option<RawFd>) -> ! {
-    if let Some(tty) = tty {
-        if let Err(errno) = crate::pty_init::take_terminal(tty, false) {
-            fail("take the console as controlling terminal".into(), errno);
-        }
-    }
-    close_on_exec();
-    let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
-    if let Err((step, errno)) = become_command(plan) {
-        fail(step.into(), errno);
-    }
-    let errno = match plan.argv.first() {
-        Some(prog) => match execvpe(prog, &plan.argv, &plan.env) {
-            Err(e) => e,
-            Ok(never) => match never {},
-        },
-        None => Errno::ENOENT,
-    };
-    channel().send(&FromInit::ExecFailed {
-        errno: errno as i32,
-    });
-    sys::exit_now(if errno == Errno::ENOENT { 127 } else { 126 });
-}
-
-/// Every descriptor above stdio is closed by the coming exec. A kernel without
-/// CLOSE_RANGE_CLOEXEC (before 5.11): the init holds nothing above its channel but
-/// close-on-exec descriptors, so marking the channel is enough.
-fn close_on_exec() {
-    if sys::cloexec_from(SYNC_FD).is_err() {
-        let _ = sys::set_cloexec(SYNC_FD);
-    }
-}
-
-/// Forks COMMAND and execs it; an exec failure comes back as its errno over a close-on-exec
-/// pipe, so success is known without any delay.
-fn start_command(plan: &InitPlan, tty: Option<RawFd>) -> Result<Pid, CommandError> {
-    let (r, w) = pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(CommandError::Exec)?;
-    match sys::fork().map_err(CommandError::Exec)? {
-        sys::Forked::Child => {
-            drop(r);
-            // COMMAND leads a process group, which stands in for a terminal's foreground group;
-            // at a terminal, it leads a session whose controlling terminal is its pty.
-            if tty.is_none() {
-                let _ = nix::unistd::setpgid(Pid::from_raw(0), Pid::from_raw(0));
-            }
-            if let Some(tty) = tty {
-                if let Err(errno) = crate::pty_init::take_terminal(tty, true) {
-                    let _ = sys::write_raw(
-                        w.as_raw_fd(),
-                        &failure_bytes(step_code(STEP_TERMINAL), errno),
-                    );
-                    sys::exit_now(125);
-                }
-            }
-            let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
-            // COMMAND gets stdio and nothing else: the init channel (fd 3) above all must not
-            // reach it. The exec-error pipe is close-on-exec already. (Before the seccomp
-            // filter, which may deny close_range.)
-            close_on_exec();
-            if let Err((step, errno)) = become_command(plan) {
-                let _ = sys::write_raw(w.as_raw_fd(), &failure_bytes(step_code(step), errno));
-                sys::exit_now(125);
-            }
-            let Some(prog) = plan.argv.first() else {
-                sys::exit_now(127)
-            };
-            let err = match execvpe(prog, &plan.argv, &plan.env) {
-                Err(e) => e,
-                Ok(never) => match never {},
-            };
-            let _ = sys::write_raw(w.as_raw_fd(), &failure_bytes(EXEC, err));
-            sys::exit_now(127);
-        }
-        sys::Forked::Parent(pid) => {
-            // Also here, so that no signal can be forwarded before the group exists (a
-            // session leader's group is made by its setsid; a setpgid here would race it).
-            if tty.is_none() {
-                let _ = nix::unistd::setpgid(pid, pid);
-            }
-            drop(w);
-            let mut buf = [0u8; 5];
-            let mut file = fs::File::from(r);
-            let n = loop {
-                match file.read(&mut buf) {
-                    Ok(n) => break n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                    Err(_) => break 0,
-                }
-            };
-            if n == buf.len() {
-                let _ = waitpid(pid, None);
-                let errno = Errno::from_raw(i32::from_ne_bytes([buf[1], buf[2], buf[3], buf[4]]));
-                return Err(match buf[0] {
-                    EXEC => CommandError::Exec(errno),
-                    code => CommandError::Setup(step_name(code), errno),
-                });
-            }
-            Ok(pid)
-        }
-    }
-}
-
-/// Why COMMAND did not start.
-enum CommandError {
-    /// Its exec failed (127: not found, 126: not executable).
-    Exec(Errno),
-    /// Becoming what it runs as failed (125).
-    Setup(&'static str, Errno),
-}
-
-/// What COMMAND's child reports over the exec-error pipe: a step code, then an errno.
-const EXEC: u8 = 0;
-const STEP_TERMINAL: &str = "take the terminal";
-const STEPS: [&str; 8] = [
-    "exec",
-    "change to the working directory",
-    "set the groups",
-    "switch user",
-    crate::confine::STEP_CAPS,
-    crate::confine::STEP_NO_NEW_PRIVS,
-    crate::confine::STEP_SECCOMP,
-    STEP_TERMINAL,
-];
-
-fn step_code(step: &str) -> u8 {
-    STEPS.iter().position(|s| *s == step).unwrap_or(0) as u8
-}
-
-fn step_name(code: u8) -> &'static str {
-    STEPS
-        .get(usize::from(code))
-        .copied()
-        .unwrap_or("start the command")
-}
-
-fn failure_bytes(code: u8, errno: Errno) -> [u8; 5] {
-    let e = (errno as i32).to_ne_bytes();
-    [code, e[0], e[1], e[2], e[3]]
-}
-
-/// COMMAND's working directory, identity (`lxc.init.cwd`, `lxc.init.uid`/`gid`, `-u`/`-g`)
-/// and confinement: the directory first (as root, which may enter it), then capabilities, the
-/// groups, the user, and the seccomp filter last.
-fn become_command(plan: &InitPlan) -> Result<(), (&'static str, Errno)> {
-    if let Some(cwd) = &plan.cwd {
-        nix::unistd::chdir(cwd.as_c_str()).map_err(|e| (STEPS[1], e))?;
-    }
-    plan.confine.enter(|| switch_user(plan))
-}
-
-fn switch_user(plan: &InitPlan) -> Result<(), (&'static str, Errno)> {
-    if plan.uid.is_some() || plan.gid.is_some() {
-        let gid = plan.gid.map(nix::unistd::Gid::from_raw);
-        let groups: Vec<nix::unistd::Gid> = gid.into_iter().collect();
-        nix::unistd::setgroups(&groups).map_err(|e| (STEPS[2], e))?;
-        if let Some(gid) = gid {
-            nix::unistd::setgid(gid).map_err(|e| (STEPS[2], e))?;
-        }
-        if let Some(uid) = plan.uid {
-            nix::unistd::setuid(nix::unistd::Uid::from_raw(uid)).map_err(|e| (STEPS[3], e))?;
-        }
-    }
     Ok(())
 }
 
