@@ -27,7 +27,7 @@ OURS, LXC = f"{WORK}/ours", f"{WORK}/lxc"
 name = f"ckbench{os.getpid()}"
 for p in (OURS, LXC):
     os.makedirs(f"{p}/{name}")
-open(f"{OURS}/{name}/config", "w").write(f"lxc.rootfs.path = {ROOT}\nlxc.signal.halt = SIGUSR1\n")
+open(f"{OURS}/{name}/config", "w").write(f"lxc.rootfs.path = {ROOT}\nlxc.signal.halt = SIGUSR1\nlxc.console.path = none\n")
 open(f"{LXC}/{name}/config", "w").write(
     f"lxc.rootfs.path = dir:{ROOT}\nlxc.signal.halt = SIGUSR1\nlxc.net.0.type = none\n"
     "lxc.tty.max = 0\nlxc.console.path = none\nlxc.mount.auto = proc:mixed sys:mixed\n")
