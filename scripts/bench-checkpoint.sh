@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 RUNS=${CK_RUNS:-5}
 BIN=${BIN:-$(scripts/build-release.sh)}
 exec python3 - "$RUNS" "$BIN" "$PWD" <<'PY'
-import os, shutil, statistics, subprocess, sys, tempfile, time
+import glob, os, shutil, statistics, subprocess, sys, tempfile, time
 
 RUNS, BIN, TOP = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 CRIU = next((p for p in ("/usr/local/sbin/criu", "/usr/sbin/criu") if os.path.exists(p)), None)
@@ -150,6 +150,14 @@ finally:
     for cmd in (ours("stop", "-k"), theirs("stop", "-k")):
         subprocess.run(cmd, capture_output=True)
     shutil.rmtree(WORK, ignore_errors=True)
+    # criu restore --manage-cgroups=full (the floor) makes the container's cgroups again, which
+    # no shim of ours then removes: every group of this bench's container goes, deepest first.
+    for top in glob.glob("/sys/fs/cgroup/*/"):
+        for here, dirs, _ in os.walk(top, topdown=False):
+            if os.path.basename(here).startswith(f"{name}@"):
+                for sub, _, _ in sorted(os.walk(here), key=lambda w: -len(w[0])):
+                    try: os.rmdir(sub)
+                    except OSError: pass
     for root in ("/var/run/lxc", "/var/run/lxc/lock"):
         shutil.rmtree(root + WORK, ignore_errors=True)
 PY
