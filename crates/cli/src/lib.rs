@@ -115,6 +115,38 @@ pub trait CommonOpts {
     const NEEDS_ROOT: bool = true;
 }
 
+/// `CommonOpts` for a command that takes none of the common options and needs no root
+/// (lxc-config, lxc-usernsexec).
+#[macro_export]
+macro_rules! no_common_options {
+    ($args:ty) => {
+        impl $crate::CommonOpts for $args {
+            const NEEDS_ROOT: bool = false;
+            fn name(&self) -> Option<&str> {
+                None
+            }
+            fn lxcpath(&self) -> Option<&std::path::PathBuf> {
+                None
+            }
+            fn logfile(&self) -> Option<&std::path::PathBuf> {
+                None
+            }
+            fn loglevel(&self) -> Option<&str> {
+                None
+            }
+            fn rcfile(&self) -> Option<&std::path::PathBuf> {
+                None
+            }
+            fn rcfile_unchecked(&self) -> Option<&std::path::PathBuf> {
+                None
+            }
+            fn quiet(&self) -> bool {
+                false
+            }
+        }
+    };
+}
+
 /// The `-P` of a command: one, or the first of several.
 pub trait FirstPath {
     fn first_path(&self) -> Option<&std::path::PathBuf>;

@@ -28,7 +28,7 @@ pub fn program_file(base: &Path) -> Result<PathBuf, String> {
     if PROGRAM.is_empty() {
         return Err("lxc-init is not built for this architecture".into());
     }
-    let name = format!(".lxc-init-{:016x}", fnv1a(PROGRAM));
+    let name = format!(".lxc-init-{:016x}", lxc_proto::paths::fnv1a(PROGRAM));
     let path = base.join(&name);
     if is_intact(&path) {
         return Ok(path);
@@ -93,13 +93,6 @@ fn drop_effective_dac_override() {
             ..sets
         });
     }
-}
-
-/// FNV-1a, 64 bits: the version in the file's name.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 /// Executes lxc-init from `program` (an `O_PATH` descriptor of its file) with COMMAND's pid

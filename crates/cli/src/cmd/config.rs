@@ -2,7 +2,6 @@
 //! reports it: `-l` lists the keys, `KEY` prints its value (the file's or LXC's default), or
 //! `KEY is not set.` for a key without one. No `-n`, `-P`, `-o` or `-l LEVEL`: `-l` is the list.
 use crate::CliError;
-use std::path::PathBuf;
 
 /// Query the LXC system configuration (lxc.conf).
 #[derive(argh::FromArgs, argh::ArgsInfo)]
@@ -16,30 +15,7 @@ pub struct Args {
     item: Option<String>,
 }
 
-impl crate::CommonOpts for Args {
-    const NEEDS_ROOT: bool = false;
-    fn name(&self) -> Option<&str> {
-        None
-    }
-    fn lxcpath(&self) -> Option<&PathBuf> {
-        None
-    }
-    fn logfile(&self) -> Option<&PathBuf> {
-        None
-    }
-    fn loglevel(&self) -> Option<&str> {
-        None
-    }
-    fn rcfile(&self) -> Option<&PathBuf> {
-        None
-    }
-    fn rcfile_unchecked(&self) -> Option<&PathBuf> {
-        None
-    }
-    fn quiet(&self) -> bool {
-        false
-    }
-}
+crate::no_common_options!(Args);
 
 pub fn run(args: Args) -> Result<i32, CliError> {
     if args.list {

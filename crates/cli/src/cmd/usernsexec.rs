@@ -5,7 +5,6 @@
 use crate::CliError;
 use lxc_config::{IdKind, IdMap};
 use std::ffi::CString;
-use std::path::PathBuf;
 
 /// Run a task as root in a new user namespace.
 #[derive(argh::FromArgs, argh::ArgsInfo)]
@@ -23,30 +22,7 @@ pub struct Args {
     command: Vec<String>,
 }
 
-impl crate::CommonOpts for Args {
-    const NEEDS_ROOT: bool = false;
-    fn name(&self) -> Option<&str> {
-        None
-    }
-    fn lxcpath(&self) -> Option<&PathBuf> {
-        None
-    }
-    fn logfile(&self) -> Option<&PathBuf> {
-        None
-    }
-    fn loglevel(&self) -> Option<&str> {
-        None
-    }
-    fn rcfile(&self) -> Option<&PathBuf> {
-        None
-    }
-    fn rcfile_unchecked(&self) -> Option<&PathBuf> {
-        None
-    }
-    fn quiet(&self) -> bool {
-        false
-    }
-}
+crate::no_common_options!(Args);
 
 /// One `-m` value: one map, two for `b`.
 fn parse_map(text: &str) -> Result<Vec<IdMap>, String> {
