@@ -127,11 +127,32 @@ pub fn run(args: Args) -> Result<i32, CliError> {
         Ok(_) => Ok(0),
         // The shim went away before it could answer: the container ended by itself just then
         // (its shim answers only what reached it before it left). Stopped is stopped.
-        Err(ClientError::Closed) => match ct.status()? {
-            Status::Stopped => Ok(0),
-            _ => Err(rpc_error(ClientError::Closed)),
-        },
+        Err(ClientError::Closed) => after_closed(&ct),
         Err(e) => Err(rpc_error(e)),
+    }
+}
+
+/// The shim closed the stop's connection unanswered: it is on its way out (the container
+/// ended by itself just then) or it died. Stopped once its lock is free: waits for that, up
+/// to [`crate::container::TIMEOUT`] (a shim on its way out may still hold the lock, or even
+/// accept a connection it will close, for a moment).
+fn after_closed(ct: &Container) -> Result<i32, CliError> {
+    let deadline = std::time::Instant::now() + crate::container::TIMEOUT;
+    loop {
+        let running = match ct.status()? {
+            Status::Stopped => return Ok(0),
+            Status::Starting => false,
+            Status::Running(mut c) => match c.state() {
+                Ok(lxc_proto::State::Stopped | lxc_proto::State::Stopping) => return Ok(0),
+                Err(ClientError::Closed) => false,
+                // A shim there and serving (a new start of the name, say).
+                _ => true,
+            },
+        };
+        if running || std::time::Instant::now() >= deadline {
+            return Err(rpc_error(ClientError::Closed));
+        }
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
 
