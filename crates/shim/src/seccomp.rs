@@ -153,4 +153,6 @@ fn action_of(action: Action) -> SeccompAction {
 }
 
 #[cfg(test)]
+mod abi_tests;
+#[cfg(test)]
 mod tests;
