@@ -1,4 +1,3 @@
-use super::syscalls;
 use super::*;
 use lxc_config::seccomp::parse_profile;
 
