@@ -233,3 +233,59 @@ fn a_long_allowlist_is_split_by_abi_within_the_kernels_limit() {
     assert_eq!(verdict(&p, &call(I386, 3, &[0, 0])), ALLOW);
     assert_eq!(verdict(&p, &call(I386, 3, &[1, 0])), KILL);
 }
+
+/// Random profiles (a fixed seed) compile to programs the kernel takes, and every call of
+/// either ABI runs through them to a return.
+#[test]
+fn random_profiles_compile_to_programs_that_always_return() {
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let names =
+        "mkdir socket accept semop ipc socketcall umask ioctl read frob reject_force_umount";
+    let names: Vec<&str> = names.split(' ').collect();
+    let actions = [
+        "", "kill", "allow", "trap", "errno 1", "errno 2", "trace 3", "log",
+    ];
+    let sections = ["[all]", "[x86_64]", "[x86]", "[x32]", "[arm64]"];
+    let values = [0, 1, 2, 0x5401, 0xffff_ffff, 0x1_0000_0000, u64::MAX];
+    let ops = ["==", "!=", "<", "<=", ">", ">=", "&="];
+    for _ in 0..300 {
+        let policy = [
+            "denylist",
+            "allowlist",
+            "denylist errno 5",
+            "allowlist trap",
+        ];
+        let mut text = format!("2\n{}\n", policy[next(4) as usize]);
+        for _ in 0..next(12) {
+            if next(5) == 0 {
+                text.push_str(sections[next(5) as usize]);
+                text.push('\n');
+                continue;
+            }
+            let action = actions[next(8) as usize];
+            text.push_str(&format!("{} {action}", names[next(11) as usize]));
+            if !action.is_empty() {
+                for _ in 0..next(3) {
+                    let (v, m) = (values[next(7) as usize], values[next(7) as usize]);
+                    let op = ops[next(7) as usize];
+                    text.push_str(&format!(" [{},{v},{op},{m}]", next(6)));
+                }
+            }
+            text.push('\n');
+        }
+        let p = programs(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert!(p.iter().all(|prog| !prog.is_empty() && prog.len() <= 4096));
+        for _ in 0..50 {
+            let arch = [X86_64, I386, 0xc000_00b7][next(3) as usize];
+            let nr = [39, 54, 83, 102, 117, 166, 359, 0x4000_0053][next(8) as usize] as u32;
+            let args: Vec<u64> = (0..6).map(|_| values[next(7) as usize]).collect();
+            verdict(&p, &call(arch, nr, &args));
+        }
+    }
+}
