@@ -125,6 +125,39 @@ fn freeze_and_thaw_v1_freezer() {
     ct.assert_clean();
 }
 
+/// The v1 freezer tries each task once per request: a shell's vfork parent that was running
+/// then and went to wait for its child (frozen as it was born) was never frozen, and the group
+/// stayed FREEZING until the freeze timed out (about 1 freeze in 10 here with four vfork
+/// loops). The shim asks again on each look, as LXC does.
+#[test]
+fn v1_freezes_take_with_vfork_parents() {
+    let ct = Ct::new("freezevf");
+    let out = run(
+        ct.command(
+            "execute",
+            &[
+                "-d",
+                "--",
+                "sh",
+                "-c",
+                "for i in 1 2 3 4; do (while :; do /bin/true; done) & done; wait",
+            ],
+        )
+        .env("LXC_CGROUP_PREFER", "v1"),
+        Duration::from_secs(30),
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    for round in 0..60 {
+        let out = ct.lxc("freeze", &["-t", "2"]);
+        assert_eq!(code(&out), 0, "freeze {round}: {}", stderr(&out));
+        assert_eq!(code(&ct.lxc("unfreeze", &[])), 0);
+    }
+    let out = ct.lxc("stop", &["-k"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    ct.wait_stopped(Duration::from_secs(10));
+    ct.assert_clean();
+}
+
 #[test]
 fn kill_fans_out_to_every_process() {
     let ct = Ct::new("killall");

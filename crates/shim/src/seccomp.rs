@@ -7,25 +7,18 @@
 //! all and takes the most severe answer (kill > trap > errno > trace > log > allow), which
 //! is what a single libseccomp filter with those rules answers.
 //!
-//! Only the host's own architecture is filtered: a call through another ABI (i386's int 0x80,
-//! x32) kills the process (seccompiler's architecture check) or fails with ENOSYS (x32),
-//! where LXC also filters the compat architectures with the same rules.
+//! Each program answers for x86_64 and for i386 (`int 0x80`), each ABI with its own numbers
+//! (`abi`), as LXC filters the compat architecture; a first program (`bpf::guard`) makes x32
+//! calls fail with ENOSYS and kills any other architecture.
+mod abi;
+mod bpf;
 mod syscalls;
 
-use lxc_config::seccomp::{Action, ArgCmp, CmpOp, Profile, Syscall};
+use abi::{Conditions, ABIS};
+use lxc_config::seccomp::{Action, Profile, Syscall};
 use lxc_config::Settings;
-use seccompiler::{
-    SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter, SeccompRule,
-    TargetArch,
-};
+use seccompiler::SeccompAction;
 use std::collections::BTreeMap;
-
-/// `MNT_FORCE` (umount(2)), for LXC's `reject_force_umount`.
-const MNT_FORCE: u64 = 1;
-/// `AUDIT_ARCH_X86_64` (linux/audit.h).
-const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
-/// x32 syscalls are x86_64's with this bit set.
-const X32_SYSCALL_BIT: u32 = 0x4000_0000;
 
 /// The compiled programs, to install in order; empty when there is no profile.
 pub type Programs = Vec<Vec<libc::sock_filter>>;
@@ -68,8 +61,8 @@ fn already_confined() -> bool {
         .is_some_and(|v| v.trim() != "0")
 }
 
-/// One syscall's conditions within one action: `None` matches always.
-type Conditions = Option<Vec<SeccompRule>>;
+/// Per ABI (`ABIS` order), each syscall number's conditions.
+type ByAbi = [BTreeMap<i64, Conditions>; 2];
 
 /// The programs for `profile` on a host of Rust's architecture `arch`.
 pub fn compile(profile: &Profile, arch: &str) -> Result<Programs, String> {
@@ -83,62 +76,52 @@ pub fn compile(profile: &Profile, arch: &str) -> Result<Programs, String> {
             "the notify action needs lxc.seccomp.notify.proxy, which is not supported yet".into(),
         );
     }
-    let mut by_action: BTreeMap<Action, BTreeMap<i64, Conditions>> = BTreeMap::new();
+    let mut by_action: BTreeMap<Action, ByAbi> = BTreeMap::new();
     for rule in &profile.rules {
-        if rule.arch != "all" && rule.arch != "x86_64" {
-            continue; // another architecture's section (LXC skips those too)
-        }
-        let (nr, action, args) = match &rule.syscall {
-            Syscall::Number(n) => (*n, rule.action, rule.args.clone()),
-            Syscall::Name(name) => match syscalls::x86_64(name) {
-                Some(n) => (n, rule.action, rule.args.clone()),
-                None => {
-                    log::info!(
-                        "seccomp: line {}: {name} is no x86_64 syscall: skipped",
-                        rule.line
-                    );
-                    continue;
-                }
-            },
-            Syscall::RejectForceUmount => (
-                syscalls::x86_64("umount2").unwrap_or(166),
-                Action::Errno(libc::EACCES as u32),
-                vec![ArgCmp {
-                    index: 1,
-                    op: CmpOp::MaskedEq,
-                    value: MNT_FORCE,
-                    mask: MNT_FORCE,
-                }],
-            ),
+        // LXC's reject_force_umount denies with EACCES whatever the section's action.
+        let action = match rule.syscall {
+            Syscall::RejectForceUmount => Action::Errno(libc::EACCES as u32),
+            _ => rule.action,
         };
         if action == profile.default {
             continue;
         }
-        let conditions = if args.is_empty() {
-            None
-        } else {
-            Some(vec![
-                rule_of(&args).map_err(|e| format!("line {}: {e}", rule.line))?
-            ])
-        };
-        let slot = by_action
-            .entry(action)
-            .or_default()
-            .entry(i64::from(nr))
-            .or_insert_with(|| Some(Vec::new()));
-        merge(slot, conditions);
-    }
-    let mut programs = vec![x32_guard()];
-    // What is not the default: allowed by the default's program, decided by its own.
-    if profile.default != Action::Allow {
-        let mut named: BTreeMap<i64, Conditions> = BTreeMap::new();
-        for rules in by_action.values() {
-            for (nr, conditions) in rules {
-                let slot = named.entry(*nr).or_insert_with(|| Some(Vec::new()));
-                merge(slot, conditions.clone());
+        let mut named = false;
+        for abi in ABIS.into_iter().filter(|a| a.in_section(&rule.arch)) {
+            let targets = abi::targets(abi, &rule.syscall, action, &rule.args)
+                .map_err(|e| format!("line {}: {e}", rule.line))?;
+            named |= !targets.is_empty();
+            let slots = &mut by_action.entry(action).or_default()[abi.index()];
+            for (nr, conditions) in targets {
+                let slot = slots
+                    .entry(i64::from(nr))
+                    .or_insert_with(|| Some(Vec::new()));
+                abi::merge(slot, conditions);
             }
         }
-        programs.push(program(
+        if let (false, Syscall::Name(name)) = (named, &rule.syscall) {
+            // As LXC: a name this host does not know is skipped.
+            log::info!(
+                "seccomp: line {}: {name} is no syscall of [{}] here (or its comparisons \
+                 never hold): skipped",
+                rule.line,
+                rule.arch
+            );
+        }
+    }
+    let mut programs = vec![bpf::guard()];
+    // What is not the default: allowed by the default's program, decided by its own.
+    if profile.default != Action::Allow {
+        let mut named = ByAbi::default();
+        for rules in by_action.values() {
+            for (all, these) in named.iter_mut().zip(rules) {
+                for (nr, conditions) in these {
+                    let slot = all.entry(*nr).or_insert_with(|| Some(Vec::new()));
+                    abi::merge(slot, conditions.clone());
+                }
+            }
+        }
+        programs.extend(bpf::program(
             named,
             action_of(profile.default),
             SeccompAction::Allow,
@@ -146,65 +129,14 @@ pub fn compile(profile: &Profile, arch: &str) -> Result<Programs, String> {
     }
     for (action, rules) in by_action {
         if action != Action::Allow {
-            programs.push(program(rules, SeccompAction::Allow, action_of(action))?);
+            programs.extend(bpf::program(
+                rules,
+                SeccompAction::Allow,
+                action_of(action),
+            )?);
         }
     }
     Ok(programs)
-}
-
-/// Adds `more` to `slot`: unconditional wins; otherwise the rules add up (any one matches).
-fn merge(slot: &mut Conditions, more: Conditions) {
-    match (slot.as_mut(), more) {
-        (None, _) => {}
-        (Some(_), None) => *slot = None,
-        (Some(rules), Some(extra)) => rules.extend(extra),
-    }
-}
-
-fn program(
-    rules: BTreeMap<i64, Conditions>,
-    mismatch: SeccompAction,
-    matched: SeccompAction,
-) -> Result<Vec<libc::sock_filter>, String> {
-    let rules = rules
-        .into_iter()
-        .map(|(nr, c)| (nr, c.unwrap_or_default()))
-        .collect();
-    let filter = SeccompFilter::new(rules, mismatch, matched, TargetArch::x86_64)
-        .map_err(|e| format!("cannot compile the profile: {e}"))?;
-    let bpf: seccompiler::BpfProgram = filter
-        .try_into()
-        .map_err(|e: seccompiler::BackendError| format!("cannot compile the profile: {e}"))?;
-    Ok(bpf
-        .into_iter()
-        .map(|i| libc::sock_filter {
-            code: i.code,
-            jt: i.jt,
-            jf: i.jf,
-            k: i.k,
-        })
-        .collect())
-}
-
-/// All of a rule's comparisons must hold.
-fn rule_of(args: &[ArgCmp]) -> Result<SeccompRule, String> {
-    let conditions = args
-        .iter()
-        .map(|a| {
-            let op = match a.op {
-                CmpOp::Ne => SeccompCmpOp::Ne,
-                CmpOp::Lt => SeccompCmpOp::Lt,
-                CmpOp::Le => SeccompCmpOp::Le,
-                CmpOp::Eq => SeccompCmpOp::Eq,
-                CmpOp::Ge => SeccompCmpOp::Ge,
-                CmpOp::Gt => SeccompCmpOp::Gt,
-                CmpOp::MaskedEq => SeccompCmpOp::MaskedEq(a.mask),
-            };
-            SeccompCondition::new(a.index, SeccompCmpArgLen::Qword, op, a.value)
-                .map_err(|e| e.to_string())
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    SeccompRule::new(conditions).map_err(|e| e.to_string())
 }
 
 fn action_of(action: Action) -> SeccompAction {
@@ -220,44 +152,7 @@ fn action_of(action: Action) -> SeccompAction {
     }
 }
 
-/// x32 calls come with x86_64's architecture and their own numbers (`X32_SYSCALL_BIT`), which
-/// no rule names: they fail with ENOSYS rather than slip past a denylist.
-fn x32_guard() -> Vec<libc::sock_filter> {
-    let stmt = |code: u32, k: u32| libc::sock_filter {
-        code: code as u16,
-        jt: 0,
-        jf: 0,
-        k,
-    };
-    let jump = |code: u32, k: u32, jt: u8, jf: u8| libc::sock_filter {
-        code: code as u16,
-        jt,
-        jf,
-        k,
-    };
-    let load = libc::BPF_LD | libc::BPF_W | libc::BPF_ABS;
-    vec![
-        stmt(load, 4), // seccomp_data.arch
-        jump(
-            libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K,
-            AUDIT_ARCH_X86_64,
-            0,
-            3,
-        ),
-        stmt(load, 0), // seccomp_data.nr
-        jump(
-            libc::BPF_JMP | libc::BPF_JGE | libc::BPF_K,
-            X32_SYSCALL_BIT,
-            0,
-            1,
-        ),
-        stmt(
-            libc::BPF_RET | libc::BPF_K,
-            libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32,
-        ),
-        stmt(libc::BPF_RET | libc::BPF_K, libc::SECCOMP_RET_ALLOW),
-    ]
-}
-
+#[cfg(test)]
+mod abi_tests;
 #[cfg(test)]
 mod tests;

@@ -87,7 +87,15 @@ impl Lifecycle {
         let (Some(p), Some(f)) = (&mut self.freeze, self.cgroup.freezer().cloned()) else {
             return;
         };
-        let result = match f.is_frozen() {
+        // The v1 freezer tries each task once per request: one that was running then and has
+        // since gone to sleep in a freezable wait is frozen only by another request. A vfork
+        // parent does that (its child, frozen as it was born, never releases it), so the group
+        // would stay FREEZING; each look asks again (as LXC, which writes FROZEN on each look).
+        let frozen = f.is_frozen().and_then(|done| match f {
+            Freezer::V1(_) if !done => f.freeze().map(|()| false),
+            _ => Ok(done),
+        });
+        let result = match frozen {
             Ok(true) => Ok(()),
             Ok(false) if Instant::now() < p.deadline => {
                 let max = match f {

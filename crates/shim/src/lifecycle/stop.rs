@@ -174,6 +174,8 @@ impl Lifecycle {
                 return;
             }
             (Some(until), Some(f)) if now < until && !f.is_frozen().unwrap_or(true) => {
+                // Asked again: v1 tries each task once per request (see freeze.rs).
+                let _ = f.freeze();
                 timers.arm(now + KILL_PAUSE, TimerKind::KillRound);
                 return;
             }
