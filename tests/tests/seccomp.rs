@@ -83,7 +83,7 @@ fn i386_calls_get_the_answers_of_their_x86_64_twins() {
 }
 
 #[test]
-fn a_kill_rule_kills_an_i386_call_and_sections_name_their_abi() {
+fn a_kill_rule_kills_an_i386_call_and_x86_sections_hold_for_both_abis() {
     let ct = Ct::new("secabik");
     let key = profile(&ct, "k.seccomp", "2\ndenylist\numask kill\n");
     for call in [
@@ -96,11 +96,14 @@ fn a_kill_rule_kills_an_i386_call_and_sections_name_their_abi() {
     let key = profile(
         &ct,
         "s.seccomp",
-        "2\ndenylist\n[x86_64]\nmkdir errno 5\nmkdirat errno 5\n[x86]\nmkdir errno 6\n",
+        "2\ndenylist\n[x86_64]\nmkdir errno 5\nmkdirat errno 5\n[x86]\nrmdir errno 6\n",
     );
-    let script =
-        format!("{ABI_CALL} syscall {X86_64_MKDIR} {NOPE}; {ABI_CALL} int80 {I386_MKDIR} {NOPE}");
-    assert_eq!(sh(&ct, &[&key], &script), "-5\n-6\n");
+    // As LXC 5: a section names the host family, not one ABI.
+    let script = format!(
+        "{ABI_CALL} syscall {X86_64_MKDIR} {NOPE}; {ABI_CALL} int80 {I386_MKDIR} {NOPE}; \
+         {ABI_CALL} int80 {I386_RMDIR} {NOPE}"
+    );
+    assert_eq!(sh(&ct, &[&key], &script), "-5\n-5\n-6\n");
     ct.assert_clean();
 }
 

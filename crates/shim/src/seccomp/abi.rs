@@ -39,16 +39,13 @@ impl Abi {
         }
     }
 
-    /// Whether the rules of the profile section `[section]` apply to this ABI: `[all]` (and
-    /// the rules before any section) to both, `[x86_64]` and `[x86]` to theirs. `[x32]` and
-    /// other architectures' sections apply to neither (x32 calls fail with ENOSYS anyway).
+    /// Whether the rules of the profile section `[section]` apply to this ABI. As LXC 5 reads
+    /// a profile on an x86_64 host, a section only says whether its rules concern this host:
+    /// `[all]` (and the rules before any section), `[x86_64]`, `[x86]` and `[x32]` rules go
+    /// to every ABI the host filters (a denial written under `[x86_64]` holds for i386 calls
+    /// too); other architectures' sections are skipped.
     pub fn in_section(self, section: &str) -> bool {
-        match section {
-            "all" => true,
-            "x86_64" => self == Abi::X86_64,
-            "x86" => self == Abi::I386,
-            _ => false,
-        }
+        matches!(section, "all" | "x86_64" | "x86" | "x32")
     }
 
     /// The number of `name` in this ABI.
