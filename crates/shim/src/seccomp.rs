@@ -4,8 +4,9 @@
 //! library at build or run time, nothing linked into the static shim beyond its code, no
 //! tables of pointers). seccompiler gives one filter one match action, so a profile becomes
 //! one program per action besides its default, plus one for the default; the kernel runs them
-//! all and takes the most severe answer (kill > trap > errno > trace > log > allow), which
-//! is what a single libseccomp filter with those rules answers.
+//! all and takes the most severe answer (kill > trap > errno > notify > trace > log >
+//! allow), which is what a single libseccomp filter with those rules answers. `notify` is
+//! compiled to a placeholder that `seccomp_notify` turns into SECCOMP_RET_USER_NOTIF.
 //!
 //! Only the host's own architecture is filtered: a call through another ABI (i386's int 0x80,
 //! x32) kills the process (seccompiler's architecture check) or fails with ENOSYS (x32),
@@ -51,14 +52,6 @@ pub fn plan(settings: &Settings) -> Result<Programs, String> {
     compile(&profile, std::env::consts::ARCH).map_err(|e| format!("{}: {e}", file.path.display()))
 }
 
-/// Installs `programs` on this process: the last step before exec.
-pub fn install(programs: &Programs) -> nix::Result<()> {
-    for program in programs {
-        crate::sys_confine::install_filter(program)?;
-    }
-    Ok(())
-}
-
 /// Whether this process runs under a seccomp filter already (`Seccomp:` of its status).
 fn already_confined() -> bool {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -77,11 +70,6 @@ pub fn compile(profile: &Profile, arch: &str) -> Result<Programs, String> {
         return Err(format!(
             "seccomp profiles are supported on x86_64 hosts only (this one is {arch})"
         ));
-    }
-    if profile.uses_notify() {
-        return Err(
-            "the notify action needs lxc.seccomp.notify.proxy, which is not supported yet".into(),
-        );
     }
     let mut by_action: BTreeMap<Action, BTreeMap<i64, Conditions>> = BTreeMap::new();
     for rule in &profile.rules {
@@ -215,8 +203,9 @@ fn action_of(action: Action) -> SeccompAction {
         Action::Errno(n) => SeccompAction::Errno(n),
         Action::Trace(n) => SeccompAction::Trace(n),
         Action::Log => SeccompAction::Log,
-        // Refused before (`compile`); the safe answer if it ever got here.
-        Action::Notify => SeccompAction::KillProcess,
+        // Made SECCOMP_RET_USER_NOTIF by `seccomp_notify::prepare` (seccompiler has no such
+        // action).
+        Action::Notify => SeccompAction::Errno(crate::seccomp_notify::PLACEHOLDER),
     }
 }
 
