@@ -167,10 +167,7 @@ impl Shim {
         };
         let registry = self.poll.registry();
         let mut reads = 0;
-        loop {
-            let Some((_, conn)) = &n.conn else {
-                break;
-            };
+        while let Some((_, conn)) = &n.conn {
             reads += 1;
             if reads > MAX_READS {
                 n.warn(format_args!(
