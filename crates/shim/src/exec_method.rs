@@ -130,7 +130,7 @@ impl Shim {
             } else {
                 self.tty_conf.confine.clone()
             },
-            listener_to: handoff.as_ref().map(|(theirs, _)| theirs.as_raw_fd()),
+            listener_to: handoff.as_ref().map(|theirs| theirs.as_raw_fd()),
         };
         let forked = fork_into(init, pid_ns, &plan);
         drop(handoff); // the child's end: ours waits in the loop

@@ -30,9 +30,9 @@ impl Shim {
         self.seccomp_pump();
     }
 
-    /// The hand-off socket for a process about to be attached (its end, and ours, which the
-    /// loop watches for the listener): `None` when its filter has no listener.
-    pub(crate) fn seccomp_handoff(&mut self) -> Result<Option<(OwnedFd, Token)>, Errno> {
+    /// The hand-off socket for a process about to be attached: its end (ours waits in the
+    /// loop for the listener); `None` when its filter has no listener.
+    pub(crate) fn seccomp_handoff(&mut self) -> Result<Option<OwnedFd>, Errno> {
         let Some(n) = self.notifier.as_deref_mut() else {
             return Ok(None);
         };
@@ -51,7 +51,7 @@ impl Shim {
             return Err(Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)));
         }
         n.handoffs.push((token, ours));
-        Ok(Some((theirs, token)))
+        Ok(Some(theirs))
     }
 
     /// An attached process's hand-off socket: its listener, or its end closed (it executed
