@@ -284,7 +284,7 @@ fn a_proxy_that_hangs_closes_or_is_gone_costs_a_bounded_wait() {
         "execute",
         &["-d", "-s", &key, "-s", &proxy.key(), "--", "sleep", "1000"],
     );
-    start.env("LXC_SECCOMP_PROXY_TIMEOUT_MS", "2000");
+    start.env("LXC_SECCOMP_PROXY_TIMEOUT_MS", "3000");
     let out = run(&mut start, Duration::from_secs(30));
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     // A call waits for the proxy's time limit, then fails; the shim answers meanwhile.
@@ -293,19 +293,19 @@ fn a_proxy_that_hangs_closes_or_is_gone_costs_a_bounded_wait() {
         std::thread::sleep(Duration::from_millis(500));
         for _ in 0..5 {
             let t = info_time(&ct);
-            assert!(t < Duration::from_secs(1), "lxc-info took {t:?}");
+            assert!(t < Duration::from_secs(2), "lxc-info took {t:?}");
         }
         waiting.join().unwrap()
     });
     assert_eq!(attach.0, "38\n");
-    assert!(attach.1 >= Duration::from_millis(1900), "{:?}", attach.1);
+    assert!(attach.1 >= Duration::from_millis(2900), "{:?}", attach.1);
     assert!(attach.1 < Duration::from_secs(10), "{:?}", attach.1);
     // Closing, garbage, another call's id: at once.
     for mode in ["close", "garbage", "wrong-id"] {
         proxy.set(mode);
         let (out, took) = attach_mkdir(&ct);
         assert_eq!(out, "38\n", "{mode}");
-        assert!(took < Duration::from_millis(1500), "{mode}: {took:?}");
+        assert!(took < Duration::from_millis(2500), "{mode}: {took:?}");
     }
     // A proxy that answers again is used again (a new connection).
     proxy.set("answer 1 0 0");
@@ -314,7 +314,7 @@ fn a_proxy_that_hangs_closes_or_is_gone_costs_a_bounded_wait() {
     proxy.stop();
     let (out, took) = attach_mkdir(&ct);
     assert_eq!(out, "38\n");
-    assert!(took < Duration::from_millis(1500), "{took:?}");
+    assert!(took < Duration::from_millis(2500), "{took:?}");
     info_time(&ct);
     stop(&ct);
     ct.assert_clean();
@@ -349,7 +349,7 @@ fn a_flood_of_calls_neither_stalls_the_shim_nor_grows_it() {
         std::thread::sleep(Duration::from_millis(300));
         for _ in 0..5 {
             let t = info_time(&ct);
-            assert!(t < Duration::from_secs(1), "lxc-info took {t:?}");
+            assert!(t < Duration::from_secs(2), "lxc-info took {t:?}");
         }
         flood.join().unwrap()
     });
