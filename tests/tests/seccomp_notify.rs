@@ -230,6 +230,23 @@ fn a_proxy_answers_in_lxcs_format() {
     assert_eq!(links[0], format!("/proc/{pid}"));
     assert_eq!(links[1], format!("/proc/{pid}/mem"));
     assert_eq!(links[2], "anon_inode:seccomp notify");
+    // In a user namespace of its own too (COMMAND is root there only).
+    let out = ct.execute(&[
+        "-s",
+        "lxc.idmap = u 0 100000 65536",
+        "-s",
+        "lxc.idmap = g 0 100000 65536",
+        "-s",
+        &key,
+        "-s",
+        &pkey,
+        "--",
+        "python3",
+        "-c",
+        &mkdir(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stdout(&out), "18\n");
     // A running container: the pids in the header, attached processes, a value answer.
     ct.start_detached_with(&["-s", &key, "-s", &pkey], "sleep 1000");
     let info = ct.info().unwrap();
