@@ -19,7 +19,7 @@ secs=${1:-60}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(config fstab seccomp request launch init_channel monitor)
+    targets=(config fstab seccomp seccomp_proxy request launch init_channel monitor)
 fi
 command -v cargo-fuzz >/dev/null || { echo "fuzz.sh: cargo-fuzz is missing (cargo install cargo-fuzz)" >&2; exit 1; }
 status=0

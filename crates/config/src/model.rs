@@ -101,6 +101,11 @@ pub struct Settings {
     /// `lxc.seccomp.allow_nesting`: install the profile even where a filter is already in
     /// place (by default a process that is already confined keeps its filter alone, as LXC's).
     pub seccomp_allow_nesting: Option<bool>,
+    /// `lxc.seccomp.notify.proxy`: where the profile's `notify` calls are forwarded, as
+    /// written (`unix:/PATH` or `unix:@ABSTRACT`, LXC's forms; checked when set).
+    pub seccomp_notify_proxy: Option<String>,
+    /// `lxc.seccomp.notify.cookie`: sent with every forwarded call.
+    pub seccomp_notify_cookie: Option<String>,
     pub apparmor: Apparmor,
     pub selinux: Selinux,
     /// Keys LXC has that are checked but not modelled (`lxc.proc.*`, `lxc.namespace.*`,

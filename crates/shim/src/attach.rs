@@ -35,6 +35,9 @@ pub struct AttachPlan {
     /// The container's capabilities, no_new_privs and seccomp filter (`-e`: none of the first
     /// and last).
     pub confine: std::rc::Rc<crate::confine::Confinement>,
+    /// Where the seccomp listener goes (the child's end of the shim's hand-off socket), when
+    /// the filter has one.
+    pub listener_to: Option<RawFd>,
 }
 
 /// Runs in the forked child; never returns.
@@ -65,7 +68,8 @@ pub fn run(plan: &AttachPlan) -> ! {
         sys::exit_now(125);
     }
     // As COMMAND: capabilities, the user, no_new_privs, the filter last before the exec.
-    if let Err((step, errno)) = plan.confine.enter(|| switch_user(plan)) {
+    let listener_to = plan.listener_to.map(sys::borrow_fd);
+    if let Err((step, errno)) = plan.confine.enter(listener_to, || switch_user(plan)) {
         say(plan, &format!("{step}: {}", errno.desc()));
         sys::exit_now(125);
     }

@@ -164,7 +164,9 @@ fn become_command(plan: &InitPlan) -> Result<(), (&'static str, Errno)> {
     if let Some(cwd) = &plan.cwd {
         nix::unistd::chdir(cwd.as_c_str()).map_err(|e| (STEPS[1], e))?;
     }
-    plan.confine.enter(|| switch_user(plan))
+    // A listener goes to the shim over the init channel, still open until the exec.
+    plan.confine
+        .enter(Some(crate::sys::borrow_fd(SYNC_FD)), || switch_user(plan))
 }
 
 fn switch_user(plan: &InitPlan) -> Result<(), (&'static str, Errno)> {

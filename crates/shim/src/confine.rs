@@ -5,9 +5,10 @@
 //! `Confinement` to the process it attaches.
 use crate::caps::CapPlan;
 use crate::seccomp::{self, Programs};
-use crate::sys_confine;
+use crate::{seccomp_notify, sys_confine};
 use lxc_config::Settings;
 use nix::errno::Errno;
+use std::os::fd::BorrowedFd;
 
 /// Steps of `enter` as errors name them.
 pub const STEP_CAPS: &str = "drop capabilities";
@@ -29,23 +30,31 @@ pub struct Confinement {
     pub no_new_privs: bool,
     /// The compiled seccomp programs (empty: no filter).
     pub seccomp: Programs,
+    /// The program installed with a listener, which goes to the shim (the profile notifies
+    /// and `lxc.seccomp.notify.proxy` is set).
+    pub listener: Option<usize>,
 }
 
 impl Confinement {
     /// What `settings` ask for; errors name the key, or the profile's file and line.
     pub fn of(settings: &Settings) -> Result<Confinement, String> {
+        let mut programs = seccomp::plan(settings)?;
+        let notify = seccomp_notify::prepare(&mut programs);
         Ok(Confinement {
             caps: CapPlan::of(settings)?,
             no_new_privs: settings.no_new_privs == Some(true),
-            seccomp: seccomp::plan(settings)?,
+            seccomp: programs,
+            listener: notify.filter(|_| settings.seccomp_notify_proxy.is_some()),
         })
     }
 
     /// Confines this process, which then executes the container's program: capabilities
     /// out of the sets it could pass on, `switch_user` (COMMAND's groups and user), then
-    /// no_new_privs, then the filter, the last thing before the caller's exec.
+    /// no_new_privs, then the filter, the last thing before the caller's exec. A listener
+    /// (see `listener`) goes to the shim through `listener_to`.
     pub fn enter(
         &self,
+        listener_to: Option<BorrowedFd<'_>>,
         switch_user: impl FnOnce() -> Result<(), (&'static str, Errno)>,
     ) -> Result<(), (&'static str, Errno)> {
         if let Some(caps) = &self.caps {
@@ -65,7 +74,8 @@ impl Confinement {
             if !self.no_new_privs {
                 raise_sys_admin().map_err(|e| (STEP_SECCOMP, e))?;
             }
-            seccomp::install(&self.seccomp).map_err(|e| (STEP_SECCOMP, e))?;
+            seccomp_notify::install(&self.seccomp, self.listener, listener_to)
+                .map_err(|e| (STEP_SECCOMP, e))?;
         }
         Ok(())
     }

@@ -104,6 +104,8 @@ pub struct Shim {
     pub(crate) execs: Option<Box<crate::exec::ExecTable>>,
     /// What terminals and attached processes take from the config.
     pub(crate) tty_conf: crate::terminals::TtyConf,
+    /// The seccomp listeners and proxy (`lxc.seccomp.notify.proxy`), when used.
+    pub(crate) notifier: Option<Box<crate::notifier::Notifier>>,
 }
 
 impl Shim {
@@ -114,7 +116,8 @@ impl Shim {
         while self.phase != Phase::Done {
             self.set_timer_fd();
             let more_output = self.terminals_more();
-            let timeout = (self.accept_more || more_output).then_some(Duration::ZERO);
+            let more_calls = self.seccomp_more();
+            let timeout = (self.accept_more || more_output || more_calls).then_some(Duration::ZERO);
             if let Err(e) = self.poll.poll(&mut events, timeout) {
                 if e.kind() == io::ErrorKind::Interrupted {
                     continue;
@@ -128,6 +131,9 @@ impl Shim {
             }
             if more_output {
                 self.pump_terminals();
+            }
+            if more_calls {
+                self.seccomp_pump();
             }
             for kind in self.timers.expired(Instant::now()) {
                 self.on_timer(kind);
@@ -223,6 +229,9 @@ impl Shim {
             }
             Some(Source::Terminal) => self.on_terminal_event(token, readable),
             Some(Source::Oom) => self.on_oom(),
+            Some(Source::SeccompListener) => self.on_seccomp_ready(token),
+            Some(Source::SeccompProxy) => self.on_seccomp_proxy(),
+            Some(Source::SeccompHandoff) => self.on_seccomp_handoff(token),
             None => {}
         }
         self.apply(&mut fx);
@@ -246,6 +255,7 @@ impl Shim {
             }
             TimerKind::RemoveCgroups => self.advance_ending(&mut fx),
             TimerKind::OomCheck => self.on_oom_check(),
+            TimerKind::SeccompProxy => self.on_seccomp_timeout(),
         }
         self.apply(&mut fx);
     }
@@ -310,6 +320,9 @@ impl Shim {
             match self.chan.try_recv() {
                 Ok(Received::Message(FromInit::Terminals { count }, fds)) => {
                     self.on_terminals(count, fds)
+                }
+                Ok(Received::Message(FromInit::SeccompListener, fds)) => {
+                    self.on_seccomp_listener(fds)
                 }
                 Ok(Received::Message(FromInit::FsReady, fds)) => {
                     drop(fds);

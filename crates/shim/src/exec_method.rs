@@ -99,6 +99,13 @@ impl Shim {
             let (master, slave) = self.exec_pty(init, p.size)?;
             pty = Some((master, slave));
         }
+        // The filter's listener comes back over this (when calls are forwarded to a proxy).
+        let handoff = if p.elevated {
+            None
+        } else {
+            self.seccomp_handoff()
+                .map_err(|e| internal("make the seccomp hand-off socket", e.desc()))?
+        };
         let stdio_fds: [i32; 3] = match &pty {
             Some((_, slave)) => [slave.as_raw_fd(); 3],
             None => [fds[0].as_raw_fd(), fds[1].as_raw_fd(), fds[2].as_raw_fd()],
@@ -123,8 +130,11 @@ impl Shim {
             } else {
                 self.tty_conf.confine.clone()
             },
+            listener_to: handoff.as_ref().map(|theirs| theirs.as_raw_fd()),
         };
-        let pid = fork_into(init, pid_ns, &plan)?;
+        let forked = fork_into(init, pid_ns, &plan);
+        drop(handoff); // the child's end: ours waits in the loop
+        let pid = forked?;
         self.children.register(pid, Role::Exec);
         self.execs.get_or_insert_with(Box::default).started(pid);
         log::info!("exec: started {pid}");

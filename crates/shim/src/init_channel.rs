@@ -42,6 +42,9 @@ pub enum FromInit {
     /// The container's terminals: the descriptors are its devpts instance's ptmx (`O_PATH`)
     /// then `count` pty masters (tty 0 is the console or COMMAND's terminal, then tty1..N).
     Terminals { count: u32 },
+    /// COMMAND's seccomp listener, the one descriptor (sent by COMMAND's process itself
+    /// before its exec, when its profile notifies and calls are forwarded).
+    SeccompListener,
 }
 
 /// What the shim tells the init.

@@ -39,6 +39,8 @@ mod methods;
 pub mod monitor;
 mod mounts;
 pub mod net;
+mod notifier;
+mod notify_loop;
 mod oom;
 mod payload;
 mod ps;
@@ -49,6 +51,8 @@ mod restore;
 mod rootfs;
 pub mod rundir;
 pub mod seccomp;
+mod seccomp_notify;
+pub mod seccomp_proxy;
 mod security;
 mod sources;
 mod spawn;
@@ -61,6 +65,8 @@ mod sys;
 mod sys_bpf;
 #[allow(unsafe_code)]
 mod sys_confine;
+#[allow(unsafe_code)]
+mod sys_seccomp;
 #[allow(unsafe_code)]
 mod sys_tty;
 pub mod term;

@@ -4,8 +4,9 @@
 //! library at build or run time, nothing linked into the static shim beyond its code, no
 //! tables of pointers). seccompiler gives one filter one match action, so a profile becomes
 //! one program per action besides its default, plus one for the default; the kernel runs them
-//! all and takes the most severe answer (kill > trap > errno > trace > log > allow), which
-//! is what a single libseccomp filter with those rules answers.
+//! all and takes the most severe answer (kill > trap > errno > notify > trace > log >
+//! allow), which is what a single libseccomp filter with those rules answers. `notify` is
+//! compiled to a placeholder that `seccomp_notify` turns into SECCOMP_RET_USER_NOTIF.
 //!
 //! Each program answers for x86_64 and for i386 (`int 0x80`), each ABI with its own numbers
 //! (`abi`), as LXC filters the compat architecture; a first program (`bpf::guard`) makes x32
@@ -44,14 +45,6 @@ pub fn plan(settings: &Settings) -> Result<Programs, String> {
     compile(&profile, std::env::consts::ARCH).map_err(|e| format!("{}: {e}", file.path.display()))
 }
 
-/// Installs `programs` on this process: the last step before exec.
-pub fn install(programs: &Programs) -> nix::Result<()> {
-    for program in programs {
-        crate::sys_confine::install_filter(program)?;
-    }
-    Ok(())
-}
-
 /// Whether this process runs under a seccomp filter already (`Seccomp:` of its status).
 fn already_confined() -> bool {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -70,11 +63,6 @@ pub fn compile(profile: &Profile, arch: &str) -> Result<Programs, String> {
         return Err(format!(
             "seccomp profiles are supported on x86_64 hosts only (this one is {arch})"
         ));
-    }
-    if profile.uses_notify() {
-        return Err(
-            "the notify action needs lxc.seccomp.notify.proxy, which is not supported yet".into(),
-        );
     }
     let mut by_action: BTreeMap<Action, ByAbi> = BTreeMap::new();
     for rule in &profile.rules {
@@ -121,20 +109,26 @@ pub fn compile(profile: &Profile, arch: &str) -> Result<Programs, String> {
                 }
             }
         }
-        programs.extend(bpf::program(
-            named,
-            action_of(profile.default),
-            SeccompAction::Allow,
-        )?);
+        let default = bpf::program(named, action_of(profile.default), SeccompAction::Allow)?;
+        programs.extend(one_if_notify(profile.default, default)?);
     }
     for (action, rules) in by_action {
         if action != Action::Allow {
-            programs.extend(bpf::program(
-                rules,
-                SeccompAction::Allow,
-                action_of(action),
-            )?);
+            let these = bpf::program(rules, SeccompAction::Allow, action_of(action))?;
+            programs.extend(one_if_notify(action, these)?);
         }
+    }
+    Ok(programs)
+}
+
+/// A task holds one listener: `notify`'s rules must fit one program (not split per ABI).
+fn one_if_notify(action: Action, programs: Programs) -> Result<Programs, String> {
+    if action == Action::Notify && programs.len() > 1 {
+        return Err(
+            "the notify rules do not fit one seccomp program (4096 instructions for \
+             both ABIs): notify fewer calls"
+                .into(),
+        );
     }
     Ok(programs)
 }
@@ -147,8 +141,9 @@ fn action_of(action: Action) -> SeccompAction {
         Action::Errno(n) => SeccompAction::Errno(n),
         Action::Trace(n) => SeccompAction::Trace(n),
         Action::Log => SeccompAction::Log,
-        // Refused before (`compile`); the safe answer if it ever got here.
-        Action::Notify => SeccompAction::KillProcess,
+        // Made SECCOMP_RET_USER_NOTIF by `seccomp_notify::prepare` (seccompiler has no such
+        // action).
+        Action::Notify => SeccompAction::Errno(crate::seccomp_notify::PLACEHOLDER),
     }
 }
 

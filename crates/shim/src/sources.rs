@@ -27,6 +27,12 @@ pub enum Source {
     Timer,
     /// A pty master or a viewer's stream (`terminals.rs` tells which).
     Terminal,
+    /// A seccomp listener of the container's (`notifier.rs`).
+    SeccompListener,
+    /// The connection to `lxc.seccomp.notify.proxy`.
+    SeccompProxy,
+    /// An attached process's socket that brings its seccomp listener.
+    SeccompHandoff,
 }
 
 /// The table.

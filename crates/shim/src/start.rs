@@ -106,6 +106,16 @@ impl Shim {
         }) {
             fail!("{e}");
         }
+        // Before the init exists: a proxy that cannot be reached refuses the start, as LXC's.
+        let notifier = match crate::notifier::Notifier::open(
+            &spec.config.settings,
+            &plan.confine,
+            r.poll.registry(),
+            &mut r.sources,
+        ) {
+            Ok(n) => n,
+            Err(e) => fail!("{e}"),
+        };
         let payload = Payload::Clone(plan);
         let flags = payload::clone_flags(spec);
         let started = match &spec.restore {
@@ -254,6 +264,7 @@ impl Shim {
             terminals: None,
             execs: None,
             tty_conf,
+            notifier,
         });
         guard.defuse();
         // STARTING is change number 1: announced before anything else can change.

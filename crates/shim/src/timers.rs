@@ -27,6 +27,8 @@ pub enum TimerKind {
     RebootDeadline,
     /// Look at the OOM kill count again (v1's eventfd fires before the kill is counted).
     OomCheck,
+    /// The seccomp proxy's time to answer a call is up.
+    SeccompProxy,
 }
 
 /// The queue.

@@ -138,8 +138,28 @@ pub(crate) fn add(keys: &mut Vec<KeyDef>) {
             }),
             write: |s, w| w.flag(s.seccomp_allow_nesting),
         },
-        raw_key("lxc.seccomp.notify.proxy", "", ValueKind::Text),
-        raw_key("lxc.seccomp.notify.cookie", "", ValueKind::Text),
+        KeyDef {
+            name: "lxc.seccomp.notify.proxy",
+            aliases: "",
+            family: None,
+            kind: ValueKind::Text,
+            support: Support::Yes,
+            apply: Apply::Set(|s, i| {
+                scalar(&mut s.seccomp_notify_proxy, i.value, value::parse_proxy)
+            }),
+            write: |s, w| w.opt(&s.seccomp_notify_proxy),
+        },
+        KeyDef {
+            name: "lxc.seccomp.notify.cookie",
+            aliases: "",
+            family: None,
+            kind: ValueKind::Text,
+            support: Support::Yes,
+            apply: Apply::Set(|s, i| {
+                scalar(&mut s.seccomp_notify_cookie, i.value, value::parse_text)
+            }),
+            write: |s, w| w.opt(&s.seccomp_notify_cookie),
+        },
         KeyDef {
             name: "lxc.no_new_privs",
             aliases: "",

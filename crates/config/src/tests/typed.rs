@@ -100,3 +100,38 @@ fn the_built_in_default_drops_lxcs_common_capabilities() {
     let parsed = parse_str(&format!("lxc.cap.drop = {BUILTIN_CAP_DROP}\n"), "x").unwrap();
     assert_eq!(builtin_default().settings, parsed.settings);
 }
+
+#[test]
+fn seccomp_notify_proxy_takes_lxcs_socket_forms() {
+    let s = parse_str(
+        "lxc.seccomp.notify.proxy = unix:/run/proxy.sock\nlxc.seccomp.notify.cookie = c 1",
+        "a.conf",
+    )
+    .unwrap()
+    .settings;
+    assert_eq!(
+        s.seccomp_notify_proxy.as_deref(),
+        Some("unix:/run/proxy.sock")
+    );
+    assert_eq!(s.seccomp_notify_cookie.as_deref(), Some("c 1"));
+    let s = parse_str("lxc.seccomp.notify.proxy = unix:@abstract", "a.conf")
+        .unwrap()
+        .settings;
+    assert_eq!(s.seccomp_notify_proxy.as_deref(), Some("unix:@abstract"));
+    let long = format!("unix:/{}", "x".repeat(107));
+    for bad in [
+        "/run/p",
+        "unix:run/p",
+        "unix:/",
+        "unix:@",
+        "tcp:1.2.3.4:5",
+        &long,
+    ] {
+        let text = format!("lxc.seccomp.notify.proxy = {bad}\n");
+        let e = parse_str(&text, "a.conf").unwrap_err().to_string();
+        assert!(
+            e.contains("a.conf:1") && e.contains("lxc.seccomp.notify.proxy"),
+            "{bad}: {e}"
+        );
+    }
+}

@@ -12,6 +12,6 @@ mod signal;
 pub use lists::capability_number;
 pub(crate) use scalar::{
     parse_absolute, parse_arch, parse_bool, parse_facility, parse_hostname, parse_log_level,
-    parse_number, parse_overlay, parse_rootfs, parse_size, parse_text,
+    parse_number, parse_overlay, parse_proxy, parse_rootfs, parse_size, parse_text,
 };
 pub use signal::parse_signal;

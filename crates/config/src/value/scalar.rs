@@ -85,6 +85,34 @@ pub(crate) fn parse_absolute(value: &str) -> Result<String, String> {
     }
 }
 
+/// sockaddr_un's sun_path: the longest path with its NUL.
+const SUN_PATH_LEN: usize = 108;
+
+/// `lxc.seccomp.notify.proxy`: `unix:` then an absolute path or `@` and an abstract name, of
+/// at least one more character and short enough for a socket address (LXC's rules).
+pub(crate) fn parse_proxy(value: &str) -> Result<String, String> {
+    let Some(path) = value.strip_prefix("unix:") else {
+        return Err(format!(
+            "invalid value {} (expected unix:/PATH or unix:@NAME)",
+            quoted(value)
+        ));
+    };
+    if !(path.starts_with('/') || path.starts_with('@')) || path.len() < 2 {
+        return Err(format!(
+            "invalid socket {} (expected an absolute path or @NAME)",
+            quoted(path)
+        ));
+    }
+    if path.len() + 1 > SUN_PATH_LEN || path.contains('\0') {
+        return Err(format!(
+            "invalid socket {} (at most {} bytes, no NUL)",
+            quoted(path),
+            SUN_PATH_LEN - 1
+        ));
+    }
+    Ok(value.to_owned())
+}
+
 /// Anything non-empty, taken as written (paths, commands, profile names).
 pub(crate) fn parse_text(value: &str) -> Result<String, String> {
     Ok(value.to_owned())
