@@ -347,6 +347,13 @@ def checkpoint_console():
     with open(log, "rb") as f:
         if b"kept-21-restored" not in f.read():
             fail("the console log lacks the restored console's output")
+    # lxc-attach at a terminal gets a pty of the restored container's own devpts.
+    e = Term(cmd("attach", "--", "/bin/sh"))
+    e.expect(b"# ")
+    e.send(b"tty; exit 3\r")
+    e.expect(b"/dev/pts/")
+    if e.wait() != 3:
+        fail("lxc-attach at a terminal after the restore did not exit 3")
     # A restored container checkpoints again (its terminals are now the host's ptys).
     r = run(cmd("checkpoint", "-D", images + "2"))
     if r.returncode != 0:

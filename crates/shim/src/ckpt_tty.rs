@@ -224,7 +224,7 @@ impl NewTerminals {
     pub fn make(terms: &[Terminal]) -> Result<NewTerminals, String> {
         let mut new = NewTerminals::default();
         for t in terms {
-            if t.tty > 64 || key_devs(&t.key).is_none() {
+            if t.tty > 64 || terms.len() > 65 || t.mounts.len() > 64 || key_devs(&t.key).is_none() {
                 return Err(format!("bad terminal {} ({})", t.tty, t.key));
             }
             let (master, slave, path) = host_pty().map_err(|e| format!("tty {}: {e}", t.tty))?;
