@@ -165,7 +165,7 @@ pub fn find_ctty_files(procs: &[nix::unistd::Pid], terms: &mut [Terminal]) -> Re
                     .iter()
                     .map(|h| match h {
                         Some(n) => format!("tty {n}"),
-                        None => "a pty of the container's".to_string(),
+                        None => "another or none".to_string(),
                     })
                     .collect();
                 return Err(format!(
