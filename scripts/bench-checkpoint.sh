@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Checkpoint and restore times, side by side in one run (run by scripts/bench.sh, or alone):
-#   ours:  lxc-checkpoint -s, then lxc-checkpoint -r, of a busybox system container
+#   ours:  lxc-checkpoint -s, then lxc-checkpoint -r, of a busybox system container with its
+#          console (pid 1's stdio; a new pty at each restore)
 #   floor: criu dump / criu restore -d of the same container's tree by hand, with the options
-#          lxc-checkpoint uses (what CRIU alone costs)
+#          lxc-checkpoint uses (what CRIU alone costs; the console handed over the same way)
 #   LXC 5: its lxc-checkpoint -s / -r of an equivalent container (needs CRIU's network lock on
 #          nftables, given through CRIU_CONFIG_FILE)
 # Medians over CK_RUNS runs (default 5). Needs root and a working criu (scripts/install-criu.sh).
@@ -12,7 +13,7 @@ cd "$(dirname "$0")/.."
 RUNS=${CK_RUNS:-5}
 BIN=${BIN:-$(scripts/build-release.sh)}
 exec python3 - "$RUNS" "$BIN" "$PWD" <<'PY'
-import glob, os, shutil, statistics, subprocess, sys, tempfile, time
+import glob, os, shutil, stat, statistics, subprocess, sys, tempfile, time
 
 RUNS, BIN, TOP = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 CRIU = next((p for p in ("/usr/local/sbin/criu", "/usr/sbin/criu") if os.path.exists(p)), None)
@@ -27,7 +28,7 @@ OURS, LXC = f"{WORK}/ours", f"{WORK}/lxc"
 name = f"ckbench{os.getpid()}"
 for p in (OURS, LXC):
     os.makedirs(f"{p}/{name}")
-open(f"{OURS}/{name}/config", "w").write(f"lxc.rootfs.path = {ROOT}\nlxc.signal.halt = SIGUSR1\nlxc.console.path = none\n")
+open(f"{OURS}/{name}/config", "w").write(f"lxc.rootfs.path = {ROOT}\nlxc.signal.halt = SIGUSR1\n")
 open(f"{LXC}/{name}/config", "w").write(
     f"lxc.rootfs.path = dir:{ROOT}\nlxc.signal.halt = SIGUSR1\nlxc.net.0.type = none\n"
     "lxc.tty.max = 0\nlxc.console.path = none\nlxc.mount.auto = proc:mixed sys:mixed\n")
@@ -75,7 +76,7 @@ def bench_ours():
 
 def bench_floor():
     # The same tree by hand: started by our lxc-start, dumped and restored by criu alone.
-    dumps, restores = [], []
+    dumps, restores, masters = [], [], []
     run(ours("start"))
     pid = subprocess.run(ours("info", "-pH"), capture_output=True).stdout.decode().strip()
     for i in range(RUNS):
@@ -83,24 +84,34 @@ def bench_floor():
         time.sleep(0.3)
         cg = [l for l in open(f"/proc/{pid}/cgroup") if ":freezer:" in l]
         fr = ["--freeze-cgroup", "/sys/fs/cgroup/freezer" + cg[0].split(":", 2)[2].strip()] if cg else []
-        ext = []
-        for fd in ("0",):
-            st = os.stat(f"/proc/{pid}/fd/{fd}")
-            mnt = [l for l in open(f"/proc/{pid}/fdinfo/{fd}") if l.startswith("mnt_id")][0].split()[1]
-            ext = ["--external", f"file[{int(mnt):x}:{st.st_ino:x}]"]
+        st = os.stat(f"/proc/{pid}/fd/0")
+        if stat.S_ISCHR(st.st_mode) and 136 <= os.major(st.st_rdev) < 144:
+            # The console (pid 1's stdio): its master is the shim's. As lxc-checkpoint does: an
+            # external tty, and its bind onto /dev/console an external mount.
+            key = f"tty[{st.st_rdev:x}:{st.st_dev:x}]"
+            ext = ["--external", key, "--external", "mnt[/dev/console]:console"]
+        else:
+            mnt = [l for l in open(f"/proc/{pid}/fdinfo/0") if l.startswith("mnt_id")][0].split()[1]
+            key = f"file[{int(mnt):x}:{os.stat(f'/proc/{pid}/fd/0').st_ino:x}]"
+            ext = ["--external", key]
         common = ["-v4", "--manage-cgroups=full", "--tcp-established", "--file-locks", "--network-lock", "nftables"]
         dumps.append(timed([CRIU, "dump", "-t", pid, "-D", d, "-o", "dump.log", *common, *fr, *ext]))
         # Our shim is left waiting for an init that CRIU killed: it ends by itself.
         end = time.time() + 5
         while os.path.exists(f"/proc/{pid}") and time.time() < end: time.sleep(0.01)
         time.sleep(0.2)
-        null = os.open("/dev/null", os.O_RDWR)
-        os.set_inheritable(null, True)
         t = time.perf_counter()
+        if key.startswith("tty["):
+            master, null = os.openpty()
+            masters.append(master)
+            more = ["--external", f"mnt[console]:{os.ttyname(null)}"]
+        else:
+            null, more = os.open("/dev/null", os.O_RDWR), []
+        os.set_inheritable(null, True)
         sys.stderr.write("."); sys.stderr.flush()
         r = subprocess.run([CRIU, "restore", "-D", d, "-o", "restore.log", *common, "--root", ROOT,
                             "--restore-detached", "--restore-sibling", "--pidfile", f"{d}/pid",
-                            "--inherit-fd", f"fd[{null}]:{ext[1]}"], pass_fds=(null,),
+                            "--inherit-fd", f"fd[{null}]:{key}", *more], pass_fds=(null,),
                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                            timeout=60)
         restores.append((time.perf_counter() - t) * 1000)
@@ -111,6 +122,7 @@ def bench_floor():
     os.kill(int(pid), 9)
     try: os.waitpid(int(pid), 0)
     except ChildProcessError: pass
+    for m in masters: os.close(m)
     return statistics.median(dumps), statistics.median(restores)
 
 def bench_lxc():

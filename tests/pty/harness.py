@@ -274,12 +274,139 @@ def attach():
         fail("the terminal was not restored after kill -9 of lxc-attach")
 
 
+def wait_state(want, timeout=10):
+    end = time.time() + timeout
+    while time.time() < end:
+        if run(cmd("state")).stdout.strip() == want.encode():
+            return
+        time.sleep(0.05)
+    fail(f"not {want} after {timeout}s")
+
+
+def checkpoint_console():
+    """A system container's console and tty1 come back from a checkpoint: lxc-console attaches
+    to both, the console's shell kept its variables and reads what is typed, the ring and the
+    console log go on."""
+    if ROOTFS is None:
+        fail("needs a rootfs")
+    images = os.path.join(LXCPATH, "images")
+    log = os.path.join(LXCPATH, "console.log")
+    with open(os.path.join(ROOTFS, "etc/inittab"), "w") as f:
+        # tty1's shell without job control: CRIU restores /dev/tty (which such a shell keeps
+        # open) for one terminal only.
+        f.write("::sysinit:/bin/sh -c 'echo booted-console'\n"
+                "::respawn:-/bin/sh\n"
+                "tty1::respawn:/bin/sh -c 'echo on-tty1; exec /bin/sh +m'\n")
+    os.makedirs(os.path.join(LXCPATH, NAME), exist_ok=True)
+    with open(os.path.join(LXCPATH, NAME, "config"), "w") as f:
+        f.write(f"lxc.rootfs.path = {ROOTFS}\nlxc.tty.max = 1\nlxc.console.logfile = {log}\n"
+                "lxc.signal.halt = SIGUSR1\n")
+    r = run(cmd("start"))
+    if r.returncode != 0:
+        fail(f"lxc-start: {r.stderr!r}")
+    a = Term(cmd("console"))
+    a.expect(b"booted-console")
+    a.send(b"\r")
+    a.expect(b"# ")
+    a.send(b"X=kept-$((20+1)); echo set-$X\r")
+    a.expect(b"set-kept-21")
+    a.send(b"\x01q")
+    if a.wait() != 0:
+        fail("lxc-console did not detach")
+    r = run(cmd("checkpoint", "-s", "-D", images))
+    if r.returncode != 0:
+        fail(f"lxc-checkpoint -s: {r.stderr!r}")
+    wait_state("STOPPED")
+    r = run(cmd("checkpoint", "-r", "-D", images))
+    if r.returncode != 0:
+        fail(f"lxc-checkpoint -r: {r.stderr!r}")
+    wait_state("RUNNING")
+    # The same shell, on a new terminal: it reads a line typed now and knows $X.
+    c = Term(cmd("console"), 30, 100)
+    c.expect(b"Connected to tty 0")
+    c.send(b"echo $X-restored; stty size\r")
+    c.expect(b"kept-21-restored")
+    c.expect(b"30 100")
+    c.send(b"\x01q")
+    c.wait()
+    # Output while nobody is attached goes into the ring, shown on the next attach.
+    r = run(cmd("attach", "--", "sh", "-c", "echo while-away-$((3+4)) > /dev/console"),
+            stdin=subprocess.DEVNULL)
+    if r.returncode != 0:
+        fail(f"lxc-attach: {r.returncode} {r.stderr!r}")
+    c = Term(cmd("console"))
+    c.expect(b"while-away-7")
+    c.send(b"\x01q")
+    c.wait()
+    d = Term(cmd("console", "-t", "1"))
+    d.expect(b"Connected to tty 1")
+    d.send(b"echo t1-$((1+2))\r")
+    d.expect(b"t1-3")
+    d.send(b"\x01q")
+    d.wait()
+    with open(log, "rb") as f:
+        if b"kept-21-restored" not in f.read():
+            fail("the console log lacks the restored console's output")
+    # lxc-attach at a terminal gets a pty of the restored container's own devpts.
+    e = Term(cmd("attach", "--", "/bin/sh"))
+    e.expect(b"# ")
+    e.send(b"tty; exit 3\r")
+    e.expect(b"/dev/pts/")
+    if e.wait() != 3:
+        fail("lxc-attach at a terminal after the restore did not exit 3")
+    # A restored container checkpoints again (its terminals are now the host's ptys).
+    r = run(cmd("checkpoint", "-D", images + "2"))
+    if r.returncode != 0:
+        fail(f"second lxc-checkpoint: {r.stderr!r}")
+    wait_state("RUNNING")
+
+
+def checkpoint_execute():
+    """lxc-execute's COMMAND at a terminal, checkpointed with -s and restored with -F at
+    another terminal, which it then follows: its pty's size, input, output and exit status."""
+    if ROOTFS is None:
+        fail("needs a rootfs")
+    images = os.path.join(LXCPATH, "images")
+    os.makedirs(os.path.join(LXCPATH, NAME), exist_ok=True)
+    with open(os.path.join(LXCPATH, NAME, "config"), "w") as f:
+        f.write(f"lxc.rootfs.path = {ROOTFS}\n")
+    t = Term(cmd("execute", "--", "/bin/sh", "-i"), 24, 80)
+    before = t.mode()
+    shell_prompt(t)
+    t.send(b"Y=exe-$((6*7)); sleep 100 &\r")
+    t.expect(b"READY> ")
+    r = run(cmd("checkpoint", "-s", "-D", images))
+    if r.returncode != 0:
+        fail(f"lxc-checkpoint -s: {r.stderr!r}")
+    t.wait()
+    end = time.time() + 5
+    while time.time() < end and t.mode() != before:
+        time.sleep(0.05)
+    if t.mode() != before:
+        fail("the terminal was not restored after the checkpoint stopped lxc-execute")
+    wait_state("STOPPED")
+    r = Term(cmd("checkpoint", "-r", "-F", "-D", images), 33, 99)
+    r.send(b"echo $Y; jobs | wc -l; stty size\r")
+    r.expect(b"exe-42")
+    r.expect(b"33 99")
+    if cooked(r.mode()):
+        fail("lxc-checkpoint -r -F did not put its terminal in raw mode")
+    r.send(b"kill %1; exit 5\r")
+    code = r.wait()
+    if code != 5:
+        fail(f"lxc-checkpoint -r -F exited {code}, not COMMAND's 5")
+    if not cooked(r.mode()):
+        fail("the terminal was not restored")
+
+
 SCENARIOS = {
     "execute_job_control": execute_job_control,
     "execute_kill9": execute_kill9,
     "console": console,
     "start_foreground": start_foreground,
     "attach": attach,
+    "checkpoint_console": checkpoint_console,
+    "checkpoint_execute": checkpoint_execute,
 }
 
 SCENARIOS[SCENARIO]()

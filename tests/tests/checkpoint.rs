@@ -39,8 +39,7 @@ fn rootfs_for(ct: Ct, extra: &str) -> (Ct, PathBuf) {
     std::fs::write(
         dir.join("config"),
         format!(
-            // No console: a container's terminals cannot be checkpointed yet (see
-            // a_container_with_a_console_is_refused_with_why).
+            // No console unless `extra` asks for one (the tests of terminals do).
             "lxc.rootfs.path = {}\nlxc.signal.halt = SIGUSR1\nlxc.console.path = none\n{extra}",
             root.display()
         ),
@@ -378,19 +377,142 @@ fn a_veth_on_a_test_bridge_answers_ping_after_restore() {
     ct.assert_clean();
 }
 
-/// A system container has a console by default, whose master the shim holds outside the tree
-/// CRIU dumps: refused before anything is frozen, with what to do, and it keeps running.
+/// Runs a scenario of `tests/pty/harness.py` (a user at a real terminal) on `ct`, with a
+/// busybox rootfs; the container is stopped afterwards, whatever happened.
+fn pty_scenario(ct: &Ct, name: &str) {
+    require_criu();
+    let root = ct.lxcpath.join("rootfs");
+    make_rootfs(&root);
+    let out = run(
+        Command::new("python3")
+            .args([
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("pty/harness.py")
+                    .to_str()
+                    .unwrap(),
+                name,
+                bin_dir().to_str().unwrap(),
+                &ct.name,
+                ct.lxcpath.to_str().unwrap(),
+                root.to_str().unwrap(),
+            ])
+            .env("LXC_SYSCONF_DIR", &ct.sysconf),
+        Duration::from_secs(120),
+    );
+    let _ = ct.lxc("stop", &["-k"]);
+    ct.wait_stopped_or_clean();
+    assert_eq!(
+        code(&out),
+        0,
+        "scenario {name}: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}
+
+/// A busybox system container with its console and tty1, checkpointed with -s and restored:
+/// lxc-console attaches to both and runs commands (the console's shell kept its variables and
+/// its terminal's mode), the ring and the console log go on, and the restored container can be
+/// checkpointed again.
 #[test]
-fn a_container_with_a_console_is_refused_with_why() {
-    let (ct, _root) = with_rootfs("ckcons", "lxc.console.path =\n");
+fn a_system_containers_console_and_tty_come_back_and_lxc_console_attaches() {
+    pty_scenario(&Ct::new("ckcons"), "checkpoint_console");
+}
+
+/// lxc-execute at a terminal (an interactive shell with a job), checkpointed with -s;
+/// `lxc-checkpoint -r -F` at another terminal follows the restored COMMAND's pty: its size,
+/// what is typed, the output, COMMAND's exit status; the terminal is restored at the end.
+#[test]
+fn an_application_container_at_a_terminal_restores_onto_the_restoring_terminal() {
+    pty_scenario(&Ct::new("ckexe"), "checkpoint_execute");
+}
+
+/// Any process of ours, or mount, that names the container (its shim, a criu of its restore).
+fn leftovers(ct: &Ct) -> Vec<String> {
+    let mut out = Vec::new();
+    let me = std::process::id().to_string();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let pid = entry.file_name().to_string_lossy().into_owned();
+        if pid == me || !pid.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+        if cmdline.contains(&ct.name) {
+            out.push(format!("process {pid}: {cmdline}"));
+        }
+    }
+    let lxcpath = ct.lxcpath.to_str().unwrap();
+    for m in host_mounts() {
+        if m.contains(lxcpath) {
+            out.push(format!("mount {m}"));
+        }
+    }
+    out
+}
+
+/// A container with a console and a tty whose restore fails (a corrupted image) leaves
+/// nothing: no shim, no criu, no mount; the new ptys were held by those alone.
+#[test]
+fn a_failed_restore_with_terminals_leaves_nothing_behind() {
+    let (ct, _root) = with_rootfs("ckttybad", "lxc.console.path =\nlxc.tty.max = 1\n");
     let out = ct.lxc("start", &[]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     ct.wait_running();
-    let dir = ct.lxcpath.join("images");
-    let out = ct.lxc("checkpoint", &["-D", dir.to_str().unwrap()]);
-    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let dir = images(&ct);
+    let out = ct.lxc("checkpoint", &["-D", &dir, "-s"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    ct.wait_stopped(Duration::from_secs(10));
+    let meta = std::fs::read_to_string(Path::new(&dir).join("lxc-checkpoint.json")).unwrap();
+    assert!(
+        meta.contains(r#""mounts": ["#) && meta.contains("/dev/console"),
+        "{meta}"
+    );
+    let core = Path::new(&dir).join("core-1.img");
+    let len = std::fs::metadata(&core).unwrap().len();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&core)
+        .unwrap()
+        .set_len(len / 2)
+        .unwrap();
+    let out = ct.lxc("checkpoint", &["-r", "-D", &dir]);
     let err = stderr(&out);
-    assert!(err.contains("lxc.console.path = none"), "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert_eq!(stdout(&ct.lxc("state", &[])).trim(), "RUNNING");
+    assert_eq!(code(&out), 125, "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("restore failed"), "{err}");
+    ct.assert_clean();
+    assert_eq!(leftovers(&ct), Vec::<String>::new());
+}
+
+/// CRIU takes an open /dev/tty for its holder's controlling terminal and has one name for
+/// them all: shells with job control on two terminals of ours cannot both come back. The dump
+/// is refused saying so, and the container runs on, thawed.
+#[test]
+fn shells_with_job_control_on_two_terminals_are_refused_with_why() {
+    let (ct, root) = with_rootfs("ckttytwo", "lxc.console.path =\nlxc.tty.max = 1\n");
+    std::fs::write(
+        root.join("etc/inittab"),
+        "::respawn:-/bin/sh\ntty1::respawn:-/bin/sh\n",
+    )
+    .unwrap();
+    let out = ct.lxc("start", &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    ct.wait_running();
+    // Both shells have opened /dev/tty once they run.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while stdout(&ct.lxc("ps", &[])).matches("-/bin/sh").count() < 2 {
+        assert!(Instant::now() < deadline, "the shells never ran");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let out = ct.lxc("checkpoint", &["-D", &images(&ct)]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 1, "{err}");
+    assert!(err.contains("hold /dev/tty open"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert_eq!(ct.state(), "RUNNING");
+    let out = ct.lxc("stop", &["-k"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    ct.assert_clean();
 }

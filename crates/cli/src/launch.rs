@@ -140,7 +140,8 @@ pub fn launch(l: Launch) -> Result<i32, CliError> {
         restore: l.restore.map(Path::to_path_buf),
         tty_stdio: crate::tty::stdio_is_terminal(l.system, l.daemon),
     });
-    let terminal = spec.tty_stdio && !l.daemon;
+    // A restore follows the restored tty 0 (the console, COMMAND's pty) if it has one.
+    let terminal = spec.tty_stdio && !l.daemon && l.restore.is_none_or(has_tty0);
     let opts = LaunchOptions {
         stdio: if l.daemon {
             LaunchStdio::Null
@@ -243,6 +244,16 @@ fn follow_launch(
             }
         }
     }
+}
+
+/// Whether the checkpoint in `dir` has a tty 0 (a console, or COMMAND's pty), which a restore
+/// in the foreground at a terminal attaches to.
+fn has_tty0(dir: &Path) -> bool {
+    use lxc_proto::checkpoint::{CheckpointMeta, META_FILE};
+    std::fs::read(dir.join(META_FILE))
+        .ok()
+        .and_then(|t| serde_json::from_slice::<CheckpointMeta>(&t).ok())
+        .is_some_and(|m| m.terminals.iter().any(|t| t.tty == 0))
 }
 
 /// strerror(3) without Rust's "(os error N)".

@@ -34,6 +34,50 @@ pub struct CheckpointMeta {
     /// the restoring shim must own the same ones.
     #[serde(default)]
     pub cgroups: Vec<String>,
+    /// The terminals whose masters the shim held (the console, `lxc.tty.max` ttys, an
+    /// application container's COMMAND's pty): the restoring shim makes new ones in their place.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub terminals: Vec<Terminal>,
+}
+
+/// A terminal of the container whose master was the shim's: outside the tree CRIU dumps, so
+/// its slave is an external of the dump, and the mounts that bind the slave (/dev/console,
+/// /dev/ttyN) are external mounts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Terminal {
+    /// 0: the console (or lxc-execute's COMMAND's pty); N: /dev/ttyN.
+    pub tty: u32,
+    /// CRIU's name for its slave: `tty[RDEV:DEV]` (hexadecimal device numbers).
+    pub key: String,
+    /// The mount points inside the container that bind its slave (`/dev/console`).
+    #[serde(default)]
+    pub mounts: Vec<String>,
+    /// CRIU's names (`tty[500:DEV]`) of the `/dev/tty` files open in the container, whose
+    /// holders' controlling terminal this is (an interactive shell with job control keeps one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ctty: Vec<String>,
+    /// The slave's window size at the dump: rows, columns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<(u16, u16)>,
+    /// The slave's mode at the dump (a shell's raw mode while it reads a line).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<TermMode>,
+}
+
+/// A terminal's termios, as numbers (the kernel's `struct termios` without its speeds, which
+/// a pty ignores).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TermMode {
+    /// `c_iflag`.
+    pub iflag: u32,
+    /// `c_oflag`.
+    pub oflag: u32,
+    /// `c_cflag`.
+    pub cflag: u32,
+    /// `c_lflag`.
+    pub lflag: u32,
+    /// `c_cc`: the control characters.
+    pub cc: Vec<u8>,
 }
 
 /// One external object: CRIU's key for it, and what stands in for it at the restore.
@@ -90,6 +134,7 @@ mod tests {
             channel: None,
             interfaces: vec![],
             cgroups: vec!["/sys/fs/cgroup/lxc/web".into()],
+            terminals: vec![],
         };
         let text = serde_json::to_string(&meta).unwrap();
         assert_eq!(
@@ -97,5 +142,35 @@ mod tests {
             r#"{"name":"web","system":true,"command":["/sbin/init"],"externals":[{"key":"file[18:3]","with":{"stdio":0}},{"key":"file[1b:51e876]","with":{"path":{"path":"/usr/bin/lxc-execute","size":10,"mtime":5}}}],"interfaces":[],"cgroups":["/sys/fs/cgroup/lxc/web"]}"#
         );
         assert_eq!(serde_json::from_str::<CheckpointMeta>(&text).unwrap(), meta);
+    }
+
+    #[test]
+    fn terminal_wire_form() {
+        let t = Terminal {
+            tty: 1,
+            key: "tty[8800001:33]".into(),
+            mounts: vec!["/dev/tty1".into()],
+            ctty: vec!["tty[500:14]".into()],
+            size: Some((24, 80)),
+            mode: Some(TermMode {
+                iflag: 0x500,
+                oflag: 5,
+                cflag: 0xbf,
+                lflag: 0x8a3b,
+                cc: vec![3, 28],
+            }),
+        };
+        let text = serde_json::to_string(&t).unwrap();
+        assert_eq!(
+            text,
+            r#"{"tty":1,"key":"tty[8800001:33]","mounts":["/dev/tty1"],"ctty":["tty[500:14]"],"size":[24,80],"mode":{"iflag":1280,"oflag":5,"cflag":191,"lflag":35387,"cc":[3,28]}}"#
+        );
+        assert_eq!(serde_json::from_str::<Terminal>(&text).unwrap(), t);
+        // A file without terminals (every dump before them) reads as none.
+        let old = r#"{"name":"a","system":false,"command":["sh"],"externals":[]}"#;
+        assert!(serde_json::from_str::<CheckpointMeta>(old)
+            .unwrap()
+            .terminals
+            .is_empty());
     }
 }

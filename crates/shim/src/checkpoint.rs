@@ -64,15 +64,12 @@ impl Shim {
             let e = RpcError::new(ErrorCode::InvalidParams, "the directory must be absolute");
             return fail(fx, waiter, e);
         }
-        if self.terminals.is_some() {
-            // Their masters are the shim's, outside the tree CRIU dumps: not built yet.
-            let e = RpcError::new(
-                ErrorCode::InvalidState,
-                "a container with terminals (a console, ttys or COMMAND's pty) cannot be \
-                 checkpointed yet: start it with lxc.console.path = none and stdin not a terminal",
-            );
-            return fail(fx, waiter, e);
-        }
+        // The masters are ours, outside the tree CRIU dumps: their slaves are its externals.
+        let terminals = match self.terminals.as_deref().map(crate::ckpt_tty::describe) {
+            None => Vec::new(),
+            Some(Ok(t)) => t,
+            Some(Err(m)) => return fail(fx, waiter, RpcError::new(ErrorCode::Internal, m)),
+        };
         if let Err(e) = self.life.begin_checkpoint(fx) {
             return fail(fx, waiter, e);
         }
@@ -89,6 +86,7 @@ impl Shim {
                 command: self.facts.command.clone(),
                 interfaces: self.facts.network.interfaces.clone(),
                 cgroups: cg.dirs().iter().map(|d| d.display().to_string()).collect(),
+                terminals,
                 ..CheckpointMeta::default()
             },
         };

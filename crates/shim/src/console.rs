@@ -164,6 +164,17 @@ impl Shim {
             );
             return;
         }
+        let mut fds = fds.into_iter();
+        let ptmx = fds.next();
+        self.install_terminals(ptmx, fds.enumerate().map(|(n, m)| (n as u32, m)).collect());
+    }
+
+    /// The container's terminals from now on: its devpts ptmx, if known, and its masters.
+    pub(crate) fn install_terminals(
+        &mut self,
+        ptmx: Option<OwnedFd>,
+        masters: Vec<(u32, OwnedFd)>,
+    ) {
         // A reboot's new init: the old terminals (and their viewers) go.
         if let Some(mut old) = self.terminals.take() {
             old.end_all(self.poll.registry());
@@ -172,17 +183,10 @@ impl Shim {
         if let Err(e) = terms.open_log() {
             log::warn!("console log: {}", lxc_proto::strerror(&e));
         }
-        let mut fds = fds.into_iter();
-        terms.ptmx = fds.next();
-        for (n, master) in fds.enumerate() {
+        terms.ptmx = ptmx;
+        for (n, master) in masters {
             let token = self.sources.add(Source::Terminal);
-            if let Err(e) = terms.add(
-                TtyId::Number(n as u32),
-                master,
-                token,
-                true,
-                self.poll.registry(),
-            ) {
+            if let Err(e) = terms.add(TtyId::Number(n), master, token, true, self.poll.registry()) {
                 log::warn!("tty {n}: {}", lxc_proto::strerror(&e));
             }
         }

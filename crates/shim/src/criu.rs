@@ -138,7 +138,8 @@ fn run_dump(criu: &Path, args: &[String], log: &Path) -> Result<i32, String> {
 
 fn dump_args(job: &DumpJob) -> Result<Vec<String>, String> {
     let mut meta = job.meta.clone();
-    let (externals, channel) = find_externals(job.init, &job.procs, meta.system)?;
+    let ttys: HashSet<&str> = meta.terminals.iter().map(|t| t.key.as_str()).collect();
+    let (externals, channel) = find_externals(job.init, &job.procs, meta.system, &ttys)?;
     meta.channel = channel;
     let mut args: Vec<String> = vec!["dump".into(), "-t".into(), job.init.to_string()];
     args.extend(["-D".into(), job.dir.display().to_string()]);
@@ -157,6 +158,14 @@ fn dump_args(job: &DumpJob) -> Result<Vec<String>, String> {
     }
     if let Some(ino) = channel {
         args.extend(["--external".into(), format!("unix[{ino}]")]);
+    }
+    if !meta.terminals.is_empty() {
+        let path = format!("/proc/{}/mountinfo", job.init);
+        let info = std::fs::read_to_string(&path)
+            .map_err(|e| format!("read {path}: {}", lxc_proto::strerror(&e)))?;
+        crate::ckpt_tty::find_mounts(&info, &mut meta.terminals)?;
+        crate::ckpt_tty::find_ctty_files(&job.procs, &mut meta.terminals)?;
+        args.extend(crate::ckpt_tty::dump_args(&meta.terminals));
     }
     meta.externals = externals;
     let text = serde_json::to_vec_pretty(&meta).map_err(|e| e.to_string())?;
@@ -219,6 +228,7 @@ fn find_externals(
     init: Pid,
     procs: &[Pid],
     system: bool,
+    ttys: &HashSet<&str>,
 ) -> Result<(Vec<External>, Option<u64>), String> {
     let inside = container_mounts(init)?;
     let mut out: Vec<External> = Vec::new();
@@ -258,7 +268,7 @@ fn find_externals(
                 }
                 continue;
             }
-            if !target.starts_with('/') {
+            if !target.starts_with('/') || crate::ckpt_tty::is_one_of(&entry.path(), ttys) {
                 continue;
             }
             let Some(mnt) = mnt_id(&info) else { continue };

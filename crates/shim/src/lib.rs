@@ -13,6 +13,7 @@ pub mod caps;
 pub mod cgroup;
 mod checkpoint;
 mod children;
+mod ckpt_tty;
 mod client_io;
 mod clients;
 mod command;

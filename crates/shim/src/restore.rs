@@ -43,13 +43,15 @@ pub fn read_meta(dir: &Path) -> Result<CheckpointMeta, String> {
 
 /// Restores the container from `dir` with `stdio` in place of its stdio from outside.
 /// Returns the restored init's guard and the shim's end of the init channel (an application
-/// container's init talks on it again; a system container's end reads as closed).
+/// container's init talks on it again; a system container's end reads as closed); the
+/// masters of its new terminals go to `ttys`.
 #[inline(never)]
 pub fn start(
     spec: &LaunchSpec,
     dir: &Path,
     stdio: &[OwnedFd; 3],
     cgroup: &mut ContainerCgroup,
+    ttys: &mut Vec<(u32, OwnedFd)>,
 ) -> Result<(InitGuard, ShimEnd), String> {
     let meta = read_meta(dir)?;
     let Some(rootfs) = spec.config.settings.rootfs.clone() else {
@@ -129,6 +131,10 @@ pub fn start(
     for (inside, parent) in macvlans(spec, &meta) {
         args.extend(["--external".into(), format!("macvlan[{inside}]:{parent}")]);
     }
+    // The terminals whose masters the old shim held: new pairs, the slaves to CRIU.
+    let terminals = crate::ckpt_tty::NewTerminals::make(&meta.terminals)?;
+    keep.extend(terminals.keep());
+    args.extend(terminals.args.iter().cloned());
     cgroup.create().map_err(|e| e.to_string())?;
     let _ = std::fs::remove_file(dir.join(PID_FILE));
     let _ = std::fs::remove_file(dir.join(RESTORE_LOG));
@@ -155,6 +161,7 @@ pub fn start(
         (true, Some(pid)) => {
             log::info!("restored from {}, init pid {pid}", dir.display());
             let guard = InitGuard::adopt(Pid::from_raw(pid));
+            *ttys = terminals.into_masters();
             let hosts: Vec<String> = veths(spec, &meta)
                 .into_iter()
                 .map(|(_, o)| o.split('@').next().unwrap_or_default().to_string())

@@ -118,8 +118,9 @@ impl Shim {
         };
         let payload = Payload::Clone(plan);
         let flags = payload::clone_flags(spec);
+        let mut restored_ttys = Vec::new();
         let started = match &spec.restore {
-            Some(dir) => crate::restore::start(spec, dir, &stdio, &mut cgroup),
+            Some(dir) => crate::restore::start(spec, dir, &stdio, &mut cgroup, &mut restored_ttys),
             None => payload::start(&payload, flags, &stdio, &mut cgroup),
         };
         let (guard, chan) = match started {
@@ -267,6 +268,11 @@ impl Shim {
             notifier,
         });
         guard.defuse();
+        if !restored_ttys.is_empty() {
+            // A restored container's terminals (no devpts ptmx of its own comes with them:
+            // lxc-attach finds the container's).
+            shim.install_terminals(None, restored_ttys);
+        }
         // STARTING is change number 1: announced before anything else can change.
         let mut fx = vec![Effect::Notify(shim.life.event())];
         if spec.restore.is_some() {

@@ -3,7 +3,7 @@
 //! with `-s`). `lxc-checkpoint -r -n NAME -D DIR [-d|-F]`: restore it under a new shim, which
 //! is its parent and reaper as for a container started normally; `-d` (the default) returns
 //! once RUNNING, `-F` stays in the foreground with the restored stdio and exits with COMMAND's
-//! status.
+//! status; at a terminal, with the restored console or COMMAND's pty (tty 0) attached to it.
 use crate::container::{rpc_error, Container};
 use crate::launch::{launch, Launch};
 use crate::CliError;
