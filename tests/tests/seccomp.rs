@@ -82,6 +82,32 @@ fn i386_calls_get_the_answers_of_their_x86_64_twins() {
     ct.assert_clean();
 }
 
+/// i386 calls that i386's libc makes in place of the names a profile writes: 32-bit ids
+/// (`fchown32`, `setuid32`) and 64-bit time (`clock_gettime64`).
+const I386_FCHOWN32: &str = "207";
+const I386_SETUID32: &str = "213";
+const I386_CLOCK_GETTIME64: &str = "403";
+
+#[test]
+fn a_rule_covers_the_i386_variants_of_its_call() {
+    let ct = Ct::new("secabiv");
+    let key = profile(
+        &ct,
+        "v.seccomp",
+        "2\ndenylist\nfchown errno 13\nsetuid errno 1\nclock_gettime errno 22\n",
+    );
+    // What glibc's chown(), setuid() and clock_gettime() call on i386 is denied as the names.
+    let b = ABI_CALL;
+    let script = format!(
+        "{b} int80 {I386_FCHOWN32} 0x7fffffff 0 0; {b} int80 {I386_SETUID32} 0; \
+         {b} int80 {I386_CLOCK_GETTIME64} 0 0"
+    );
+    assert_eq!(sh(&ct, &[&key], &script), "-13\n-1\n-22\n");
+    // Without the profile the kernel answers: EBADF, success, EFAULT.
+    assert_eq!(sh(&ct, &[], &script), "-9\n0\n-14\n");
+    ct.assert_clean();
+}
+
 #[test]
 fn a_kill_rule_kills_an_i386_call_and_x86_sections_hold_for_both_abis() {
     let ct = Ct::new("secabik");

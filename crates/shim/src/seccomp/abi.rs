@@ -100,6 +100,21 @@ pub fn targets(
             if let Some(nr) = abi.number(name) {
                 push(&mut out, abi, nr, &[], args)?;
             }
+            if abi == Abi::I386 {
+                // What i386's libc calls in its place (`fchown32` for fchown): the rule
+                // holds for it too. A comparison of an argument the variant passes otherwise
+                // is left out when the rule denies; a rule that allows then leaves it alone.
+                for (nr, same) in syscalls::i386_variants(name) {
+                    let kept: Vec<ArgCmp> = args
+                        .iter()
+                        .copied()
+                        .filter(|a| usize::from(a.index) < same)
+                        .collect();
+                    if kept.len() == args.len() || action != Action::Allow {
+                        push(&mut out, abi, nr, &[], &kept)?;
+                    }
+                }
+            }
             if let (Abi::I386, Some((mux, call))) = (abi, syscalls::multiplexed(name)) {
                 let (op, mask) = if mux == syscalls::I386_IPC {
                     (CmpOp::MaskedEq, IPC_CALL_MASK)

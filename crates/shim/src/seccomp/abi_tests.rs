@@ -212,6 +212,29 @@ fn socket_and_ipc_calls_are_also_denied_through_their_multiplexers() {
 }
 
 #[test]
+fn a_rule_covers_the_i386_variants_libc_calls_in_its_place() {
+    // fchown32 (207) for fchown (95), clock_gettime64 (403) for clock_gettime (265), with the
+    // comparisons as written; mmap2's offset (arg 5) is in pages: a denial leaves it out.
+    let p = programs(
+        "2\ndenylist\nfchown errno 13 [1,0,==]\nclock_gettime errno 22\n\
+         mmap errno 1 [2,4,&=,4] [5,0,!=]\n",
+    )
+    .unwrap();
+    assert_eq!(verdict(&p, &call(I386, 95, &[3, 0])), errno(13));
+    assert_eq!(verdict(&p, &call(I386, 207, &[3, 0])), errno(13));
+    assert_eq!(verdict(&p, &call(I386, 207, &[3, 1])), ALLOW);
+    assert_eq!(verdict(&p, &call(I386, 403, &[])), errno(22));
+    assert_eq!(verdict(&p, &call(I386, 192, &[0, 0, 4, 0, 0, 0])), errno(1));
+    assert_eq!(verdict(&p, &call(I386, 192, &[0, 0, 3, 0, 0, 0])), ALLOW);
+    assert_eq!(verdict(&p, &call(X86_64, 207, &[])), ALLOW);
+    // An allowlist: the variant is allowed with its name, unless a comparison concerns an
+    // argument it passes otherwise.
+    let p = programs("2\nallowlist errno 1\nfchown\nmmap allow [5,0,==]\n").unwrap();
+    assert_eq!(verdict(&p, &call(I386, 207, &[])), ALLOW);
+    assert_eq!(verdict(&p, &call(I386, 192, &[])), errno(1));
+}
+
+#[test]
 fn reject_force_umount_covers_i386() {
     let p = programs("2\ndenylist\nreject_force_umount\n").unwrap();
     let eacces = errno(libc::EACCES as u32);

@@ -116,6 +116,28 @@ const SOCKETCALL: &str = "- socket bind connect listen accept getsockname getpee
 /// `SHMCTL` = 24).
 const IPC: &str = "- semop semget semctl semtimedop - - - - - - msgsnd msgrcv msgget msgctl \
     - - - - - - shmat shmdt shmget shmctl";
+/// i386 calls that stand in for another name's, and that i386's libc makes in its place:
+/// 32-bit ids (`chown32`), large files (`fcntl64`, `stat64`, `mmap2`) and 64-bit time
+/// (`clock_gettime64`). `NAME=VARIANT/K`: VARIANT's first K arguments mean what NAME's do.
+const I386_VARIANTS: &str = "\
+    chown=chown32/6 lchown=lchown32/6 fchown=fchown32/6 getuid=getuid32/6 getgid=getgid32/6 \
+    geteuid=geteuid32/6 getegid=getegid32/6 setreuid=setreuid32/6 setregid=setregid32/6 \
+    getgroups=getgroups32/6 setgroups=setgroups32/6 setresuid=setresuid32/6 \
+    getresuid=getresuid32/6 setresgid=setresgid32/6 getresgid=getresgid32/6 setuid=setuid32/6 \
+    setgid=setgid32/6 setfsuid=setfsuid32/6 setfsgid=setfsgid32/6 fcntl=fcntl64/6 \
+    stat=stat64/6 lstat=lstat64/6 fstat=fstat64/6 newfstatat=fstatat64/6 sendfile=sendfile64/6 \
+    getrlimit=ugetrlimit/6 select=_newselect/6 mmap=mmap2/5 statfs=statfs64/1 \
+    fstatfs=fstatfs64/1 truncate=truncate64/1 ftruncate=ftruncate64/1 \
+    fadvise64=fadvise64_64/1 clock_gettime=clock_gettime64/6 clock_settime=clock_settime64/6 \
+    clock_adjtime=clock_adjtime64/6 clock_getres=clock_getres_time64/6 \
+    clock_nanosleep=clock_nanosleep_time64/6 timer_gettime=timer_gettime64/6 \
+    timer_settime=timer_settime64/6 timerfd_gettime=timerfd_gettime64/6 \
+    timerfd_settime=timerfd_settime64/6 utimensat=utimensat_time64/6 \
+    pselect6=pselect6_time64/6 ppoll=ppoll_time64/6 io_pgetevents=io_pgetevents_time64/6 \
+    recvmmsg=recvmmsg_time64/6 mq_timedsend=mq_timedsend_time64/6 \
+    mq_timedreceive=mq_timedreceive_time64/6 semtimedop=semtimedop_time64/6 \
+    rt_sigtimedwait=rt_sigtimedwait_time64/6 futex=futex_time64/6 \
+    sched_rr_get_interval=sched_rr_get_interval_time64/6";
 /// i386's `socketcall` and `ipc`.
 pub const I386_SOCKETCALL: u32 = 102;
 pub const I386_IPC: u32 = 117;
@@ -143,6 +165,19 @@ pub fn x86_64_names() -> impl Iterator<Item = &'static str> {
 /// The number of syscall `name` on i386 (its own number: `socket` is 359; see `multiplexed`).
 pub fn i386(name: &str) -> Option<u32> {
     lookup(I386, name)
+}
+
+/// The i386 calls that stand in for `name` (see `I386_VARIANTS`): each one's number and how
+/// many of its first arguments mean what `name`'s do.
+pub fn i386_variants(name: &str) -> impl Iterator<Item = (u32, usize)> + '_ {
+    I386_VARIANTS.split_ascii_whitespace().filter_map(move |w| {
+        let (of, rest) = w.split_once('=')?;
+        let (variant, same) = rest.split_once('/')?;
+        if of != name {
+            return None;
+        }
+        Some((i386(variant)?, same.parse().ok()?))
+    })
 }
 
 /// For a socket or System V IPC call, the i386 multiplexer that also reaches it and the call
@@ -189,6 +224,25 @@ mod tests {
         assert_eq!(i386("accept"), None);
         assert_eq!(i386("semop"), None);
         assert_eq!(i386("arch_prctl"), Some(384));
+    }
+
+    #[test]
+    fn i386_variants_are_calls_of_i386() {
+        for w in I386_VARIANTS.split_ascii_whitespace() {
+            let (of, rest) = w.split_once('=').unwrap();
+            let (variant, same) = rest.split_once('/').unwrap();
+            assert!(x86_64(of).is_some() || i386(of).is_some(), "{of}");
+            assert!(i386(variant).is_some(), "{variant}");
+            assert!((1..=6).contains(&same.parse::<usize>().unwrap()), "{w}");
+            assert_eq!(i386_variants(of).count(), 1, "{of}");
+        }
+        assert_eq!(i386_variants("fchown").collect::<Vec<_>>(), [(207, 6)]);
+        assert_eq!(i386_variants("mmap").collect::<Vec<_>>(), [(192, 5)]);
+        assert_eq!(
+            i386_variants("clock_gettime").collect::<Vec<_>>(),
+            [(403, 6)]
+        );
+        assert_eq!(i386_variants("mkdir").count(), 0);
     }
 
     #[test]
