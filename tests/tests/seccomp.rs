@@ -108,6 +108,32 @@ fn a_rule_covers_the_i386_variants_of_its_call() {
     ct.assert_clean();
 }
 
+/// i386 calls whose 64-bit offset takes two arguments, which moves those after it.
+const I386_FADVISE64: &str = "250";
+const X86_64_FADVISE64: &str = "221";
+const I386_READAHEAD: &str = "225";
+
+#[test]
+fn a_comparison_is_not_fooled_by_i386s_split_offsets() {
+    let ct = Ct::new("secabio");
+    // No POSIX_FADV_DONTNEED (4), no readahead of more than 64 KiB.
+    let key = profile(
+        &ct,
+        "o.seccomp",
+        "2\ndenylist\nfadvise64 errno 1 [3,4,==]\nreadahead errno 1 [2,65536,>]\n",
+    );
+    let b = ABI_CALL;
+    // fd 3 a file; i386's fadvise64 is (fd, offset low, high, len, advice), x86_64's (fd,
+    // offset, len, advice); i386's readahead (fd, offset low, high, count).
+    let script = format!(
+        "exec 3</bin/sh; {b} syscall {X86_64_FADVISE64} 3 0 0 4; \
+         {b} int80 {I386_FADVISE64} 3 0 0 0 4; {b} int80 {I386_FADVISE64} 3 0 0 0 0; \
+         {b} int80 {I386_READAHEAD} 3 0 0 1048576; {b} int80 {I386_READAHEAD} 3 0 0 4096"
+    );
+    assert_eq!(sh(&ct, &[&key], &script), "-1\n-1\n0\n-1\n0\n");
+    ct.assert_clean();
+}
+
 #[test]
 fn a_kill_rule_kills_an_i386_call_and_x86_sections_hold_for_both_abis() {
     let ct = Ct::new("secabik");

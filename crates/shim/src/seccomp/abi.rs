@@ -97,21 +97,22 @@ pub fn targets(
             }
         }
         Syscall::Name(name) => {
-            if let Some(nr) = abi.number(name) {
-                push(&mut out, abi, nr, &[], args)?;
-            }
-            if abi == Abi::I386 {
-                // What i386's libc calls in its place (`fchown32` for fchown): the rule
-                // holds for it too. A comparison of an argument the variant passes otherwise
-                // is left out when the rule denies; a rule that allows then leaves it alone.
-                for (nr, same) in syscalls::i386_variants(name) {
-                    let kept: Vec<ArgCmp> = args
-                        .iter()
-                        .copied()
-                        .filter(|a| usize::from(a.index) < same)
-                        .collect();
-                    if kept.len() == args.len() || action != Action::Allow {
-                        push(&mut out, abi, nr, &[], &kept)?;
+            match abi {
+                Abi::X86_64 => {
+                    if let Some(nr) = abi.number(name) {
+                        push(&mut out, abi, nr, &[], args)?;
+                    }
+                }
+                Abi::I386 => {
+                    // Its own call of the name, and what i386's libc calls in its place
+                    // (`fchown32` for fchown), each with the comparisons moved to where it
+                    // has the arguments.
+                    let own = abi.number(name).map(|nr| (nr, syscalls::i386_layout(name)));
+                    for (nr, layout) in own.into_iter().chain(syscalls::i386_variants(name)) {
+                        let (moved, lost) = relaid(args, layout);
+                        if !lost || action != Action::Allow {
+                            push(&mut out, abi, nr, &[], &moved)?;
+                        }
                     }
                 }
             }
@@ -137,6 +138,26 @@ pub fn targets(
         }
     }
     Ok(out)
+}
+
+/// `args` (x86_64's argument indexes) moved to where an i386 call of `layout` (see
+/// `syscalls::I386_LAYOUTS`) has them; and whether a comparison was left out because no one
+/// argument holds its value there (a rule that denies then denies without it; one that
+/// allows leaves the call to the rest of the profile).
+fn relaid(args: &[ArgCmp], layout: &str) -> (Vec<ArgCmp>, bool) {
+    let mut lost = false;
+    let mut moved = Vec::with_capacity(args.len());
+    for a in args {
+        match layout.as_bytes().get(usize::from(a.index)) {
+            None => moved.push(*a),
+            Some(b'-') => lost = true,
+            Some(at) => moved.push(ArgCmp {
+                index: at - b'0',
+                ..*a
+            }),
+        }
+    }
+    (moved, lost)
 }
 
 /// Adds syscall `nr` when all of `fixed` and `args` can hold.

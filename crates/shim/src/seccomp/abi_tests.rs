@@ -227,11 +227,38 @@ fn a_rule_covers_the_i386_variants_libc_calls_in_its_place() {
     assert_eq!(verdict(&p, &call(I386, 192, &[0, 0, 4, 0, 0, 0])), errno(1));
     assert_eq!(verdict(&p, &call(I386, 192, &[0, 0, 3, 0, 0, 0])), ALLOW);
     assert_eq!(verdict(&p, &call(X86_64, 207, &[])), ALLOW);
+    // The old mmap (90) takes its arguments in memory: the denial holds for all of it.
+    assert_eq!(verdict(&p, &call(I386, 90, &[0x1000])), errno(1));
     // An allowlist: the variant is allowed with its name, unless a comparison concerns an
     // argument it passes otherwise.
     let p = programs("2\nallowlist errno 1\nfchown\nmmap allow [5,0,==]\n").unwrap();
     assert_eq!(verdict(&p, &call(I386, 207, &[])), ALLOW);
     assert_eq!(verdict(&p, &call(I386, 192, &[])), errno(1));
+    assert_eq!(verdict(&p, &call(I386, 90, &[0, 0, 0, 0, 0, 0])), errno(1));
+}
+
+#[test]
+fn comparisons_follow_i386s_split_arguments() {
+    // fadvise64: x86_64 (fd, offset, len, advice), i386 (fd, offset low, high, len, advice);
+    // fadvise64_64 (272) has len in two too; clone's tls and child tid swap places.
+    let p = programs(
+        "2\ndenylist\nfadvise64 errno 1 [3,4,==]\nreadahead errno 1 [2,65536,>]\n\
+         clone errno 2 [4,7,==]\npread64 errno 3 [0,9,==] [3,0,!=]\n",
+    )
+    .unwrap();
+    assert_eq!(verdict(&p, &call(X86_64, 221, &[3, 0, 0, 4])), errno(1));
+    assert_eq!(verdict(&p, &call(I386, 250, &[3, 0, 0, 0, 4])), errno(1));
+    assert_eq!(verdict(&p, &call(I386, 250, &[3, 0, 0, 4, 0])), ALLOW);
+    assert_eq!(verdict(&p, &call(I386, 272, &[3, 0, 0, 0, 0, 4])), errno(1));
+    assert_eq!(verdict(&p, &call(I386, 272, &[3, 0, 0, 4, 0, 0])), ALLOW);
+    assert_eq!(verdict(&p, &call(I386, 225, &[3, 0, 0, 1 << 20])), errno(1));
+    assert_eq!(verdict(&p, &call(I386, 225, &[3, 0, 0, 4096])), ALLOW);
+    assert_eq!(verdict(&p, &call(I386, 120, &[0, 0, 0, 7, 0])), errno(2));
+    assert_eq!(verdict(&p, &call(I386, 120, &[0, 0, 0, 0, 7])), ALLOW);
+    // pread64's offset is split on i386: the rule denies fd 9 whatever the offset.
+    assert_eq!(verdict(&p, &call(I386, 180, &[9, 0, 0, 0, 0])), errno(3));
+    assert_eq!(verdict(&p, &call(I386, 180, &[8, 0, 0, 5, 0])), ALLOW);
+    assert_eq!(verdict(&p, &call(X86_64, 17, &[9, 0, 0, 0])), ALLOW);
 }
 
 #[test]

@@ -118,26 +118,33 @@ const IPC: &str = "- semop semget semctl semtimedop - - - - - - msgsnd msgrcv ms
     - - - - - - shmat shmdt shmget shmctl";
 /// i386 calls that stand in for another name's, and that i386's libc makes in its place:
 /// 32-bit ids (`chown32`), large files (`fcntl64`, `stat64`, `mmap2`) and 64-bit time
-/// (`clock_gettime64`). `NAME=VARIANT/K`: VARIANT's first K arguments mean what NAME's do.
+/// (`clock_gettime64`). `NAME=VARIANT`, or `NAME=VARIANT:LAYOUT` when VARIANT passes NAME's
+/// arguments otherwise (see `I386_LAYOUTS`).
 const I386_VARIANTS: &str = "\
-    chown=chown32/6 lchown=lchown32/6 fchown=fchown32/6 getuid=getuid32/6 getgid=getgid32/6 \
-    geteuid=geteuid32/6 getegid=getegid32/6 setreuid=setreuid32/6 setregid=setregid32/6 \
-    getgroups=getgroups32/6 setgroups=setgroups32/6 setresuid=setresuid32/6 \
-    getresuid=getresuid32/6 setresgid=setresgid32/6 getresgid=getresgid32/6 setuid=setuid32/6 \
-    setgid=setgid32/6 setfsuid=setfsuid32/6 setfsgid=setfsgid32/6 fcntl=fcntl64/6 \
-    stat=stat64/6 lstat=lstat64/6 fstat=fstat64/6 newfstatat=fstatat64/6 sendfile=sendfile64/6 \
-    getrlimit=ugetrlimit/6 select=_newselect/6 mmap=mmap2/5 statfs=statfs64/1 \
-    fstatfs=fstatfs64/1 truncate=truncate64/1 ftruncate=ftruncate64/1 \
-    fadvise64=fadvise64_64/1 clock_gettime=clock_gettime64/6 clock_settime=clock_settime64/6 \
-    clock_adjtime=clock_adjtime64/6 clock_getres=clock_getres_time64/6 \
-    clock_nanosleep=clock_nanosleep_time64/6 timer_gettime=timer_gettime64/6 \
-    timer_settime=timer_settime64/6 timerfd_gettime=timerfd_gettime64/6 \
-    timerfd_settime=timerfd_settime64/6 utimensat=utimensat_time64/6 \
-    pselect6=pselect6_time64/6 ppoll=ppoll_time64/6 io_pgetevents=io_pgetevents_time64/6 \
-    recvmmsg=recvmmsg_time64/6 mq_timedsend=mq_timedsend_time64/6 \
-    mq_timedreceive=mq_timedreceive_time64/6 semtimedop=semtimedop_time64/6 \
-    rt_sigtimedwait=rt_sigtimedwait_time64/6 futex=futex_time64/6 \
-    sched_rr_get_interval=sched_rr_get_interval_time64/6";
+    chown=chown32 lchown=lchown32 fchown=fchown32 getuid=getuid32 getgid=getgid32 \
+    geteuid=geteuid32 getegid=getegid32 setreuid=setreuid32 setregid=setregid32 \
+    getgroups=getgroups32 setgroups=setgroups32 setresuid=setresuid32 getresuid=getresuid32 \
+    setresgid=setresgid32 getresgid=getresgid32 setuid=setuid32 setgid=setgid32 \
+    setfsuid=setfsuid32 setfsgid=setfsgid32 fcntl=fcntl64 stat=stat64 lstat=lstat64 \
+    fstat=fstat64 newfstatat=fstatat64 sendfile=sendfile64 getrlimit=ugetrlimit \
+    select=_newselect mmap=mmap2:01234- statfs=statfs64:02 fstatfs=fstatfs64:02 \
+    truncate=truncate64:0- ftruncate=ftruncate64:0- fadvise64=fadvise64_64:0--5 \
+    clock_gettime=clock_gettime64 clock_settime=clock_settime64 clock_adjtime=clock_adjtime64 \
+    clock_getres=clock_getres_time64 clock_nanosleep=clock_nanosleep_time64 \
+    timer_gettime=timer_gettime64 timer_settime=timer_settime64 \
+    timerfd_gettime=timerfd_gettime64 timerfd_settime=timerfd_settime64 \
+    utimensat=utimensat_time64 pselect6=pselect6_time64 ppoll=ppoll_time64 \
+    io_pgetevents=io_pgetevents_time64 recvmmsg=recvmmsg_time64 \
+    mq_timedsend=mq_timedsend_time64 mq_timedreceive=mq_timedreceive_time64 \
+    semtimedop=semtimedop_time64 rt_sigtimedwait=rt_sigtimedwait_time64 futex=futex_time64 \
+    sched_rr_get_interval=sched_rr_get_interval_time64";
+/// i386 calls of x86_64's names that pass its arguments otherwise: a 64-bit value in two
+/// arguments (which moves those after it), or all of them in memory (the old `mmap` and
+/// `select`). `NAME:LAYOUT`: the Nth character of LAYOUT is the i386 argument that holds
+/// x86_64's argument N, `-` where no one argument does (one past LAYOUT: the same index).
+const I386_LAYOUTS: &str = "\
+    fadvise64:0-34 readahead:0-3 pread64:012- pwrite64:012- fallocate:01-- \
+    sync_file_range:0--5 fanotify_mark:01-45 clone:01243 mmap:------ select:-----";
 /// i386's `socketcall` and `ipc`.
 pub const I386_SOCKETCALL: u32 = 102;
 pub const I386_IPC: u32 = 117;
@@ -167,17 +174,25 @@ pub fn i386(name: &str) -> Option<u32> {
     lookup(I386, name)
 }
 
-/// The i386 calls that stand in for `name` (see `I386_VARIANTS`): each one's number and how
-/// many of its first arguments mean what `name`'s do.
-pub fn i386_variants(name: &str) -> impl Iterator<Item = (u32, usize)> + '_ {
+/// The i386 calls that stand in for `name` (see `I386_VARIANTS`): each one's number and
+/// layout (empty: it passes `name`'s arguments as x86_64 does).
+pub fn i386_variants(name: &str) -> impl Iterator<Item = (u32, &'static str)> + '_ {
     I386_VARIANTS.split_ascii_whitespace().filter_map(move |w| {
         let (of, rest) = w.split_once('=')?;
-        let (variant, same) = rest.split_once('/')?;
         if of != name {
             return None;
         }
-        Some((i386(variant)?, same.parse().ok()?))
+        let (variant, layout) = rest.split_once(':').unwrap_or((rest, ""));
+        Some((i386(variant)?, layout))
     })
+}
+
+/// How i386's own `name` passes x86_64's arguments (see `I386_LAYOUTS`; empty: alike).
+pub fn i386_layout(name: &str) -> &'static str {
+    I386_LAYOUTS
+        .split_ascii_whitespace()
+        .find_map(|w| w.split_once(':').filter(|(of, _)| *of == name))
+        .map_or("", |(_, layout)| layout)
 }
 
 /// For a socket or System V IPC call, the i386 multiplexer that also reaches it and the call
@@ -227,22 +242,31 @@ mod tests {
     }
 
     #[test]
-    fn i386_variants_are_calls_of_i386() {
+    fn i386_variants_and_layouts_are_calls_of_i386() {
+        let layout_ok = |l: &str| l.bytes().all(|b| b == b'-' || (b'0'..=b'5').contains(&b));
         for w in I386_VARIANTS.split_ascii_whitespace() {
             let (of, rest) = w.split_once('=').unwrap();
-            let (variant, same) = rest.split_once('/').unwrap();
-            assert!(x86_64(of).is_some() || i386(of).is_some(), "{of}");
+            let (variant, layout) = rest.split_once(':').unwrap_or((rest, ""));
+            assert!(x86_64(of).is_some(), "{of}");
             assert!(i386(variant).is_some(), "{variant}");
-            assert!((1..=6).contains(&same.parse::<usize>().unwrap()), "{w}");
+            assert!(layout_ok(layout), "{w}");
             assert_eq!(i386_variants(of).count(), 1, "{of}");
         }
-        assert_eq!(i386_variants("fchown").collect::<Vec<_>>(), [(207, 6)]);
-        assert_eq!(i386_variants("mmap").collect::<Vec<_>>(), [(192, 5)]);
+        for w in I386_LAYOUTS.split_ascii_whitespace() {
+            let (of, layout) = w.split_once(':').unwrap();
+            assert!(x86_64(of).is_some() && i386(of).is_some(), "{of}");
+            assert!(layout_ok(layout) && !layout.is_empty(), "{w}");
+        }
+        assert_eq!(i386_variants("fchown").collect::<Vec<_>>(), [(207, "")]);
+        assert_eq!(i386_variants("mmap").collect::<Vec<_>>(), [(192, "01234-")]);
         assert_eq!(
             i386_variants("clock_gettime").collect::<Vec<_>>(),
-            [(403, 6)]
+            [(403, "")]
         );
         assert_eq!(i386_variants("mkdir").count(), 0);
+        assert_eq!(i386_layout("fadvise64"), "0-34");
+        assert_eq!(i386_layout("mmap"), "------");
+        assert_eq!(i386_layout("mkdir"), "");
     }
 
     #[test]
