@@ -11,8 +11,12 @@ use std::io::{self, IoSlice, IoSliceMut};
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
 /// The most descriptors one message may carry; more are refused (sending) or closed
-/// (receiving, by the kernel: they do not fit the control buffer).
+/// (receiving).
 pub const MAX_FDS: usize = 16;
+/// The kernel's SCM_MAX_FD: the most descriptors a sender can attach to one message. The
+/// receive buffer has room for all of them: on a truncated control buffer the kernel installs
+/// those that fit but nix hands over none (MSG_CTRUNC), which would leak them.
+const KERNEL_MAX_FDS: usize = 253;
 
 /// Sends `data` with `fds` attached to its first byte, in one `sendmsg`. Returns how many bytes
 /// went out (the rest is sent without descriptors). Never raises SIGPIPE.
@@ -42,7 +46,8 @@ pub fn send(sock: BorrowedFd<'_>, data: &[u8], fds: &[BorrowedFd<'_>]) -> io::Re
 /// Receives into `buf`; descriptors that came along are appended to `fds` (close-on-exec).
 /// Returns the number of bytes read, 0 at end of stream.
 pub fn recv(sock: BorrowedFd<'_>, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io::Result<usize> {
-    let mut space = nix::cmsg_space!([RawFd; MAX_FDS]);
+    let mut space = nix::cmsg_space!([RawFd; KERNEL_MAX_FDS], nix::libc::ucred);
+    let first = fds.len();
     let mut iov = [IoSliceMut::new(buf)];
     loop {
         let msg = match recvmsg::<()>(
@@ -56,7 +61,8 @@ pub fn recv(sock: BorrowedFd<'_>, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io:
             Err(e) => return Err(e.into()),
         };
         let n = msg.bytes;
-        for cmsg in msg.cmsgs()? {
+        let cmsgs = msg.cmsgs()?;
+        for cmsg in cmsgs {
             if let ControlMessageOwned::ScmRights(received) = cmsg {
                 for fd in received {
                     // SAFETY: the kernel installed `fd` in our table for this message alone
@@ -66,6 +72,8 @@ pub fn recv(sock: BorrowedFd<'_>, buf: &mut [u8], fds: &mut Vec<OwnedFd>) -> io:
                 }
             }
         }
+        // More than a message may carry: the rest are closed.
+        fds.truncate(first + MAX_FDS);
         return Ok(n);
     }
 }
@@ -96,6 +104,35 @@ mod tests {
         assert_eq!(text, "through the socket");
         let too_many: Vec<BorrowedFd> = (0..=MAX_FDS).map(|_| file.as_fd()).collect();
         assert!(send(a.as_fd(), b"x", &too_many).is_err());
+    }
+
+    /// A sender that attaches more descriptors than a message may carry (as many as the
+    /// kernel takes): none of them stays open in the receiver beyond what `recv` hands over.
+    #[test]
+    fn descriptors_beyond_the_limit_are_closed_not_leaked() {
+        let (a, b) = UnixStream::pair().unwrap();
+        let (w, mut r) = UnixStream::pair().unwrap();
+        r.set_nonblocking(true).unwrap();
+        for count in [MAX_FDS + 1, 253] {
+            let raw: Vec<RawFd> = (0..count).map(|_| w.as_raw_fd()).collect();
+            let cmsgs = [ControlMessage::ScmRights(&raw)];
+            let iov = [IoSlice::new(b"x")];
+            sendmsg::<()>(a.as_raw_fd(), &iov, &cmsgs, MsgFlags::empty(), None).unwrap();
+            let mut buf = [0u8; 8];
+            let mut fds = Vec::new();
+            let got = recv(b.as_fd(), &mut buf, &mut fds);
+            assert!(fds.len() <= MAX_FDS, "{count}: {} handed over", fds.len());
+            drop(fds);
+            let _ = got;
+        }
+        // Only our own copy of `w` is left: closed, `r` reads as ended.
+        drop(w);
+        let mut end = [0u8; 1];
+        assert_eq!(
+            r.read(&mut end).map_err(|e| e.kind()),
+            Ok(0),
+            "a received copy of the other end is still open"
+        );
     }
 
     fn tempfile() -> std::fs::File {
