@@ -29,7 +29,8 @@ const PROFILE: &str = "2\ndenylist\n[all]\nkexec_load errno 1\nmkdir notify\nmkd
 
 /// A proxy in LXC's format. Each call is logged as a JSON line; what it does is read from
 /// the file `mode` at each call: `answer ERRNO VAL FLAGS`, `hang` (never answers), `close`
-/// (closes the connection), `garbage` (a short answer), `wrong-id`.
+/// (closes the connection), `garbage` (a short answer), `wrong-id`, `fds N` (EPERM with N
+/// descriptors attached).
 const PROXY: &str = r#"
 import json, os, socket, struct, sys
 path, log, mode_file = sys.argv[1:4]
@@ -74,6 +75,14 @@ while True:
             continue
         if mode[0] == 'wrong-id':
             conn.send(base + struct.pack('=QqiI', nid + 1, 0, -1, 0))
+            continue
+        if mode[0] == 'fds':
+            # A valid EPERM answer carrying N descriptors (up to the kernel's 253).
+            extra = [os.open('/dev/null', os.O_RDONLY)]
+            conn.sendmsg([base + struct.pack('=QqiI', nid, 0, -1, 0)],
+                         [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                           struct.pack('%di' % int(mode[1]), *(extra * int(mode[1]))))])
+            os.close(extra[0])
             continue
         err, val, flags = (int(x) for x in mode[1:4])
         conn.send(base + struct.pack('=QqiI', nid, val, -err, flags))
@@ -375,6 +384,38 @@ fn a_flood_of_calls_neither_stalls_the_shim_nor_grows_it() {
     let grown = rss().saturating_sub(before);
     assert!(grown < 512, "the shim grew by {grown} kB");
     assert!(proxy.calls().len() > 4000);
+    stop(&ct);
+    ct.assert_clean();
+}
+
+#[test]
+fn descriptors_a_proxy_attaches_are_not_kept() {
+    let ct = Ct::new("notify5");
+    let key = profile(&ct);
+    let proxy = Proxy::start(&ct.lxcpath, "fds 1");
+    ct.start_detached_with(&["-s", &key, "-s", &proxy.key()], "sleep 1000");
+    let shim = ct.info().unwrap()["shim_pid"].as_i64().unwrap();
+    let open_fds = || {
+        std::fs::read_dir(format!("/proc/{shim}/fd"))
+            .unwrap()
+            .count()
+    };
+    assert_eq!(attach_mkdir(&ct).0, "1\n");
+    let before = open_fds();
+    // Within the limit of a message, and far beyond it (the kernel takes 253).
+    for n in ["16", "17", "253"] {
+        proxy.set(&format!("fds {n}"));
+        for _ in 0..3 {
+            let (out, _) = attach_mkdir(&ct);
+            assert!(out == "1\n" || out == "38\n", "{n}: {out}");
+        }
+    }
+    let after = open_fds();
+    assert!(
+        after <= before,
+        "the shim holds {after} descriptors, {before} before"
+    );
+    info_time(&ct);
     stop(&ct);
     ct.assert_clean();
 }
