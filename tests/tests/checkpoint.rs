@@ -516,3 +516,42 @@ fn shells_with_job_control_on_two_terminals_are_refused_with_why() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     ct.assert_clean();
 }
+
+/// A checkpoint directory whose lxc-checkpoint.json is a FIFO, a device that never ends or a
+/// file too large: one line, exit 1, at once, without reading it (no hang, no memory).
+#[test]
+fn a_checkpoint_file_that_is_no_regular_file_is_refused_at_once() {
+    let (ct, _root) = with_rootfs("ckfifo", "");
+    let dir = ct.lxcpath.join("odd-images");
+    std::fs::create_dir(&dir).unwrap();
+    let meta = dir.join("lxc-checkpoint.json");
+    let fifo = run(Command::new("mkfifo").arg(&meta), Duration::from_secs(10));
+    assert!(fifo.status.success());
+    let restore = |what: &str| {
+        let t = Instant::now();
+        let out = run(
+            &mut ct.command("checkpoint", &["-r", "-D", dir.to_str().unwrap()]),
+            Duration::from_secs(10),
+        );
+        let err = stderr(&out);
+        assert_eq!(code(&out), 1, "{what}: {err}");
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "{what}: {:?}",
+            t.elapsed()
+        );
+        assert_eq!(err.trim_end().lines().count(), 1, "{what}: {err}");
+        assert!(err.contains("lxc-checkpoint.json"), "{what}: {err}");
+        err
+    };
+    assert!(restore("a FIFO").contains("not a regular file"));
+    std::fs::remove_file(&meta).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &meta).unwrap();
+    assert!(restore("/dev/zero").contains("not a regular file"));
+    std::fs::remove_file(&meta).unwrap();
+    let big = std::fs::File::create(&meta).unwrap();
+    big.set_len(64 << 20).unwrap();
+    drop(big);
+    assert!(restore("64 MiB").contains("larger than"));
+    ct.assert_clean();
+}

@@ -249,11 +249,7 @@ fn follow_launch(
 /// Whether the checkpoint in `dir` has a tty 0 (a console, or COMMAND's pty), which a restore
 /// in the foreground at a terminal attaches to.
 fn has_tty0(dir: &Path) -> bool {
-    use lxc_proto::checkpoint::{CheckpointMeta, META_FILE};
-    std::fs::read(dir.join(META_FILE))
-        .ok()
-        .and_then(|t| serde_json::from_slice::<CheckpointMeta>(&t).ok())
-        .is_some_and(|m| m.terminals.iter().any(|t| t.tty == 0))
+    lxc_proto::checkpoint::read_meta(dir).is_ok_and(|m| m.terminals.iter().any(|t| t.tty == 0))
 }
 
 /// strerror(3) without Rust's "(os error N)".

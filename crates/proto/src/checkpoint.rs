@@ -80,6 +80,21 @@ pub struct TermMode {
     pub cc: Vec<u8>,
 }
 
+/// Reads and decodes `dir`'s META_FILE as config files are read (`lxc_config::read_file`): a
+/// regular file of at most 1 MiB, UTF-8, so that a FIFO, a device or a huge file in a
+/// checkpoint directory can neither hang nor exhaust the reader. The error names the file.
+pub fn read_meta(dir: &std::path::Path) -> Result<CheckpointMeta, String> {
+    let path = dir.join(META_FILE);
+    let text = match lxc_config::read_file(&path) {
+        Ok(text) => text,
+        Err(e) if !path.exists() && path.symlink_metadata().is_err() => {
+            return Err(format!("{e} (not a checkpoint directory)"))
+        }
+        Err(e) => return Err(e.to_string()),
+    };
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 /// One external object: CRIU's key for it, and what stands in for it at the restore.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct External {

@@ -28,17 +28,9 @@ use std::path::Path;
 /// The pid file CRIU writes the restored init's pid to (removed once read).
 const PID_FILE: &str = "restore.pid";
 
-/// Reads a checkpoint directory's metadata.
+/// Reads a checkpoint directory's metadata (a regular file of bounded size).
 pub fn read_meta(dir: &Path) -> Result<CheckpointMeta, String> {
-    let path = dir.join(META_FILE);
-    let text = std::fs::read(&path).map_err(|e| {
-        format!(
-            "{}: {} (not a checkpoint directory)",
-            path.display(),
-            lxc_proto::strerror(&e)
-        )
-    })?;
-    serde_json::from_slice(&text).map_err(|e| format!("{}: {e}", path.display()))
+    lxc_proto::checkpoint::read_meta(dir)
 }
 
 /// Restores the container from `dir` with `stdio` in place of its stdio from outside.

@@ -7,7 +7,7 @@
 use crate::container::{rpc_error, Container};
 use crate::launch::{launch, Launch};
 use crate::CliError;
-use lxc_proto::checkpoint::{CheckpointMeta, DUMP_LOG, META_FILE, RESTORE_LOG};
+use lxc_proto::checkpoint::{DUMP_LOG, META_FILE, RESTORE_LOG};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -79,15 +79,7 @@ pub fn run(args: Args) -> Result<i32, CliError> {
 
 fn restore(ct: &Container, args: &Args, dir: &std::path::Path) -> Result<i32, CliError> {
     let path = dir.join(META_FILE);
-    let text = std::fs::read(&path).map_err(|e| {
-        CliError::failed(format!(
-            "{}: {} (not a checkpoint directory)",
-            path.display(),
-            lxc_proto::strerror(&e)
-        ))
-    })?;
-    let meta: CheckpointMeta = serde_json::from_slice(&text)
-        .map_err(|e| CliError::failed(format!("{}: {e}", path.display())))?;
+    let meta = lxc_proto::checkpoint::read_meta(dir).map_err(CliError::failed)?;
     if meta.command.is_empty() {
         return Err(CliError::failed(format!("{}: no command", path.display())));
     }
