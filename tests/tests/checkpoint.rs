@@ -555,3 +555,61 @@ fn a_checkpoint_file_that_is_no_regular_file_is_refused_at_once() {
     assert!(restore("64 MiB").contains("larger than"));
     ct.assert_clean();
 }
+
+/// A tampered lxc-checkpoint.json whose replacement file is a FIFO (or a terminal): the
+/// restoring shim refuses it at once, without opening it for good (an open(2) of a FIFO waits
+/// for a writer; of a terminal, it could become the shim's), and leaves nothing.
+#[test]
+fn a_replacement_file_that_is_no_regular_file_is_refused_at_once() {
+    let (ct, _root) = with_rootfs("ckrepl", "");
+    ct.start_detached("sleep 600");
+    let dir = images(&ct);
+    let out = ct.lxc("checkpoint", &["-D", &dir, "-s"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    ct.wait_stopped(Duration::from_secs(10));
+    let meta_path = Path::new(&dir).join("lxc-checkpoint.json");
+    let fifo = ct.lxcpath.join("repl.fifo");
+    assert!(
+        run(Command::new("mkfifo").arg(&fifo), Duration::from_secs(10))
+            .status
+            .success()
+    );
+    let mut meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&meta_path).unwrap()).unwrap();
+    let with = meta["externals"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find_map(|e| e["with"].get_mut("path"))
+        .expect("a file replaced by path");
+    with["path"] = serde_json::Value::from(fifo.to_str().unwrap());
+    std::fs::write(&meta_path, serde_json::to_vec(&meta).unwrap()).unwrap();
+    // Before the fix the shim waited in open(2): a writer lets it go on after 12 s.
+    let unblock = fifo.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(12));
+        use std::os::unix::fs::OpenOptionsExt;
+        let _ = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&unblock);
+    });
+    let t = Instant::now();
+    let out = run(
+        &mut ct.command("checkpoint", &["-r", "-D", &dir]),
+        Duration::from_secs(25),
+    );
+    let err = stderr(&out);
+    assert_eq!(code(&out), 125, "{err}");
+    assert!(
+        t.elapsed() < Duration::from_secs(8),
+        "took {:?}",
+        t.elapsed()
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("repl.fifo") && err.contains("not a regular file"),
+        "{err}"
+    );
+    ct.assert_clean();
+}

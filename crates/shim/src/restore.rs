@@ -92,11 +92,7 @@ pub fn start(
                 None => return Err(format!("{META_FILE}: stdio {n}: no such descriptor")),
             },
             Replacement::Path { path, size, mtime } => {
-                let file = std::fs::File::open(path)
-                    .map_err(|e| format!("open {path}: {}", lxc_proto::strerror(&e)))?;
-                let m = file
-                    .metadata()
-                    .map_err(|e| format!("stat {path}: {}", lxc_proto::strerror(&e)))?;
+                let (file, m) = open_regular(path)?;
                 if m.size() != *size || m.mtime() != *mtime {
                     return Err(format!(
                         "{path} has changed since the checkpoint (the restored processes map it)"
@@ -174,6 +170,27 @@ pub fn start(
 
 /// `IFNAME` and `HOSTNAME@BRIDGE` (or without a bridge) for each veth the container had: the
 /// N-th veth of the dump is the config's N-th veth (its bridge is `lxc.net.N.link`).
+/// Opens `path`, a replacement file named by lxc-checkpoint.json, which must be a regular
+/// file: opened without waiting (a FIFO would hold the shim in open(2)) and without becoming
+/// the shim's terminal, then handed to CRIU as a plain blocking descriptor.
+fn open_regular(path: &str) -> Result<(std::fs::File, std::fs::Metadata), String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .map_err(|e| format!("open {path}: {}", lxc_proto::strerror(&e)))?;
+    let m = file
+        .metadata()
+        .map_err(|e| format!("stat {path}: {}", lxc_proto::strerror(&e)))?;
+    if !m.is_file() {
+        return Err(format!("{META_FILE}: {path} is not a regular file"));
+    }
+    fcntl(&file, FcntlArg::F_SETFL(OFlag::empty()))
+        .map_err(|e| format!("open {path}: {}", e.desc()))?;
+    Ok((file, m))
+}
+
 fn veths(spec: &LaunchSpec, meta: &CheckpointMeta) -> Vec<(String, String)> {
     let nets = spec.config.settings.interfaces();
     let links = nets
