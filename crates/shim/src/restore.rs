@@ -145,6 +145,7 @@ pub fn start(
     };
     drop(theirs);
     drop(opened);
+    enter_shim_leaf(cgroup);
     let ok = matches!(waitpid(child, None), Ok(WaitStatus::Exited(_, 0)));
     let pid_path = dir.join(PID_FILE);
     let pid = std::fs::read_to_string(&pid_path)
@@ -170,6 +171,17 @@ pub fn start(
             "restore failed: {}",
             criu::log_error(&dir.join(RESTORE_LOG))
         )),
+    }
+}
+
+/// The shim's move to its cgroup leaf, while CRIU runs: the first cgroup migration after a
+/// quiet spell waits for an RCU grace period (5 to 20 ms here), which then overlaps CRIU's
+/// work instead of following it (a normal start overlaps it with the init's set-up). CRIU was
+/// forked before: it and the tree it restores stay out of the shims' leaf.
+fn enter_shim_leaf(cgroup: &ContainerCgroup) {
+    if let Err(e) = cgroup.enter_shim_leaf() {
+        // Not fatal: the shim then stays in its starter's cgroup, as before.
+        log::warn!("move the shim to its own cgroup: {e}");
     }
 }
 
