@@ -129,6 +129,7 @@ pub fn start(
     for (inside, parent) in macvlans(spec, &meta) {
         args.extend(["--external".into(), format!("macvlan[{inside}]:{parent}")]);
     }
+    wait_for_names_free(&host_ends(spec, &meta));
     cgroup.create().map_err(|e| e.to_string())?;
     let _ = std::fs::remove_file(dir.join(PID_FILE));
     let _ = std::fs::remove_file(dir.join(RESTORE_LOG));
@@ -156,10 +157,7 @@ pub fn start(
         (true, Some(pid)) => {
             log::info!("restored from {}, init pid {pid}", dir.display());
             let guard = InitGuard::adopt(Pid::from_raw(pid));
-            let hosts: Vec<String> = veths(spec, &meta)
-                .into_iter()
-                .map(|(_, o)| o.split('@').next().unwrap_or_default().to_string())
-                .collect();
+            let hosts = host_ends(spec, &meta);
             if !hosts.is_empty() {
                 let mut args = vec!["up".to_string()];
                 args.extend(hosts);
@@ -182,6 +180,34 @@ fn enter_shim_leaf(cgroup: &ContainerCgroup) {
     if let Err(e) = cgroup.enter_shim_leaf() {
         // Not fatal: the shim then stays in its starter's cgroup, as before.
         log::warn!("move the shim to its own cgroup: {e}");
+    }
+}
+
+/// The host ends of the container's veths.
+fn host_ends(spec: &LaunchSpec, meta: &CheckpointMeta) -> Vec<String> {
+    veths(spec, meta)
+        .into_iter()
+        .map(|(_, o)| o.split('@').next().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// Waits (up to 2 s) until no link here has one of `names`. The dumped container's veths
+/// leave with its network namespace, which the kernel frees on a work queue after a grace
+/// period: right after a stop, on a busy host, the host end's name can still be taken, and
+/// CRIU's making of the pair then fails ("File exists").
+fn wait_for_names_free(names: &[String]) {
+    if names.is_empty() {
+        return;
+    }
+    let taken = || {
+        let text = std::fs::read_to_string("/proc/self/net/dev").unwrap_or_default();
+        text.lines()
+            .filter_map(|l| l.split_once(':'))
+            .any(|(n, _)| names.iter().any(|m| m == n.trim()))
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while taken() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
     }
 }
 
