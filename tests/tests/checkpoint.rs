@@ -613,3 +613,35 @@ fn a_replacement_file_that_is_no_regular_file_is_refused_at_once() {
     );
     ct.assert_clean();
 }
+
+/// A macvlan on a veth end standing in for the parent: CRIU makes it again on the parent link
+/// (`--external macvlan[...]`) with its address; the other end of the veth pings it.
+#[test]
+fn a_macvlan_on_a_test_parent_answers_ping_after_restore() {
+    let net = TestNet::new("ckmv");
+    net.veth("mvp0", "mvp1");
+    net.run(&["addr", "add", "198.51.100.1/24", "dev", "mvp1"]);
+    let (ct, _root) = rootfs_for(
+        Ct::in_netns("ckmacvlan", &net),
+        "lxc.net.0.type = macvlan\nlxc.net.0.link = mvp0\nlxc.net.0.flags = up\n\
+         lxc.net.0.macvlan.mode = bridge\nlxc.net.0.ipv4.address = 198.51.100.2/24\n",
+    );
+    let out = ct.lxc("start", &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        pings(&net, "198.51.100.2"),
+        "no answer before the checkpoint"
+    );
+    let dir = images(&ct);
+    let out = ct.lxc("checkpoint", &["-D", &dir, "-s"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    ct.wait_stopped(Duration::from_secs(10));
+    let out = ct.lxc("checkpoint", &["-r", "-D", &dir]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(pings(&net, "198.51.100.2"), "no answer after the restore");
+    let info = ct.info().unwrap();
+    assert_eq!(info["ips"][0], "198.51.100.2", "{info}");
+    let out = ct.lxc("stop", &["-t", "10"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    ct.assert_clean();
+}

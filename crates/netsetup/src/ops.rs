@@ -20,6 +20,14 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::fd::RawFd;
 
+/// A name for a link made here before it moves into a container (under its own name there):
+/// unique to this helper process.
+fn temp_name() -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("lxm{}x{n}", std::process::id())
+}
+
 /// A failed step: the interface, what was tried, and why.
 #[derive(Debug)]
 pub struct NetError {
@@ -322,32 +330,7 @@ impl Nl {
                     gateways = self.bridge_gateways(iface, *bi, link, p).await?;
                 }
             }
-            NetType::Macvlan => {
-                let link = p.link.clone().unwrap_or_default();
-                let parent = self.index(iface, &link).await?;
-                let mode = match p.macvlan_mode {
-                    MacvlanMode::Private => NlMode::Private,
-                    MacvlanMode::Vepa => NlMode::Vepa,
-                    MacvlanMode::Bridge => NlMode::Bridge,
-                    MacvlanMode::Passthru => NlMode::Passthrough,
-                };
-                // Made directly inside the container (IFLA_NET_NS_FD), on its parent here.
-                let mut b = LinkMacVlan::new(iface, parent, mode);
-                if let Some(mac) = p.hwaddr {
-                    b = b.address(mac.to_vec());
-                }
-                if let Some(mtu) = p.mtu {
-                    b = b.mtu(mtu);
-                }
-                let mut msg = b.build();
-                msg.attributes.push(LinkAttribute::NetNsFd(netns_fd));
-                self.h
-                    .link()
-                    .add(msg)
-                    .execute()
-                    .await
-                    .map_err(|e| NetError::nl(iface, format!("create macvlan on {link}"), e))?;
-            }
+            NetType::Macvlan => self.macvlan(p, netns_fd, made).await?,
             NetType::Phys => {
                 let link = p.link.clone().unwrap_or_default();
                 let m = self.link(iface, &link).await?;
@@ -370,6 +353,47 @@ impl Nl {
             NetType::Empty | NetType::None => {}
         }
         Ok(gateways)
+    }
+
+    /// A macvlan is made here, under a name of its own, and moved into the container: its
+    /// ifindex then comes from this namespace's allocator, which does not hand it out again.
+    /// CRIU's restore makes the macvlan again with its dumped ifindex through a socket in this
+    /// namespace (RTM_NEWLINK with that ifi_index): made directly inside the container, it
+    /// would have a low index (2) that a device here already has, and the kernel would take
+    /// the request for a change of that device (EOPNOTSUPP, or worse, if it is a macvlan).
+    /// The move costs about 15 ms more than making it inside.
+    async fn macvlan(
+        &self,
+        p: &IfacePlan,
+        netns_fd: RawFd,
+        made: &mut crate::Made,
+    ) -> Result<(), NetError> {
+        let iface = p.name.as_str();
+        let link = p.link.clone().unwrap_or_default();
+        let parent = self.index(iface, &link).await?;
+        let mode = match p.macvlan_mode {
+            MacvlanMode::Private => NlMode::Private,
+            MacvlanMode::Vepa => NlMode::Vepa,
+            MacvlanMode::Bridge => NlMode::Bridge,
+            MacvlanMode::Passthru => NlMode::Passthrough,
+        };
+        let temp = temp_name();
+        let mut b = LinkMacVlan::new(&temp, parent, mode);
+        if let Some(mac) = p.hwaddr {
+            b = b.address(mac.to_vec());
+        }
+        if let Some(mtu) = p.mtu {
+            b = b.mtu(mtu);
+        }
+        self.h
+            .link()
+            .add(b.build())
+            .execute()
+            .await
+            .map_err(|e| NetError::nl(iface, format!("create macvlan on {link}"), e))?;
+        made.host_links.push(temp.clone());
+        let index = self.index(iface, &temp).await?;
+        self.move_in(iface, index, netns_fd).await
     }
 
     /// `auto` gateways: the bridge's own first IPv4 address and first global IPv6 address.

@@ -123,6 +123,7 @@ pub fn start(
     let terminals = crate::ckpt_tty::NewTerminals::make(&meta.terminals)?;
     keep.extend(terminals.keep());
     args.extend(terminals.args.iter().cloned());
+    wait_for_names_free(&host_ends(spec, &meta));
     cgroup.create().map_err(|e| e.to_string())?;
     let _ = std::fs::remove_file(dir.join(PID_FILE));
     let _ = std::fs::remove_file(dir.join(RESTORE_LOG));
@@ -139,6 +140,7 @@ pub fn start(
     };
     drop(theirs);
     drop(opened);
+    enter_shim_leaf(cgroup);
     let ok = matches!(waitpid(child, None), Ok(WaitStatus::Exited(_, 0)));
     let pid_path = dir.join(PID_FILE);
     let pid = std::fs::read_to_string(&pid_path)
@@ -150,10 +152,7 @@ pub fn start(
             log::info!("restored from {}, init pid {pid}", dir.display());
             let guard = InitGuard::adopt(Pid::from_raw(pid));
             *ttys = terminals.into_masters();
-            let hosts: Vec<String> = veths(spec, &meta)
-                .into_iter()
-                .map(|(_, o)| o.split('@').next().unwrap_or_default().to_string())
-                .collect();
+            let hosts = host_ends(spec, &meta);
             if !hosts.is_empty() {
                 let mut args = vec!["up".to_string()];
                 args.extend(hosts);
@@ -165,6 +164,45 @@ pub fn start(
             "restore failed: {}",
             criu::log_error(&dir.join(RESTORE_LOG))
         )),
+    }
+}
+
+/// The shim's move to its cgroup leaf, while CRIU runs: the first cgroup migration after a
+/// quiet spell waits for an RCU grace period (5 to 20 ms here), which then overlaps CRIU's
+/// work instead of following it (a normal start overlaps it with the init's set-up). CRIU was
+/// forked before: it and the tree it restores stay out of the shims' leaf.
+fn enter_shim_leaf(cgroup: &ContainerCgroup) {
+    if let Err(e) = cgroup.enter_shim_leaf() {
+        // Not fatal: the shim then stays in its starter's cgroup, as before.
+        log::warn!("move the shim to its own cgroup: {e}");
+    }
+}
+
+/// The host ends of the container's veths.
+fn host_ends(spec: &LaunchSpec, meta: &CheckpointMeta) -> Vec<String> {
+    veths(spec, meta)
+        .into_iter()
+        .map(|(_, o)| o.split('@').next().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// Waits (up to 2 s) until no link here has one of `names`. The dumped container's veths
+/// leave with its network namespace, which the kernel frees on a work queue after a grace
+/// period: right after a stop, on a busy host, the host end's name can still be taken, and
+/// CRIU's making of the pair then fails ("File exists").
+fn wait_for_names_free(names: &[String]) {
+    if names.is_empty() {
+        return;
+    }
+    let taken = || {
+        let text = std::fs::read_to_string("/proc/self/net/dev").unwrap_or_default();
+        text.lines()
+            .filter_map(|l| l.split_once(':'))
+            .any(|(n, _)| names.iter().any(|m| m == n.trim()))
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while taken() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
     }
 }
 

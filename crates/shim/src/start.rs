@@ -132,8 +132,12 @@ impl Shim {
         };
         // After the init's join, not before the clone: the first cgroup migration waits for an
         // RCU grace period (milliseconds), which the join pays while the init sets up in
-        // parallel; this one then comes cheap.
-        if let Err(e) = cgroup.enter_shim_leaf() {
+        // parallel; this one then comes cheap. A restore has moved it while CRIU ran.
+        let leaf = match spec.restore {
+            Some(_) => Ok(()),
+            None => cgroup.enter_shim_leaf(),
+        };
+        if let Err(e) = leaf {
             // Not fatal: the shim then stays in its starter's cgroup, as before.
             log::warn!("move the shim to its own cgroup: {e}");
         }
