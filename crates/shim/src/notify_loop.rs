@@ -126,7 +126,7 @@ impl Shim {
             budget -= 1;
             let Some(got) = n
                 .listener(token)
-                .map(|fd| sys_seccomp::notif_recv(fd.as_fd()))
+                .map(|fd| sys_seccomp::notif_recv_within(fd.as_fd(), sys_seccomp::RECV_LIMIT))
             else {
                 continue;
             };
