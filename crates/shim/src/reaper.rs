@@ -46,13 +46,33 @@ pub fn program_file(base: &Path) -> Result<PathBuf, String> {
     if let Ok(entries) = std::fs::read_dir(base) {
         for entry in entries.flatten() {
             let other = entry.file_name();
-            let other = other.to_string_lossy();
-            if other.starts_with(".lxc-init-") && other != name.as_str() {
+            if is_stale(&other.to_string_lossy(), &name) {
                 let _ = std::fs::remove_file(entry.path());
             }
         }
     }
     Ok(path)
+}
+
+/// Another version's program file (`.lxc-init-HASH`), or the `.lxc-init-HASH.PID` of a writer
+/// that is gone: a writer still at work (a shim starting now) keeps its file until its rename.
+fn is_stale(other: &str, name: &str) -> bool {
+    let Some(rest) = other.strip_prefix(".lxc-init-") else {
+        return false;
+    };
+    if other == name {
+        return false;
+    }
+    match rest.split_once('.') {
+        None => true,
+        Some((_, pid)) => match pid.parse::<i32>() {
+            Ok(pid) if pid > 0 => {
+                nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)
+                    == Err(nix::errno::Errno::ESRCH)
+            }
+            _ => true,
+        },
+    }
 }
 
 /// Root's, execute-only, a regular file holding exactly the program.
@@ -185,6 +205,29 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), super::PROGRAM);
         let names: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
         assert_eq!(names.len(), 1, "{names:?}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Shims starting at once on a fresh host (CI's first tests) each write the file under a
+    /// name of their own and rename it: one that is done must not remove another's file in
+    /// the middle of that (its rename failed, and its container's init stayed a copy of the
+    /// shim). The file of a writer that is gone goes.
+    #[test]
+    fn another_writers_file_in_progress_is_left_alone() {
+        let dir = std::env::temp_dir().join(format!("lxc-reaper-race-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let name = format!(".lxc-init-{:016x}", lxc_proto::paths::fnv1a(super::PROGRAM));
+        let writing = dir.join(format!("{name}.1")); // pid 1: a writer still there
+        let mut gone = std::process::Command::new("true").spawn().unwrap();
+        let gone_pid = gone.id();
+        gone.wait().unwrap();
+        let left = dir.join(format!(".lxc-init-0000000000000000.{gone_pid}"));
+        std::fs::write(&writing, b"half").unwrap();
+        std::fs::write(&left, b"half").unwrap();
+        super::program_file(&dir).unwrap();
+        assert!(writing.exists(), "a writer's file in progress was removed");
+        assert!(!left.exists(), "a gone writer's file was kept");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
