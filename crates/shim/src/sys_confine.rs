@@ -109,6 +109,15 @@ pub fn lower_ambient(cap: u32) -> nix::Result<()> {
 /// `seccomp(SECCOMP_SET_MODE_FILTER, 0, program)`: installs a classic BPF filter on this
 /// thread (and what it executes). Needs no_new_privs or CAP_SYS_ADMIN in the effective set.
 pub fn install_filter(program: &[libc::sock_filter]) -> nix::Result<()> {
+    set_mode_filter(program, 0).map(drop)
+}
+
+/// `seccomp(SECCOMP_SET_MODE_FILTER, flags, program)`: what the call returns (a listener's
+/// descriptor with SECCOMP_FILTER_FLAG_NEW_LISTENER, else 0).
+pub fn set_mode_filter(
+    program: &[libc::sock_filter],
+    flags: libc::c_uint,
+) -> nix::Result<libc::c_long> {
     let len = u16::try_from(program.len()).map_err(|_| Errno::E2BIG)?;
     let prog = libc::sock_fprog {
         len,
@@ -120,9 +129,9 @@ pub fn install_filter(program: &[libc::sock_filter]) -> nix::Result<()> {
         libc::syscall(
             libc::SYS_seccomp,
             libc::SECCOMP_SET_MODE_FILTER,
-            0 as libc::c_uint,
+            flags,
             &prog as *const libc::sock_fprog,
         )
     };
-    Errno::result(r).map(drop)
+    Errno::result(r)
 }

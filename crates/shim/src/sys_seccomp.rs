@@ -13,22 +13,8 @@ pub type NotifResp = libc::seccomp_notif_resp;
 /// `program` on this thread and returns its listener (close-on-exec). A task has at most one
 /// filter with a listener (EBUSY for a second).
 pub fn install_filter_listener(program: &[libc::sock_filter]) -> nix::Result<OwnedFd> {
-    let len = u16::try_from(program.len()).map_err(|_| Errno::E2BIG)?;
-    let prog = libc::sock_fprog {
-        len,
-        filter: program.as_ptr().cast_mut(),
-    };
-    // SAFETY: `prog` points to `len` valid instructions that live across the call; the
-    // kernel copies them and keeps no pointer to our memory.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_seccomp,
-            libc::SECCOMP_SET_MODE_FILTER,
-            libc::SECCOMP_FILTER_FLAG_NEW_LISTENER as libc::c_uint,
-            &prog as *const libc::sock_fprog,
-        )
-    };
-    let fd = Errno::result(r)?;
+    let flags = libc::SECCOMP_FILTER_FLAG_NEW_LISTENER as libc::c_uint;
+    let fd = crate::sys_confine::set_mode_filter(program, flags)?;
     // SAFETY: on success the call returns a new descriptor that nothing else owns.
     Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
 }
