@@ -715,6 +715,9 @@ fn item05_a_stopped_monitor_and_an_idle_wait_slow_no_start() {
     assert_eq!(code(&a.lxc("unfreeze", &[])), 0);
     std::thread::sleep(Duration::from_millis(500));
     signal(mon.pid(), "CONT");
+    // Its queue drains before A's last changes come (on a loaded machine the monitor may take
+    // longer than a shim holds a change for it).
+    std::thread::sleep(Duration::from_millis(500));
     assert_eq!(code(&a.lxc("stop", &["-k"])), 0);
     let stopped = read_until("STOPPED", Duration::from_secs(5), &mut seen);
     std::thread::sleep(Duration::from_millis(200));
