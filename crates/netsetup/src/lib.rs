@@ -5,17 +5,19 @@
 //! (addresses, routes, up) runs on a thread that enters it and then does nothing else.
 #![forbid(unsafe_code)]
 
+mod error;
 mod ops;
 pub mod plan;
 
+use error::NetError;
 use lxc_proto::net::{Interface, PhysLink, SetupRequest, SetupResult, TeardownRequest};
-use ops::{NetError, Nl};
+use ops::Nl;
 use plan::{format_mac, IfacePlan};
 use std::fs::File;
 use std::io::Read;
 use std::os::fd::AsRawFd;
 
-pub use ops::NetError as Error;
+pub use error::NetError as Error;
 
 fn random_byte() -> impl FnMut() -> u8 {
     let mut buf = [0u8; 64];

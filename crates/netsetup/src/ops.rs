@@ -3,6 +3,7 @@
 //! current-thread runtime in the caller's namespace; `Nl::block_in` on a new thread that first
 //! enters another namespace and ends with the batch (setns(2) affects only the calling thread,
 //! so no other code ever runs in there).
+use crate::error::NetError;
 use crate::plan::IfacePlan;
 use futures::TryStreamExt;
 use lxc_config::{Gateway, MacvlanMode, NetType};
@@ -13,10 +14,8 @@ use rtnetlink::packet_route::link::{
     MacVlanMode as NlMode,
 };
 use rtnetlink::{Handle, LinkMacVlan, LinkUnspec, LinkVeth, RouteMessageBuilder};
-use std::fmt;
 use std::fs::File;
 use std::future::Future;
-use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::fd::RawFd;
 
@@ -27,64 +26,6 @@ fn temp_name() -> String {
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     format!("lxm{}x{n}", std::process::id())
 }
-
-/// A failed step: the interface, what was tried, and why.
-#[derive(Debug)]
-pub struct NetError {
-    pub iface: String,
-    pub message: String,
-}
-
-impl NetError {
-    /// A message that names its interface itself.
-    pub fn plain(message: String) -> NetError {
-        NetError {
-            iface: String::new(),
-            message,
-        }
-    }
-
-    pub fn io(iface: &str, what: impl Into<String>, e: io::Error) -> NetError {
-        NetError {
-            iface: iface.to_string(),
-            message: format!("{}: {}", what.into(), describe_io(&e)),
-        }
-    }
-
-    fn nl(iface: &str, what: impl Into<String>, e: rtnetlink::Error) -> NetError {
-        let why = match &e {
-            rtnetlink::Error::NetlinkError(m) => describe_io(&m.to_io()),
-            other => other.to_string(),
-        };
-        NetError {
-            iface: iface.to_string(),
-            message: format!("{}: {why}", what.into()),
-        }
-    }
-}
-
-/// "File exists (EEXIST)".
-fn describe_io(e: &io::Error) -> String {
-    match e.raw_os_error() {
-        Some(n) => {
-            let errno = nix::errno::Errno::from_raw(n);
-            format!("{} ({errno:?})", errno.desc())
-        }
-        None => e.to_string(),
-    }
-}
-
-impl fmt::Display for NetError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.iface.is_empty() {
-            f.write_str(&self.message)
-        } else {
-            write!(f, "{}: {}", self.iface, self.message)
-        }
-    }
-}
-
-impl std::error::Error for NetError {}
 
 /// The gateways of one interface, with `auto` resolved to the bridge's address.
 #[derive(Debug, Clone, Default)]
